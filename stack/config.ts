@@ -1,0 +1,365 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** Where the stack deploys: real AWS, or the local Personalize emulator. */
+export type Target = "aws" | "local";
+
+/** The project name in Pulumi.yaml; stack config keys live in this namespace. */
+export const PROJECT = "personalize-workshop";
+
+/** The emulator's address when `target: local` and no `endpoint` is set. */
+export const DEFAULT_LOCAL_ENDPOINT = "http://127.0.0.1:4599";
+
+/** Region used on `target: local` when `aws:region` is not set (the emulator accepts any). */
+export const DEFAULT_LOCAL_REGION = "us-east-1";
+
+/** Placeholder role for `target: local`: the emulator reads its own S3, no IAM involved. */
+export const LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/personalize-local";
+
+/** The S3 prefix the workshop's Glue job writes to; the role may read only below it. */
+export const DATA_PREFIX = "transformed/";
+
+/**
+ * Recipes a campaign can serve from an interactions-only dataset group. `aws-hrnn*` are the
+ * workshop's legacy recipes: the emulator still trains them, the real service refuses them for
+ * new solutions (personalize-api.md section 7).
+ */
+export const KNOWN_RECIPES: readonly string[] = [
+  "aws-user-personalization",
+  "aws-user-personalization-v2",
+  "aws-personalized-ranking",
+  "aws-personalized-ranking-v2",
+  "aws-popularity-count",
+  "aws-trending-now",
+  "aws-sims",
+  "aws-hrnn",
+  "aws-hrnn-metadata",
+  "aws-hrnn-coldstart",
+];
+
+export const LEGACY_RECIPES: readonly string[] = [
+  "aws-hrnn",
+  "aws-hrnn-metadata",
+  "aws-hrnn-coldstart",
+];
+
+const RECIPE_ARN_PREFIX = "arn:aws:personalize:::recipe/";
+
+/** Personalize names: 1-63 characters, `^[a-zA-Z0-9][a-zA-Z0-9\-_]*$` (personalize-api.md 2.1). */
+const PERSONALIZE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/;
+const PERSONALIZE_NAME_MAX = 63;
+
+/**
+ * The prefix also names the S3 bucket (`<prefix>-data`, plus Pulumi's 8-character random
+ * suffix on AWS), so it follows the stricter S3 rules: lower case, digits, hyphens. 40
+ * characters leave room for the longest derived name, `<prefix>-interactions-schema`.
+ */
+const NAME_PREFIX = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+const NAME_PREFIX_MAX = 40;
+
+/** S3 bucket names: 3-63 characters of lower case, digits, dots and hyphens. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** `rate(N day)` / `rate(N days)` with N from 1 to 30 (personalize-api.md 3.5). */
+const AUTO_TRAINING_SCHEDULE = /^rate\(([1-9]|[12][0-9]|30) days?\)$/;
+
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** Physical names of every named resource; two stacks with different prefixes never share one. */
+export interface ResourceNames {
+  readonly datasetGroup: string;
+  readonly schema: string;
+  readonly dataset: string;
+  /** Prefix only: the import-job provider appends a unique suffix per job. */
+  readonly importJob: string;
+  readonly solution: string;
+  readonly solutionVersion: string;
+  readonly campaign: string;
+  /**
+   * The data bucket's name. On `target: aws` undefined unless configured, and then Pulumi
+   * autonames it from `<prefix>-data` (S3 names are global across all accounts).
+   */
+  readonly bucket?: string;
+}
+
+/** The validated stack configuration with every default filled in. */
+export interface StackConfig {
+  readonly target: Target;
+  readonly stack: string;
+  readonly region: string;
+  /** Personalize (and, on local, S3) endpoint; undefined means the SDK's default for the region. */
+  readonly endpoint?: string;
+  readonly namePrefix: string;
+  readonly names: ResourceNames;
+  /** Path of the interactions CSV, relative to the project directory unless absolute. */
+  readonly dataFile: string;
+  /** Path of the Avro schema, relative to the project directory unless absolute. */
+  readonly schemaFile: string;
+  /** The recipe id as configured (`aws-user-personalization`). */
+  readonly recipe: string;
+  readonly recipeArn: string;
+  readonly performAutoTraining: boolean;
+  /** Only when automatic training is on; undefined keeps the service's default (7 days). */
+  readonly autoTrainingSchedule?: string;
+  readonly performHPO: boolean;
+  readonly minProvisionedTPS: number;
+  readonly eventType?: string;
+  readonly tags: Record<string, string>;
+  /** Messages the program logs with `pulumi.log.warn` (parsing itself stays pure). */
+  readonly warnings: readonly string[];
+}
+
+/** Reads one config value; `key` is unqualified for this project, `aws:region` for AWS's. */
+export type ConfigGetter = (key: string) => string | undefined;
+
+/** Every project config key, as declared in Pulumi.yaml. */
+export const CONFIG_KEYS = [
+  "target",
+  "endpoint",
+  "namePrefix",
+  "datasetGroupName",
+  "schemaName",
+  "datasetName",
+  "importJobName",
+  "solutionName",
+  "solutionVersionName",
+  "campaignName",
+  "bucketName",
+  "dataFile",
+  "schemaFile",
+  "recipe",
+  "performAutoTraining",
+  "autoTrainingSchedule",
+  "performHPO",
+  "minProvisionedTPS",
+  "eventType",
+  "tags",
+] as const;
+
+function fail(key: string, value: string, why: string): never {
+  throw new Error(`${PROJECT}:${key} ${why}, got ${JSON.stringify(value)}`);
+}
+
+/** Empty strings count as unset: `pulumi config set key ""` should not defeat a default. */
+function optional(get: ConfigGetter, key: string): string | undefined {
+  const value = get(key);
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function parseBoolean(get: ConfigGetter, key: string, fallback: boolean): boolean {
+  const value = optional(get, key);
+  if (value === undefined) return fallback;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  return fail(key, value, 'must be "true" or "false"');
+}
+
+function parseName(get: ConfigGetter, key: string, fallback: string): string {
+  const value = optional(get, key) ?? fallback;
+  if (value.length > PERSONALIZE_NAME_MAX) {
+    fail(key, value, `must be at most ${PERSONALIZE_NAME_MAX} characters (it is ${value.length})`);
+  }
+  if (!PERSONALIZE_NAME.test(value)) {
+    fail(key, value, "must start with a letter or digit and contain only letters, digits, - and _");
+  }
+  return value;
+}
+
+/** Stack names may hold `.`, `_` and capitals; a prefix may not, so those become `-`. */
+export function defaultNamePrefix(stack: string): string {
+  if (stack === "dev") return "segment-workshop";
+  const slug = stack
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return `segment-workshop-${slug || "stack"}`.slice(0, NAME_PREFIX_MAX).replace(/-+$/, "");
+}
+
+/**
+ * Accepts a recipe id (`aws-user-personalization`) or its full ARN and returns the id; anything
+ * outside {@link KNOWN_RECIPES} is refused here rather than hours later by the service.
+ */
+function parseRecipe(value: string): string {
+  const id = value.startsWith(RECIPE_ARN_PREFIX) ? value.slice(RECIPE_ARN_PREFIX.length) : value;
+  if (!KNOWN_RECIPES.includes(id)) {
+    fail(
+      "recipe",
+      value,
+      `is not a recipe this stack can deploy (one of ${KNOWN_RECIPES.join(", ")})`,
+    );
+  }
+  return id;
+}
+
+function parseTags(get: ConfigGetter, stack: string): Record<string, string> {
+  const tags: Record<string, string> = { project: PROJECT, stack };
+  const raw = optional(get, "tags");
+  if (raw === undefined) return tags;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return fail("tags", raw, "must be an object of string values");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    return fail("tags", raw, "must be an object of string values");
+  }
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value !== "string") fail(`tags.${key}`, JSON.stringify(value), "must be a string");
+    if (key.length < 1 || key.length > 128) fail("tags", key, "keys must be 1-128 characters");
+    if (key.toLowerCase().startsWith("aws:")) fail("tags", key, 'keys must not start with "aws:"');
+    if (value.length > 256) fail(`tags.${key}`, value, "must be at most 256 characters");
+    tags[key] = value;
+  }
+  return tags;
+}
+
+/**
+ * Validates the stack's config and fills defaults. Pure: `get` supplies the values, so tests
+ * and the offline runner call it without a Pulumi engine.
+ *
+ * Naming rule: every Personalize name is `<namePrefix>-<role>` (`-dataset-group`,
+ * `-interactions-schema`, `-interactions`, `-import`, `-solution`, `-version`, `-campaign`), and
+ * the default prefix is `segment-workshop` on the `dev` stack (so dev keeps the workshop's
+ * campaign name, `segment-workshop-campaign`) and `segment-workshop-<stack>` on every other
+ * stack, so two stacks in one account and region never collide. Each name can be set on its own.
+ */
+export function parseStackConfig(get: ConfigGetter, stack: string): StackConfig {
+  const targetValue = optional(get, "target") ?? "aws";
+  if (targetValue !== "aws" && targetValue !== "local") {
+    fail("target", targetValue, 'must be "aws" or "local"');
+  }
+  const target: Target = targetValue;
+
+  const regionValue = optional(get, "aws:region");
+  if (regionValue === undefined && target === "aws") {
+    throw new Error(
+      'aws:region is required on target "aws" (pulumi config set aws:region us-east-1)',
+    );
+  }
+  const region = regionValue ?? DEFAULT_LOCAL_REGION;
+  if (!AWS_REGION.test(region)) {
+    throw new Error(
+      `aws:region must be a region name such as us-east-1, got ${JSON.stringify(region)}`,
+    );
+  }
+
+  const endpoint =
+    optional(get, "endpoint") ?? (target === "local" ? DEFAULT_LOCAL_ENDPOINT : undefined);
+  if (endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      fail("endpoint", endpoint, "must be an http:// or https:// URL");
+    }
+  }
+
+  const namePrefix = optional(get, "namePrefix") ?? defaultNamePrefix(stack);
+  if (namePrefix.length > NAME_PREFIX_MAX) {
+    fail(
+      "namePrefix",
+      namePrefix,
+      `must be at most ${NAME_PREFIX_MAX} characters (it is ${namePrefix.length})`,
+    );
+  }
+  if (!NAME_PREFIX.test(namePrefix)) {
+    fail("namePrefix", namePrefix, "must be lower-case letters, digits and inner hyphens");
+  }
+
+  const bucket =
+    optional(get, "bucketName") ?? (target === "local" ? `${namePrefix}-data` : undefined);
+  if (bucket !== undefined && !BUCKET_NAME.test(bucket)) {
+    fail("bucketName", bucket, "must be 3-63 lower-case letters, digits, dots and hyphens");
+  }
+
+  const names: ResourceNames = {
+    datasetGroup: parseName(get, "datasetGroupName", `${namePrefix}-dataset-group`),
+    schema: parseName(get, "schemaName", `${namePrefix}-interactions-schema`),
+    dataset: parseName(get, "datasetName", `${namePrefix}-interactions`),
+    importJob: parseName(get, "importJobName", `${namePrefix}-import`),
+    solution: parseName(get, "solutionName", `${namePrefix}-solution`),
+    solutionVersion: parseName(get, "solutionVersionName", `${namePrefix}-version`),
+    campaign: parseName(get, "campaignName", `${namePrefix}-campaign`),
+    ...(bucket === undefined ? {} : { bucket }),
+  };
+
+  const recipeValue = optional(get, "recipe") ?? "aws-user-personalization";
+  const recipe = parseRecipe(recipeValue);
+  const warnings: string[] = [];
+  if (target === "aws" && LEGACY_RECIPES.includes(recipe)) {
+    warnings.push(
+      `recipe ${recipe} is legacy: Amazon Personalize no longer accepts it for new solutions, so ` +
+        `"pulumi up" will fail at CreateSolution; use aws-user-personalization (the default) or ` +
+        `aws-user-personalization-v2 on AWS, or keep ${recipe} on the local emulator`,
+    );
+  }
+
+  const performAutoTraining = parseBoolean(get, "performAutoTraining", false);
+  const autoTrainingSchedule = optional(get, "autoTrainingSchedule");
+  if (autoTrainingSchedule !== undefined) {
+    if (!AUTO_TRAINING_SCHEDULE.test(autoTrainingSchedule)) {
+      fail(
+        "autoTrainingSchedule",
+        autoTrainingSchedule,
+        'must be "rate(N days)" with N from 1 to 30',
+      );
+    }
+    if (!performAutoTraining) {
+      fail(
+        "autoTrainingSchedule",
+        autoTrainingSchedule,
+        'needs performAutoTraining "true" (automatic training is off)',
+      );
+    }
+  }
+
+  const tpsValue = optional(get, "minProvisionedTPS") ?? "1";
+  const minProvisionedTPS = Number(tpsValue);
+  if (
+    !/^\d+$/.test(tpsValue) ||
+    !Number.isSafeInteger(minProvisionedTPS) ||
+    minProvisionedTPS < 1
+  ) {
+    fail("minProvisionedTPS", tpsValue, "must be a whole number of at least 1");
+  }
+
+  const eventType = optional(get, "eventType");
+  if (eventType !== undefined && eventType.length > 256) {
+    fail("eventType", eventType, "must be at most 256 characters");
+  }
+
+  return {
+    target,
+    stack,
+    region,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    namePrefix,
+    names,
+    dataFile: optional(get, "dataFile") ?? "data/interactions.csv",
+    schemaFile: optional(get, "schemaFile") ?? "schemas/event_schema.avsc",
+    recipe,
+    recipeArn: `${RECIPE_ARN_PREFIX}${recipe}`,
+    performAutoTraining,
+    ...(autoTrainingSchedule === undefined ? {} : { autoTrainingSchedule }),
+    performHPO: parseBoolean(get, "performHPO", false),
+    minProvisionedTPS,
+    ...(eventType === undefined ? {} : { eventType }),
+    tags: parseTags(get, stack),
+    warnings,
+  };
+}
+
+/** Reads the running stack's config (project namespace plus `aws:region`) and validates it. */
+export function readStackConfig(): StackConfig {
+  const project = new pulumi.Config();
+  const aws = new pulumi.Config("aws");
+  return parseStackConfig(
+    // The AWS provider itself falls back to AWS_REGION, so the Personalize resources do too.
+    (key) =>
+      key === "aws:region" ? (aws.get("region") ?? process.env.AWS_REGION) : project.get(key),
+    pulumi.getStack(),
+  );
+}
