@@ -1,0 +1,265 @@
+/**
+ * `npm run generate-data [-- --out FILE --users N --seed S]`: writes a deterministic sample of
+ * the workshop's interactions CSV (design.md §6): Segment events after the workshop's Glue
+ * transform, columns ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP.
+ *
+ * The data has structure a recommender can find: users prefer one or two product categories
+ * and come back to favourite products, while a few products are popular with everyone, so a
+ * per-user model beats global popularity on each user's most recent interactions.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface GenerateOptions {
+  /** @default 400 */
+  users?: number;
+  /** @default 20261001 */
+  seed?: number;
+}
+
+export const DEFAULT_USERS = 400;
+export const DEFAULT_SEED = 20261001;
+export const DEFAULT_OUT = join(__dirname, "interactions.csv");
+export const HEADER = "ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP";
+export const EVENT_TYPES = ["Product Clicked", "Product Added", "Order Completed"] as const;
+
+/** Fixed, so the committed file is reproducible byte for byte. */
+const START = Date.UTC(2026, 8, 1, 0, 0, 0);
+const SPAN_DAYS = 28;
+
+/** mulberry32: small, fast and good enough for sample data; the same seed gives the same file. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const COLOURS = [
+  "navy",
+  "black",
+  "white",
+  "grey",
+  "olive",
+  "red",
+  "tan",
+  "blue",
+  "green",
+  "cream",
+  "brown",
+  "pink",
+  "charcoal",
+  "burgundy",
+  "khaki",
+  "teal",
+];
+
+/** Eight categories: material/style words and product nouns that build slugs like navy-sport-jacket. */
+const CATEGORIES: { name: string; styles: string[]; nouns: string[] }[] = [
+  {
+    name: "outerwear",
+    styles: ["sport", "wool", "quilted", "rain", "denim"],
+    nouns: ["jacket", "coat", "parka"],
+  },
+  {
+    name: "shoes",
+    styles: ["leather", "canvas", "running", "suede", "trail"],
+    nouns: ["sneakers", "boots", "loafers"],
+  },
+  {
+    name: "bags",
+    styles: ["leather", "nylon", "canvas", "travel", "mini"],
+    nouns: ["backpack", "tote", "duffel"],
+  },
+  {
+    name: "tops",
+    styles: ["cotton", "linen", "striped", "oxford", "merino"],
+    nouns: ["shirt", "tee", "sweater"],
+  },
+  {
+    name: "bottoms",
+    styles: ["slim", "chino", "cargo", "relaxed", "stretch"],
+    nouns: ["jeans", "trousers", "shorts"],
+  },
+  {
+    name: "accessories",
+    styles: ["knit", "silk", "leather", "wool", "printed"],
+    nouns: ["scarf", "belt", "beanie"],
+  },
+  {
+    name: "watches",
+    styles: ["steel", "field", "dive", "digital", "classic"],
+    nouns: ["watch", "chronograph", "smartwatch"],
+  },
+  {
+    name: "eyewear",
+    styles: ["aviator", "round", "square", "polarized", "retro"],
+    nouns: ["sunglasses", "glasses", "goggles"],
+  },
+];
+const PRODUCTS_PER_CATEGORY = 15;
+
+interface Event {
+  anonymousId: string;
+  userId: string;
+  itemId: string;
+  eventType: (typeof EVENT_TYPES)[number];
+  ms: number;
+}
+
+function pick<T>(rand: () => number, values: readonly T[]): T {
+  return values[Math.floor(rand() * values.length)];
+}
+
+/** Index drawn with probability proportional to weights[i]. */
+function weighted(rand: () => number, weights: number[]): number {
+  let total = 0;
+  for (const w of weights) total += w;
+  let r = rand() * total;
+  for (let i = 0; i < weights.length; i++) {
+    r -= weights[i];
+    if (r < 0) return i;
+  }
+  return weights.length - 1;
+}
+
+function uuid(rand: () => number): string {
+  const hex = (n: number): string =>
+    Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join("");
+  const variant = "89ab"[Math.floor(rand() * 4)];
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
+}
+
+function catalogue(rand: () => number): string[][] {
+  const seen = new Set<string>();
+  return CATEGORIES.map((category) => {
+    const products: string[] = [];
+    while (products.length < PRODUCTS_PER_CATEGORY) {
+      const slug = `${pick(rand, COLOURS)}-${pick(rand, category.styles)}-${pick(rand, category.nouns)}`;
+      if (seen.has(slug)) continue;
+      seen.add(slug);
+      products.push(slug);
+    }
+    return products;
+  });
+}
+
+function events(options: GenerateOptions): Event[] {
+  const rand = prng(options.seed ?? DEFAULT_SEED);
+  const products = catalogue(rand);
+  // A few products are popular with everyone: popularity falls off with rank in each category.
+  const popularity = products.map((list) => list.map((_, rank) => 1 / (1 + rank) ** 1.1));
+  const userIds = new Set<string>();
+  const out: Event[] = [];
+  const userCount = options.users ?? DEFAULT_USERS;
+  for (let u = 0; u < userCount; u++) {
+    let userId: string;
+    do userId = String(1000000000 + Math.floor(rand() * 9000000000));
+    while (userIds.has(userId));
+    userIds.add(userId);
+    const devices = [uuid(rand), ...(rand() < 0.3 ? [uuid(rand)] : [])];
+    const first = Math.floor(rand() * CATEGORIES.length);
+    const preferred = rand() < 0.5 ? [first] : [first, (first + 1 + Math.floor(rand() * 7)) % 8];
+    // Each user has personal favourites, revisited across sessions.
+    const affinity = products.map((list, c) =>
+      list.map(
+        (_, i) => popularity[c][i] * (rand() < 0.25 ? 6 : 1) * (preferred.includes(c) ? 1 : 0.15),
+      ),
+    );
+    const sessions = 4 + Math.floor(rand() * 10);
+    for (let s = 0; s < sessions; s++) {
+      let ms = START + Math.floor(rand() * (SPAN_DAYS * 86400000 - 3600000));
+      const anonymousId = pick(rand, devices);
+      const category =
+        rand() < 0.85 ? pick(rand, preferred) : Math.floor(rand() * CATEGORIES.length);
+      const clicks = 1 + Math.floor(rand() * 6);
+      for (let k = 0; k < clicks; k++) {
+        const itemId = products[category][weighted(rand, affinity[category])];
+        ms += 5000 + Math.floor(rand() * 90000);
+        out.push({ anonymousId, userId, itemId, eventType: "Product Clicked", ms });
+        // The funnel: about a third of clicks add to cart, about 40% of adds complete an order.
+        if (rand() < 0.33) {
+          ms += 3000 + Math.floor(rand() * 60000);
+          out.push({ anonymousId, userId, itemId, eventType: "Product Added", ms });
+          if (rand() < 0.4) {
+            ms += 20000 + Math.floor(rand() * 240000);
+            out.push({ anonymousId, userId, itemId, eventType: "Order Completed", ms });
+          }
+        }
+      }
+    }
+  }
+  return out.sort(
+    (a, b) => a.ms - b.ms || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0),
+  );
+}
+
+/** The CSV text, with quoting that varies per field as the workshop's export does. */
+export function generateInteractions(options: GenerateOptions = {}): string {
+  const quoting = prng((options.seed ?? DEFAULT_SEED) ^ 0x5eed);
+  const maybeQuote = (value: string, p: number): string => (quoting() < p ? `"${value}"` : value);
+  const lines = [HEADER];
+  for (const e of events(options)) {
+    lines.push(
+      [
+        maybeQuote(e.anonymousId, 0.5),
+        maybeQuote(e.userId, 0.2),
+        maybeQuote(e.itemId, 0.3),
+        maybeQuote(e.eventType, 0.9),
+        maybeQuote(new Date(e.ms).toISOString(), 0.5),
+        String(Math.floor(e.ms / 1000)),
+      ].join(","),
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+const USAGE = `usage: npm run generate-data [-- --out FILE --users N --seed S]
+  --out FILE   where to write the CSV (default data/interactions.csv)
+  --users N    number of users (default ${DEFAULT_USERS})
+  --seed S     PRNG seed, an integer (default ${DEFAULT_SEED})
+  --help       show this help`;
+
+function main(argv: string[]): number {
+  let out = DEFAULT_OUT;
+  const options: GenerateOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === "--help") {
+      console.log(USAGE);
+      return 0;
+    }
+    const value = argv[i + 1];
+    if (!["--out", "--users", "--seed"].includes(flag)) {
+      console.error(`unknown argument ${JSON.stringify(flag)}\n${USAGE}`);
+      return 2;
+    }
+    if (value === undefined) {
+      console.error(`${flag} needs a value\n${USAGE}`);
+      return 2;
+    }
+    i++;
+    if (flag === "--out") out = value;
+    else {
+      const n = Number(value);
+      if (!Number.isInteger(n) || (flag === "--users" && n < 1)) {
+        console.error(
+          `${flag} must be ${flag === "--users" ? "a positive integer" : "an integer"}, got ${JSON.stringify(value)}`,
+        );
+        return 2;
+      }
+      if (flag === "--users") options.users = n;
+      else options.seed = n;
+    }
+  }
+  const csv = generateInteractions(options);
+  writeFileSync(out, csv);
+  console.log(`wrote ${csv.split("\n").length - 2} interactions to ${out}`);
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
