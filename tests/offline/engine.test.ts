@@ -1,0 +1,242 @@
+import { strict as assert } from "assert";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import { join, resolve } from "path";
+import { OfflineEngine, StepEvent } from "../../offline/engine";
+import { RecordServer, startRecordServer } from "./fixtures/record-server";
+
+// The engine on its own, driving a tiny dynamic provider (fixtures/record.ts) that talks to
+// a loopback record service, through the program in fixtures/program.ts.
+const program = resolve(__dirname, "fixtures/program.ts");
+const RECORD = "pulumi-nodejs:dynamic/fixture:Record";
+
+describe("offline engine", () => {
+  let server: RecordServer;
+  let events: StepEvent[];
+
+  const engineFor = (config: Record<string, string> = {}, stateFile?: string) =>
+    new OfflineEngine({
+      program,
+      project: "fixture",
+      stack: "test",
+      reload: [program],
+      config: { "fixture:endpoint": server.url, ...config },
+      ...(stateFile ? { stateFile } : {}),
+      onEvent: (e) => events.push(e),
+    });
+
+  beforeEach(async () => {
+    server = await startRecordServer();
+    events = [];
+  });
+  afterEach(() => server.close());
+
+  it("previews an empty state with check only: no service calls, every resource planned", async () => {
+    const engine = engineFor();
+    const result = await engine.preview();
+    assert.deepEqual(server.calls, []);
+    assert.deepEqual(
+      result.steps.map((s) => `${s.op} ${s.name}`),
+      ["create group", "create item-a", "create item-b"],
+    );
+    assert.ok(events.every((e) => e.preview));
+    assert.equal(result.outputs.groupId, undefined, "an output-only value is unknown in preview");
+    assert.deepEqual(engine.resources(), []);
+  });
+
+  it("creates in dependency order and resolves outputs, with config reaching configure", async () => {
+    const engine = engineFor({ "fixture:label": "from-config" });
+    const result = await engine.up();
+    assert.deepEqual(server.writes(), ["POST group-one", "POST item-a", "POST item-b"]);
+    const group = [...server.records.values()].find((r) => r.name === "group-one");
+    assert.equal(result.outputs.groupId, group?.id);
+    assert.equal(result.outputs.label, "from-config");
+    const items = engine.resources(RECORD).filter((r) => r.name.startsWith("item-"));
+    const groupUrn = engine.resources(RECORD).find((r) => r.name === "group")?.urn;
+    for (const item of items) {
+      assert.equal(item.inputs.group, group?.id);
+      assert.ok(item.dependencies.includes(groupUrn!), `${item.name} depends on the group`);
+      assert.deepEqual(item.propertyDependencies.group, [groupUrn]);
+      assert.equal(typeof item.outputs.__provider, "string");
+    }
+  });
+
+  it("changes nothing on a second up with nothing changed", async () => {
+    const engine = engineFor();
+    const first = await engine.up();
+    server.calls.length = 0;
+    const second = await engine.up();
+    assert.deepEqual(server.writes(), []);
+    assert.deepEqual(second.outputs, first.outputs);
+    assert.ok(second.steps.every((s) => s.op === "same"));
+  });
+
+  it("updates in place when the provider's diff reports changes without replaces", async () => {
+    const engine = engineFor();
+    const first = await engine.up();
+    server.calls.length = 0;
+    engine.config["fixture:value"] = "2";
+    const second = await engine.up();
+    assert.deepEqual(server.writes().sort(), ["PUT item-a", "PUT item-b"]);
+    assert.deepEqual(second.outputs.itemIds, first.outputs.itemIds);
+    assert.ok([...server.records.values()].filter((r) => r.group).every((r) => r.value === "2"));
+  });
+
+  it("replaces delete-first with the dependents deleted before and recreated after", async () => {
+    const engine = engineFor();
+    await engine.up();
+    server.calls.length = 0;
+    engine.config["fixture:groupName"] = "group-two";
+    const result = await engine.up();
+    const writes = server.writes();
+    const at = (call: string) => writes.indexOf(call);
+    assert.deepEqual(writes.slice(2), ["DELETE group-one", "POST group-two", ...writes.slice(4)]);
+    assert.ok(at("DELETE item-a") < at("DELETE group-one"));
+    assert.ok(at("DELETE item-b") < at("DELETE group-one"));
+    assert.ok(at("POST item-a") > at("POST group-two"));
+    assert.equal(server.records.size, 3);
+    const group = [...server.records.values()].find((r) => r.name === "group-two");
+    assert.ok(
+      [...server.records.values()].filter((r) => r.group).every((r) => r.group === group?.id),
+    );
+    assert.deepEqual(
+      result.steps.filter((s) => s.name === "item-a").map((s) => s.op),
+      ["delete-replaced", "replace"],
+    );
+  });
+
+  it("replaces create-first when the provider does not ask to delete first", async () => {
+    const engine = engineFor();
+    const first = await engine.up();
+    server.calls.length = 0;
+    engine.config["fixture:slot"] = "s2";
+    const second = await engine.up();
+    const writes = server.writes();
+    assert.ok(writes.indexOf("POST item-a") < writes.indexOf("DELETE item-a"), writes.join(", "));
+    assert.notDeepEqual(second.outputs.itemIds, first.outputs.itemIds);
+    assert.equal(second.outputs.groupId, first.outputs.groupId);
+    assert.equal(engine.resources().length, 3);
+  });
+
+  it("deletes resources the program no longer declares", async () => {
+    const engine = engineFor();
+    await engine.up();
+    server.calls.length = 0;
+    engine.config["fixture:items"] = "a";
+    await engine.up();
+    assert.deepEqual(server.writes(), ["DELETE item-b"]);
+    assert.deepEqual(
+      engine.resources().map((r) => r.name),
+      ["group", "item-a"],
+    );
+  });
+
+  it("refresh drops a resource deleted behind its back, and the next up recreates it", async () => {
+    const engine = engineFor();
+    await engine.up();
+    const itemA = [...server.records.values()].find((r) => r.name === "item-a")!;
+    server.records.delete(itemA.id);
+    const refreshed = await engine.refresh();
+    assert.equal(refreshed.steps.find((s) => s.name === "item-a")?.refreshed, "deleted");
+    assert.equal(refreshed.steps.find((s) => s.name === "group")?.refreshed, "unchanged");
+    assert.deepEqual(
+      engine.resources().map((r) => r.name),
+      ["group", "item-b"],
+    );
+    server.calls.length = 0;
+    await engine.up();
+    assert.deepEqual(server.writes(), ["POST item-a"]);
+  });
+
+  it("refresh takes the service's values, so the next up puts the program's back", async () => {
+    const engine = engineFor();
+    await engine.up();
+    const itemA = [...server.records.values()].find((r) => r.name === "item-a")!;
+    itemA.value = "edited";
+    const refreshed = await engine.refresh();
+    assert.equal(refreshed.steps.find((s) => s.name === "item-a")?.refreshed, "changed");
+    assert.equal(engine.resources().find((r) => r.name === "item-a")?.outputs.value, "edited");
+    server.calls.length = 0;
+    await engine.up();
+    assert.deepEqual(server.writes(), ["PUT item-a"]);
+  });
+
+  it("destroys dependents before what they depend on, leaving nothing", async () => {
+    const engine = engineFor();
+    await engine.up();
+    server.calls.length = 0;
+    const result = await engine.destroy();
+    const writes = server.writes();
+    assert.equal(writes[2], "DELETE group-one");
+    assert.deepEqual(writes.slice(0, 2).sort(), ["DELETE item-a", "DELETE item-b"]);
+    assert.equal(server.records.size, 0);
+    assert.deepEqual(engine.getState(), { outputs: {}, resources: [] });
+    assert.equal(result.steps.length, 3);
+  });
+
+  it("sends secrets to the provider unwrapped", async () => {
+    const engine = engineFor({ "fixture:secretValue": "s3cret" });
+    await engine.up();
+    const group = [...server.records.values()].find((r) => r.name === "group-one");
+    assert.equal(group?.value, "s3cret");
+  });
+
+  it("fails with the check failure, naming the property and the value", async () => {
+    const engine = engineFor({ "fixture:items": "Bad Name" });
+    await assert.rejects(engine.up(), /check failed: name: 'item-Bad Name' must match/);
+    assert.equal(
+      events.find((e) => e.phase === "failed")?.name,
+      "item-Bad Name",
+      "the failing resource is reported",
+    );
+  });
+
+  it("fails with the provider's message and keeps what was created", async () => {
+    const engine = engineFor({ "fixture:failItem": "b" });
+    await assert.rejects(engine.up(), /item-b'.*item b refused by the service/);
+    assert.deepEqual(
+      engine
+        .resources()
+        .map((r) => r.name)
+        .sort(),
+      ["group", "item-a"],
+    );
+    delete engine.config["fixture:failItem"];
+    server.calls.length = 0;
+    await engine.up();
+    assert.deepEqual(server.writes(), ["POST item-b"]);
+  });
+
+  it("rejects outputs that cannot cross the wire, as the real host does", async () => {
+    const engine = engineFor({ "fixture:returnUndefined": "true", "fixture:items": "a" });
+    await assert.rejects(
+      engine.up(),
+      /cannot cross the provider boundary \(Unexpected struct type/,
+    );
+  });
+
+  it("turns a Date output into {} as the Struct round trip does", async () => {
+    const engine = engineFor({ "fixture:returnDate": "true", "fixture:items": "a" });
+    await engine.up();
+    assert.deepEqual(engine.resources().find((r) => r.name === "item-a")?.outputs.createdAt, {});
+  });
+
+  it("keeps the state in a JSON file that a new engine picks up", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "offline-state-"));
+    try {
+      const stateFile = join(dir, "state.json");
+      await engineFor({}, stateFile).up();
+      assert.ok(existsSync(stateFile));
+      const saved = JSON.parse(readFileSync(stateFile, "utf8"));
+      assert.equal(saved.resources.length, 3);
+      server.calls.length = 0;
+      const again = engineFor({}, stateFile);
+      await again.up();
+      assert.deepEqual(server.writes(), []);
+      await again.destroy();
+      assert.equal(server.records.size, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
