@@ -1,0 +1,126 @@
+import {
+  CampaignConfig,
+  CreateCampaignCommand,
+  DeleteCampaignCommand,
+  DescribeCampaignCommand,
+  UpdateCampaignCommand,
+} from "@aws-sdk/client-personalize";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  CommonArgs,
+  PersonalizeProvider,
+  Props,
+  ResourceSpec,
+  StatusView,
+  tagList,
+} from "./lifecycle";
+import { checkName, checkNumber, checkObject, checkString } from "./validate";
+
+export interface CampaignArgs extends CommonArgs {
+  name: pulumi.Input<string>;
+  /** The deployed model; changing it rolls the campaign forward in place (UpdateCampaign). */
+  solutionVersionArn: pulumi.Input<string>;
+  /** Default 1; billed while the campaign is ACTIVE. Updates in place. */
+  minProvisionedTPS?: pulumi.Input<number>;
+  campaignConfig?: pulumi.Input<CampaignConfig>;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * personalize-api.md §3.7: everything but the name updates in place, so new data reaches the
+ * campaign without downtime: the campaign keeps serving the old version until the update is ACTIVE.
+ */
+export const campaignSpec: ResourceSpec = {
+  kind: "Campaign",
+  fields: {
+    name: "replace",
+    solutionVersionArn: "update",
+    minProvisionedTPS: "update",
+    campaignConfig: "update",
+  },
+  defaults: { minProvisionedTPS: 1 },
+  // "usually a few minutes but can take over an hour" (DG); AWS examples wait up to 3 h.
+  defaultTimeoutMinutes: 180,
+  taggable: true,
+  validate(inputs, failures) {
+    checkName(failures, "name", inputs.name);
+    // A version ARN, or <solution ARN>/$LATEST with syncWithLatestSolutionVersion.
+    checkString(failures, "solutionVersionArn", inputs.solutionVersionArn, {
+      required: true,
+      max: 256,
+      pattern: /^arn:([a-z\d-]+):personalize:.*:.*:.+$/,
+      hint: "is not a solution version ARN",
+    });
+    checkNumber(failures, "minProvisionedTPS", inputs.minProvisionedTPS, { min: 1, integer: true });
+    checkObject(failures, "campaignConfig", inputs.campaignConfig);
+  },
+  identity: (inputs) => `${inputs.region}/${inputs.name}`,
+  async create(ctx, inputs) {
+    const out = await ctx.client.send(
+      new CreateCampaignCommand({
+        name: inputs.name as string,
+        solutionVersionArn: inputs.solutionVersionArn as string,
+        minProvisionedTPS: inputs.minProvisionedTPS as number,
+        campaignConfig: inputs.campaignConfig as CampaignConfig | undefined,
+        tags: tagList(inputs.tags),
+      }),
+    );
+    return out.campaignArn as string;
+  },
+  async describe(ctx, arn) {
+    const out = await ctx.client.send(new DescribeCampaignCommand({ campaignArn: arn }));
+    return (out.campaign ?? {}) as Props;
+  },
+  outputs: (_ctx, d) => ({
+    status: d.status,
+    failureReason: d.failureReason,
+    deployedSolutionVersionArn: d.solutionVersionArn,
+  }),
+  inputsFromService: (d) => ({
+    name: d.name,
+    solutionVersionArn: d.solutionVersionArn,
+    minProvisionedTPS: d.minProvisionedTPS,
+    campaignConfig: d.campaignConfig,
+  }),
+  async update(ctx, arn, news, changed) {
+    if (changed.length === 0) return false;
+    await ctx.client.send(
+      new UpdateCampaignCommand({
+        campaignArn: arn,
+        solutionVersionArn: news.solutionVersionArn as string,
+        minProvisionedTPS: news.minProvisionedTPS as number,
+        campaignConfig: news.campaignConfig as CampaignConfig | undefined,
+      }),
+    );
+    return true;
+  },
+  updateStatus: (d) => d.latestCampaignUpdate as StatusView | undefined,
+  async delete(ctx, arn) {
+    await ctx.client.send(new DeleteCampaignCommand({ campaignArn: arn }));
+  },
+};
+
+export const campaignProvider = new PersonalizeProvider(campaignSpec);
+
+/** A Personalize campaign: a deployed solution version serving real-time recommendations. */
+export class Campaign extends pulumi.dynamic.Resource {
+  declare readonly arn: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly solutionVersionArn: pulumi.Output<string>;
+  declare readonly minProvisionedTPS: pulumi.Output<number>;
+  declare readonly campaignConfig: pulumi.Output<CampaignConfig | undefined>;
+  declare readonly region: pulumi.Output<string>;
+  declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
+
+  constructor(name: string, args: CampaignArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      campaignProvider,
+      name,
+      { ...args, arn: undefined, status: undefined },
+      opts,
+      "personalize",
+      "Campaign",
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import {
+  CreateDatasetGroupCommand,
+  DeleteDatasetGroupCommand,
+  DescribeDatasetGroupCommand,
+} from "@aws-sdk/client-personalize";
+import * as pulumi from "@pulumi/pulumi";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import { checkArn, checkEnum, checkName, UNKNOWN } from "./validate";
+
+export const DOMAINS = ["ECOMMERCE", "VIDEO_ON_DEMAND"] as const;
+
+export interface DatasetGroupArgs extends CommonArgs {
+  name: pulumi.Input<string>;
+  /** ECOMMERCE or VIDEO_ON_DEMAND for a Domain dataset group; absent for a Custom one. */
+  domain?: pulumi.Input<string>;
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Only together with kmsKeyArn: the role Personalize assumes to use the key. */
+  roleArn?: pulumi.Input<string>;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** personalize-api.md §3.1: no update API; everything but tags replaces. */
+export const datasetGroupSpec: ResourceSpec = {
+  kind: "DatasetGroup",
+  fields: { name: "replace", domain: "replace", kmsKeyArn: "replace", roleArn: "replace" },
+  defaultTimeoutMinutes: 10,
+  taggable: true,
+  validate(inputs, failures) {
+    checkName(failures, "name", inputs.name);
+    checkEnum(failures, "domain", inputs.domain, DOMAINS);
+    checkArn(failures, "kmsKeyArn", inputs.kmsKeyArn, "kms", { required: false });
+    checkArn(failures, "roleArn", inputs.roleArn, "role", { required: false });
+    if (
+      inputs.roleArn !== undefined &&
+      inputs.kmsKeyArn === undefined &&
+      inputs.roleArn !== UNKNOWN
+    ) {
+      failures.push({
+        property: "roleArn",
+        reason: `roleArn "${String(inputs.roleArn)}" is only valid together with kmsKeyArn`,
+      });
+    }
+  },
+  identity: (inputs) => `${inputs.region}/${inputs.name}`,
+  async create(ctx, inputs) {
+    const out = await ctx.client.send(
+      new CreateDatasetGroupCommand({
+        name: inputs.name as string,
+        domain: inputs.domain as "ECOMMERCE" | undefined,
+        kmsKeyArn: inputs.kmsKeyArn as string | undefined,
+        roleArn: inputs.roleArn as string | undefined,
+        tags: tagList(inputs.tags),
+      }),
+    );
+    return out.datasetGroupArn as string;
+  },
+  async describe(ctx, arn) {
+    const out = await ctx.client.send(new DescribeDatasetGroupCommand({ datasetGroupArn: arn }));
+    return (out.datasetGroup ?? {}) as Props;
+  },
+  outputs: (_ctx, d) => ({ status: d.status, failureReason: d.failureReason }),
+  inputsFromService: (d) => ({
+    name: d.name,
+    domain: d.domain,
+    kmsKeyArn: d.kmsKeyArn,
+    roleArn: d.roleArn,
+  }),
+  async delete(ctx, arn) {
+    await ctx.client.send(new DeleteDatasetGroupCommand({ datasetGroupArn: arn }));
+  },
+};
+
+export const datasetGroupProvider = new PersonalizeProvider(datasetGroupSpec);
+
+/** A Personalize dataset group: the container of datasets, solutions, campaigns. */
+export class DatasetGroup extends pulumi.dynamic.Resource {
+  declare readonly arn: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly domain: pulumi.Output<string | undefined>;
+  declare readonly region: pulumi.Output<string>;
+  declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
+
+  constructor(name: string, args: DatasetGroupArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      datasetGroupProvider,
+      name,
+      { ...args, arn: undefined, status: undefined },
+      opts,
+      "personalize",
+      "DatasetGroup",
+    );
+  }
+}

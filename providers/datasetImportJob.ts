@@ -1,0 +1,154 @@
+import {
+  CreateDatasetImportJobCommand,
+  DescribeDatasetImportJobCommand,
+} from "@aws-sdk/client-personalize";
+import * as pulumi from "@pulumi/pulumi";
+import { randomBytes } from "crypto";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import {
+  canonical,
+  checkArn,
+  checkEnum,
+  checkName,
+  checkS3Location,
+  checkString,
+  isUnknown,
+  UNKNOWN,
+} from "./validate";
+
+export interface DatasetImportJobArgs extends CommonArgs {
+  /** A prefix: job names are unique forever, so the provider appends `-<data hash>-<random>`. */
+  jobName: pulumi.Input<string>;
+  datasetArn: pulumi.Input<string>;
+  /** s3://bucket/key of the CSV file, or a folder ending in `/`. */
+  dataLocation: pulumi.Input<string>;
+  /** The role Personalize assumes to read the data. */
+  roleArn: pulumi.Input<string>;
+  /** FULL (default) or INCREMENTAL. */
+  importMode?: pulumi.Input<string>;
+  /** Content hash of the data file: changed data means a new import job (and a new solution version downstream). */
+  dataHash?: pulumi.Input<string>;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** `-` + 8 characters of the data hash + `-` + 6 random characters. */
+const SUFFIX_LENGTH = 16;
+export const JOB_NAME_PREFIX_MAX = 63 - SUFFIX_LENGTH;
+
+/** The fields whose change means a new job; the physical name is kept while none of them changes. */
+const JOB_FIELDS = [
+  "jobName",
+  "datasetArn",
+  "dataLocation",
+  "roleArn",
+  "importMode",
+  "dataHash",
+  "region",
+];
+
+/**
+ * Chooses the physical job name in `check`. It must be stable across later checks while
+ * nothing that replaces the job changes (or every `up` would re-import), and new whenever
+ * something does, because a job name can never be used twice.
+ */
+export function physicalJobName(olds: Props, news: Props): string {
+  if (JOB_FIELDS.some((f) => isUnknown(news[f]))) return UNKNOWN;
+  const kept = olds.physicalJobName;
+  if (
+    typeof kept === "string" &&
+    kept !== UNKNOWN &&
+    JOB_FIELDS.every((f) => canonical(olds[f]) === canonical(news[f]))
+  ) {
+    return kept;
+  }
+  const hash =
+    typeof news.dataHash === "string"
+      ? news.dataHash.replace(/^[a-z0-9]+:/i, "").replace(/[^a-zA-Z0-9]/g, "")
+      : "";
+  const random = randomBytes(3).toString("hex");
+  return [news.jobName, hash.slice(0, 8), random].filter((part) => part !== "").join("-");
+}
+
+/** personalize-api.md §3.4: no update, no delete. A change is a new job; delete forgets the job. */
+export const datasetImportJobSpec: ResourceSpec = {
+  kind: "DatasetImportJob",
+  fields: {
+    jobName: "replace",
+    physicalJobName: "replace",
+    datasetArn: "replace",
+    dataLocation: "replace",
+    roleArn: "replace",
+    importMode: "replace",
+    dataHash: "replace",
+  },
+  outputKeyOf: { jobName: "jobNamePrefix" },
+  defaults: { importMode: "FULL" },
+  defaultTimeoutMinutes: 120,
+  taggable: true,
+  validate(inputs, failures, olds) {
+    checkName(failures, "jobName", inputs.jobName, { maxLength: JOB_NAME_PREFIX_MAX });
+    checkArn(failures, "datasetArn", inputs.datasetArn, "personalize");
+    checkS3Location(failures, "dataLocation", inputs.dataLocation);
+    checkArn(failures, "roleArn", inputs.roleArn, "role");
+    checkEnum(failures, "importMode", inputs.importMode, ["FULL", "INCREMENTAL"]);
+    checkString(failures, "dataHash", inputs.dataHash, { min: 1, max: 256 });
+    if (failures.length > 0) return inputs;
+    return { ...inputs, physicalJobName: physicalJobName(olds, inputs) };
+  },
+  async create(ctx, inputs) {
+    const out = await ctx.client.send(
+      new CreateDatasetImportJobCommand({
+        jobName: inputs.physicalJobName as string,
+        datasetArn: inputs.datasetArn as string,
+        dataSource: { dataLocation: inputs.dataLocation as string },
+        roleArn: inputs.roleArn as string,
+        importMode: inputs.importMode as "FULL" | "INCREMENTAL",
+        tags: tagList(inputs.tags),
+      }),
+    );
+    return out.datasetImportJobArn as string;
+  },
+  async describe(ctx, arn) {
+    const out = await ctx.client.send(
+      new DescribeDatasetImportJobCommand({ datasetImportJobArn: arn }),
+    );
+    return (out.datasetImportJob ?? {}) as Props;
+  },
+  outputs: (_ctx, d) => ({ status: d.status, jobName: d.jobName, failureReason: d.failureReason }),
+  inputsFromService: (d) => ({
+    physicalJobName: d.jobName,
+    datasetArn: d.datasetArn,
+    dataLocation: (d.dataSource as { dataLocation?: string } | undefined)?.dataLocation,
+    roleArn: d.roleArn,
+    importMode: d.importMode,
+  }),
+  // No delete API: jobs live as long as their dataset. Forgetting is the delete.
+};
+
+export const datasetImportJobProvider = new PersonalizeProvider(datasetImportJobSpec);
+
+/** A dataset import job: one import of a data file into a dataset. */
+export class DatasetImportJob extends pulumi.dynamic.Resource {
+  declare readonly arn: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  /** The physical job name (prefix + suffix). */
+  declare readonly jobName: pulumi.Output<string>;
+  declare readonly jobNamePrefix: pulumi.Output<string>;
+  declare readonly datasetArn: pulumi.Output<string>;
+  declare readonly dataLocation: pulumi.Output<string>;
+  declare readonly roleArn: pulumi.Output<string>;
+  declare readonly importMode: pulumi.Output<string>;
+  declare readonly dataHash: pulumi.Output<string | undefined>;
+  declare readonly region: pulumi.Output<string>;
+
+  constructor(name: string, args: DatasetImportJobArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      datasetImportJobProvider,
+      name,
+      { ...args, arn: undefined, status: undefined, jobNamePrefix: undefined },
+      opts,
+      "personalize",
+      "DatasetImportJob",
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import {
+  CreateEventTrackerCommand,
+  DeleteEventTrackerCommand,
+  DescribeEventTrackerCommand,
+} from "@aws-sdk/client-personalize";
+import * as pulumi from "@pulumi/pulumi";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import { checkArn, checkName } from "./validate";
+
+export interface EventTrackerArgs extends CommonArgs {
+  name: pulumi.Input<string>;
+  datasetGroupArn: pulumi.Input<string>;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** personalize-api.md §3.8: no update; one tracker per dataset group. */
+export const eventTrackerSpec: ResourceSpec = {
+  kind: "EventTracker",
+  fields: { name: "replace", datasetGroupArn: "replace" },
+  defaultTimeoutMinutes: 10,
+  taggable: true,
+  validate(inputs, failures) {
+    checkName(failures, "name", inputs.name);
+    checkArn(failures, "datasetGroupArn", inputs.datasetGroupArn, "personalize");
+  },
+  // One tracker per dataset group as well as a unique name: a replacement in the same group must delete first.
+  identity: (inputs) => `${inputs.region}/${inputs.datasetGroupArn}`,
+  async create(ctx, inputs) {
+    const out = await ctx.client.send(
+      new CreateEventTrackerCommand({
+        name: inputs.name as string,
+        datasetGroupArn: inputs.datasetGroupArn as string,
+        tags: tagList(inputs.tags),
+      }),
+    );
+    return out.eventTrackerArn as string;
+  },
+  async describe(ctx, arn) {
+    const out = await ctx.client.send(new DescribeEventTrackerCommand({ eventTrackerArn: arn }));
+    return (out.eventTracker ?? {}) as Props;
+  },
+  outputs: (_ctx, d) => ({
+    status: d.status,
+    failureReason: d.failureReason,
+    trackingId: d.trackingId,
+  }),
+  inputsFromService: (d) => ({ name: d.name, datasetGroupArn: d.datasetGroupArn }),
+  async delete(ctx, arn) {
+    await ctx.client.send(new DeleteEventTrackerCommand({ eventTrackerArn: arn }));
+  },
+};
+
+export const eventTrackerProvider = new PersonalizeProvider(eventTrackerSpec);
+
+/** An event tracker: its trackingId lets PutEvents stream interactions into the dataset group. */
+export class EventTracker extends pulumi.dynamic.Resource {
+  declare readonly arn: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly trackingId: pulumi.Output<string>;
+  declare readonly datasetGroupArn: pulumi.Output<string>;
+  declare readonly region: pulumi.Output<string>;
+
+  constructor(name: string, args: EventTrackerArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      eventTrackerProvider,
+      name,
+      { ...args, arn: undefined, status: undefined, trackingId: undefined },
+      opts,
+      "personalize",
+      "EventTracker",
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import {
+  CreateSchemaCommand,
+  DeleteSchemaCommand,
+  DescribeSchemaCommand,
+} from "@aws-sdk/client-personalize";
+import * as pulumi from "@pulumi/pulumi";
+import { canonicalSchemaJson, parseSchema } from "../schemas/avro";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
+import { checkEnum, checkName, errorFree, UNKNOWN } from "./validate";
+import { DOMAINS } from "./datasetGroup";
+
+export interface SchemaArgs extends CommonArgs {
+  name: pulumi.Input<string>;
+  /** The Avro record schema as JSON text (personalize-api.md §5). */
+  schema: pulumi.Input<string>;
+  domain?: pulumi.Input<string>;
+}
+
+/**
+ * personalize-api.md §3.2: immutable, no status, no tags. The service may store the JSON with
+ * other whitespace, so schemas compare as canonical JSON, not as text.
+ */
+export const schemaSpec: ResourceSpec = {
+  kind: "Schema",
+  fields: { name: "replace", schema: "replace", domain: "replace" },
+  normalize: { schema: (v) => canonicalSchemaJson(v as string) },
+  defaultTimeoutMinutes: 5,
+  taggable: false,
+  validate(inputs, failures) {
+    checkName(failures, "name", inputs.name);
+    checkEnum(failures, "domain", inputs.domain, DOMAINS);
+    const text = inputs.schema;
+    if (text === undefined) failures.push({ property: "schema", reason: "schema is required" });
+    else if (text !== UNKNOWN) {
+      const problem = errorFree(() => parseSchema(text as string));
+      if (problem) {
+        failures.push({
+          property: "schema",
+          reason: `schema is not a valid Personalize schema: ${problem}`,
+        });
+      }
+    }
+  },
+  identity: (inputs) => `${inputs.region}/${inputs.name}`,
+  async create(ctx, inputs) {
+    const out = await ctx.client.send(
+      new CreateSchemaCommand({
+        name: inputs.name as string,
+        schema: inputs.schema as string,
+        domain: inputs.domain as "ECOMMERCE" | undefined,
+      }),
+    );
+    return out.schemaArn as string;
+  },
+  async describe(ctx, arn) {
+    const out = await ctx.client.send(new DescribeSchemaCommand({ schemaArn: arn }));
+    return (out.schema ?? {}) as Props;
+  },
+  // A schema has no status: once Describe answers, it is usable.
+  status: () => ({ status: "ACTIVE" }),
+  outputs: () => ({ status: "ACTIVE" }),
+  inputsFromService: (d) => ({ name: d.name, schema: d.schema, domain: d.domain }),
+  async delete(ctx, arn) {
+    await ctx.client.send(new DeleteSchemaCommand({ schemaArn: arn }));
+  },
+};
+
+export const schemaProvider = new PersonalizeProvider(schemaSpec);
+
+/** A Personalize schema (Avro JSON). */
+export class Schema extends pulumi.dynamic.Resource {
+  declare readonly arn: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly schema: pulumi.Output<string>;
+  declare readonly region: pulumi.Output<string>;
+
+  constructor(name: string, args: SchemaArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      schemaProvider,
+      name,
+      { ...args, arn: undefined, status: undefined },
+      opts,
+      "personalize",
+      "Schema",
+    );
+  }
+}

@@ -1,0 +1,198 @@
+import {
+  CreateSolutionCommand,
+  DeleteSolutionCommand,
+  DescribeSolutionCommand,
+  DescribeSolutionVersionCommand,
+  SolutionConfig,
+  StopSolutionVersionCreationCommand,
+  UpdateSolutionCommand,
+} from "@aws-sdk/client-personalize";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  CommonArgs,
+  isInProgress,
+  PersonalizeProvider,
+  Props,
+  ResourceSpec,
+  StatusView,
+  tagList,
+} from "./lifecycle";
+import {
+  canonical,
+  checkArn,
+  checkBoolean,
+  checkName,
+  checkObject,
+  checkString,
+  show,
+  UNKNOWN,
+} from "./validate";
+
+export interface SolutionArgs extends CommonArgs {
+  name: pulumi.Input<string>;
+  datasetGroupArn: pulumi.Input<string>;
+  /** e.g. arn:aws:personalize:::recipe/aws-user-personalization */
+  recipeArn: pulumi.Input<string>;
+  /** Hyperparameter optimisation; default false. */
+  performHPO?: pulumi.Input<boolean>;
+  /** Default false here (the service defaults to true and then bills training hours weekly). */
+  performAutoTraining?: pulumi.Input<boolean>;
+  performIncrementalUpdate?: pulumi.Input<boolean>;
+  eventType?: pulumi.Input<string>;
+  /** The API's SolutionConfig; autoTrainingConfig and eventsConfig update in place, the rest replaces. */
+  solutionConfig?: pulumi.Input<SolutionConfig>;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The parts of solutionConfig that UpdateSolution changes in place (as solutionUpdateConfig). */
+const UPDATABLE_CONFIG = ["autoTrainingConfig", "eventsConfig"];
+
+const withoutUpdatable = (config: unknown): unknown => {
+  if (!config || typeof config !== "object") return config;
+  const rest = { ...(config as Props) };
+  for (const key of UPDATABLE_CONFIG) delete rest[key];
+  return rest;
+};
+
+const SCHEDULE = /^rate\(([1-9]|[12][0-9]|30) days?\)$/;
+
+/** personalize-api.md §3.5. */
+export const solutionSpec: ResourceSpec = {
+  kind: "Solution",
+  fields: {
+    name: "replace",
+    datasetGroupArn: "replace",
+    recipeArn: "replace",
+    performHPO: "replace",
+    eventType: "replace",
+    performAutoTraining: "update",
+    performIncrementalUpdate: "update",
+    solutionConfig: (olds, news) =>
+      canonical(withoutUpdatable(olds.solutionConfig)) ===
+        canonical(withoutUpdatable(news.solutionConfig)) && news.solutionConfig !== UNKNOWN
+        ? "update"
+        : "replace",
+  },
+  defaults: { performHPO: false, performAutoTraining: false },
+  defaultTimeoutMinutes: 30,
+  taggable: true,
+  validate(inputs, failures) {
+    checkName(failures, "name", inputs.name);
+    checkArn(failures, "datasetGroupArn", inputs.datasetGroupArn, "personalize");
+    checkArn(failures, "recipeArn", inputs.recipeArn, "personalize");
+    checkBoolean(failures, "performHPO", inputs.performHPO);
+    checkBoolean(failures, "performAutoTraining", inputs.performAutoTraining);
+    checkBoolean(failures, "performIncrementalUpdate", inputs.performIncrementalUpdate);
+    checkString(failures, "eventType", inputs.eventType, { min: 1, max: 256 });
+    checkObject(failures, "solutionConfig", inputs.solutionConfig);
+    const schedule = (inputs.solutionConfig as SolutionConfig | undefined)?.autoTrainingConfig
+      ?.schedulingExpression;
+    if (schedule !== undefined && schedule !== UNKNOWN && !SCHEDULE.test(schedule)) {
+      failures.push({
+        property: "solutionConfig.autoTrainingConfig.schedulingExpression",
+        reason: `solutionConfig.autoTrainingConfig.schedulingExpression ${show(schedule)} must be rate(N days) with N from 1 to 30`,
+      });
+    }
+  },
+  identity: (inputs) => `${inputs.region}/${inputs.name}`,
+  async create(ctx, inputs) {
+    const out = await ctx.client.send(
+      new CreateSolutionCommand({
+        name: inputs.name as string,
+        datasetGroupArn: inputs.datasetGroupArn as string,
+        recipeArn: inputs.recipeArn as string,
+        performHPO: inputs.performHPO as boolean,
+        performAutoTraining: inputs.performAutoTraining as boolean,
+        performIncrementalUpdate: inputs.performIncrementalUpdate as boolean | undefined,
+        eventType: inputs.eventType as string | undefined,
+        solutionConfig: inputs.solutionConfig as SolutionConfig | undefined,
+        tags: tagList(inputs.tags),
+      }),
+    );
+    return out.solutionArn as string;
+  },
+  async describe(ctx, arn) {
+    const out = await ctx.client.send(new DescribeSolutionCommand({ solutionArn: arn }));
+    return (out.solution ?? {}) as Props;
+  },
+  outputs: (_ctx, d) => ({
+    status: d.status,
+    failureReason: d.failureReason,
+    latestSolutionVersionArn: (d.latestSolutionVersion as Props | undefined)?.solutionVersionArn,
+  }),
+  inputsFromService: (d) => ({
+    name: d.name,
+    datasetGroupArn: d.datasetGroupArn,
+    recipeArn: d.recipeArn,
+    performHPO: d.performHPO,
+    performAutoTraining: d.performAutoTraining,
+    performIncrementalUpdate: d.performIncrementalUpdate,
+    eventType: d.eventType,
+    solutionConfig: d.solutionConfig,
+  }),
+  async update(ctx, arn, news, changed) {
+    if (changed.length === 0) return false;
+    const config = (news.solutionConfig ?? {}) as SolutionConfig;
+    await ctx.client.send(
+      new UpdateSolutionCommand({
+        solutionArn: arn,
+        performAutoTraining: news.performAutoTraining as boolean | undefined,
+        performIncrementalUpdate: news.performIncrementalUpdate as boolean | undefined,
+        solutionUpdateConfig:
+          config.autoTrainingConfig || config.eventsConfig
+            ? { autoTrainingConfig: config.autoTrainingConfig, eventsConfig: config.eventsConfig }
+            : undefined,
+      }),
+    );
+    return true;
+  },
+  updateStatus: (d) => d.latestSolutionUpdate as StatusView | undefined,
+  /**
+   * DeleteSolution fails while a version trains (automatic training starts them on its own):
+   * stop it and wait for CREATE STOPPED first, as AWS's cleanup script does.
+   */
+  async delete(ctx, arn) {
+    const { solution } = await ctx.client.send(new DescribeSolutionCommand({ solutionArn: arn }));
+    const latest = solution?.latestSolutionVersion;
+    if (latest?.solutionVersionArn && isInProgress(latest.status)) {
+      const versionArn = latest.solutionVersionArn;
+      await ctx.client.send(
+        new StopSolutionVersionCreationCommand({ solutionVersionArn: versionArn }),
+      );
+      await ctx.waitFor(`solution version ${versionArn} to stop`, async () => {
+        const out = await ctx.client.send(
+          new DescribeSolutionVersionCommand({ solutionVersionArn: versionArn }),
+        );
+        return isInProgress(out.solutionVersion?.status) ? undefined : true;
+      });
+    }
+    await ctx.client.send(new DeleteSolutionCommand({ solutionArn: arn }));
+  },
+};
+
+export const solutionProvider = new PersonalizeProvider(solutionSpec);
+
+/** A Personalize solution: a recipe and its configuration over a dataset group. */
+export class Solution extends pulumi.dynamic.Resource {
+  declare readonly arn: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly datasetGroupArn: pulumi.Output<string>;
+  declare readonly recipeArn: pulumi.Output<string>;
+  declare readonly performHPO: pulumi.Output<boolean>;
+  declare readonly performAutoTraining: pulumi.Output<boolean>;
+  declare readonly solutionConfig: pulumi.Output<SolutionConfig | undefined>;
+  declare readonly region: pulumi.Output<string>;
+  declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
+
+  constructor(name: string, args: SolutionArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      solutionProvider,
+      name,
+      { ...args, arn: undefined, status: undefined },
+      opts,
+      "personalize",
+      "Solution",
+    );
+  }
+}
