@@ -138,6 +138,7 @@ export class LocalBucketProvider implements pulumi.dynamic.ResourceProvider {
       if (errorCode(err) === "BucketNotEmpty") {
         throw new Error(
           `LocalBucket ${show(id)} is not empty; delete its objects first (${errorMessage(err)})`,
+          { cause: err },
         );
       }
       throw err;
