@@ -257,6 +257,8 @@ export function validateCsv(
   const userCounts = new Map<string, number>();
   const items = new Set<string>();
   const eventTypes = new Map<string, number>();
+  let lastEvent = "";
+  let lastEventCount = 0;
   let firstTimestamp = Number.POSITIVE_INFINITY;
   let lastTimestamp = Number.NEGATIVE_INFINITY;
   const columns: Value[][] = checks.map(() => []);
@@ -299,6 +301,10 @@ export function validateCsv(
         });
         continue;
       }
+      if (c === timeCol && typeof typed === "number") {
+        if (typed < firstTimestamp) firstTimestamp = typed;
+        if (typed > lastTimestamp) lastTimestamp = typed;
+      }
       if (collect) columns[c].push(typed);
     }
     if (userCol >= 0) {
@@ -307,18 +313,20 @@ export function validateCsv(
     }
     if (itemCol >= 0) items.add(fields[itemCol]);
     if (eventCol >= 0) {
+      // A handful of event types: comparing with the previous row's is cheaper than hashing.
       const e = fields[eventCol];
-      eventTypes.set(e, (eventTypes.get(e) ?? 0) + 1);
-    }
-    if (timeCol >= 0) {
-      const t = Number(fields[timeCol]);
-      if (fields[timeCol] !== "" && Number.isFinite(t)) {
-        if (t < firstTimestamp) firstTimestamp = t;
-        if (t > lastTimestamp) lastTimestamp = t;
+      if (e === lastEvent) lastEventCount++;
+      else {
+        if (lastEventCount > 0)
+          eventTypes.set(lastEvent, (eventTypes.get(lastEvent) ?? 0) + lastEventCount);
+        lastEvent = e;
+        lastEventCount = 1;
       }
     }
   }
 
+  if (lastEventCount > 0)
+    eventTypes.set(lastEvent, (eventTypes.get(lastEvent) ?? 0) + lastEventCount);
   stats.records = records;
   stats.users = userCounts.size;
   stats.items = items.size;
