@@ -1,0 +1,101 @@
+/**
+ * Runs training off the server's event loop. Small datasets (the size of tests and of the
+ * workshop sample) train inline in milliseconds; larger ones go to a worker thread, so the
+ * server keeps answering Describe and runtime calls while a model trains.
+ */
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { InteractionColumns } from "../ml/interactions";
+import { computeMetrics } from "../ml/metrics";
+import type { Model, TrainingConfig } from "../ml/model";
+import { trainModel } from "../ml/train";
+
+export interface TrainingJob {
+  data: InteractionColumns;
+  config: TrainingConfig;
+  /** trainingMode UPDATE: the version whose item-to-item neighbours are kept. */
+  base?: Model;
+}
+
+export interface TrainingResult {
+  model: Model;
+  metrics: Record<string, number>;
+}
+
+/** Below this many interactions, training runs inline. */
+export const INLINE_TRAINING_ROWS = 20000;
+
+export function trainAndEvaluate(job: TrainingJob): TrainingResult {
+  const model = trainModel(job.data, job.config, job.base);
+  const metrics = computeMetrics(job.data, job.config);
+  return { model, metrics };
+}
+
+/** The buffers a result can hand over without copying. */
+export function transferables(value: object): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const v of Object.values(value)) {
+    if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+  }
+  return [...out];
+}
+
+export class Trainer {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<
+    number,
+    { resolve(r: TrainingResult): void; reject(e: Error): void }
+  >();
+
+  constructor(private readonly inlineRows = INLINE_TRAINING_ROWS) {}
+
+  async run(job: TrainingJob): Promise<TrainingResult> {
+    if (job.data.length < this.inlineRows) {
+      // Yield once so the caller's status change is visible before the work starts.
+      await new Promise((resolve) => setImmediate(resolve));
+      return trainAndEvaluate(job);
+    }
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise<TrainingResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ id, job }, transferables(job.data));
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const underTsNode = __filename.endsWith(".ts");
+    const entry = join(__dirname, `training-worker${underTsNode ? ".ts" : ".js"}`);
+    const project = join(__dirname, "..", "..", "tsconfig.json");
+    // Under ts-node the worker registers ts-node itself (a worker does not inherit -r hooks).
+    const code = underTsNode
+      ? `require("ts-node").register({ transpileOnly: true, project: ${JSON.stringify(project)} }); require(${JSON.stringify(entry)});`
+      : `require(${JSON.stringify(entry)});`;
+    const worker = new Worker(code, { eval: true });
+    worker.on("message", (msg: { id: number; result?: TrainingResult; error?: string }) => {
+      const waiter = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      if (this.pending.size === 0) worker.unref();
+      if (!waiter) return;
+      if (msg.result) waiter.resolve(msg.result);
+      else waiter.reject(new Error(msg.error ?? "training failed"));
+    });
+    worker.on("error", (err) => {
+      for (const waiter of this.pending.values()) waiter.reject(err);
+      this.pending.clear();
+      this.worker = undefined;
+    });
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+  }
+}
