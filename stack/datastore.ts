@@ -1,0 +1,186 @@
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { LocalBucket, LocalObject } from "../providers";
+import { DATA_PREFIX, LOCAL_ROLE_ARN, StackConfig } from "./config";
+import { buildBucketPolicy, buildDataReadPolicy, buildPersonalizeTrustPolicy } from "./policies";
+
+export interface DataStoreArgs {
+  readonly config: StackConfig;
+  /** Absolute path of the interactions CSV. */
+  readonly dataPath: string;
+  /** sha256 of the CSV, hex: a changed file uploads a new object (and imports it anew). */
+  readonly dataHash: string;
+}
+
+/**
+ * Where the interactions CSV lives and who may read it: on AWS an S3 bucket, its object under
+ * `transformed/`, and an IAM role for Personalize; on the emulator a bucket and object over its
+ * S3 API and a placeholder role.
+ */
+export class DataStore extends pulumi.ComponentResource {
+  declare readonly bucketName: pulumi.Output<string>;
+  /** `s3://bucket/transformed/<file>`, the import job's data location. */
+  declare readonly dataLocation: pulumi.Output<string>;
+  declare readonly roleArn: pulumi.Output<string>;
+  /**
+   * What must exist before an import job may read the data: the bucket and role policies
+   * reach the import job through no input, so the pipeline depends on them explicitly.
+   */
+  declare readonly readers: pulumi.Resource[];
+
+  constructor(name: string, args: DataStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("personalize:workshop:DataStore", name, {}, opts);
+    const { config, dataPath, dataHash } = args;
+    const key = `${DATA_PREFIX}${path.basename(dataPath)}`;
+    const built =
+      config.target === "aws"
+        ? this.onAws(name, config, dataPath, dataHash, key)
+        : this.onEmulator(name, config, dataPath, dataHash, key);
+    this.bucketName = built.bucketName;
+    this.dataLocation = built.dataLocation;
+    this.roleArn = built.roleArn;
+    this.readers = built.readers;
+    this.registerOutputs({
+      bucketName: built.bucketName,
+      dataLocation: built.dataLocation,
+      roleArn: built.roleArn,
+    });
+  }
+
+  private onAws(
+    name: string,
+    config: StackConfig,
+    dataPath: string,
+    dataHash: string,
+    key: string,
+  ) {
+    const opts = { parent: this };
+    const tags = config.tags;
+    // Autonamed `<prefix>-data-<random>`: S3 names are global across every account.
+    const bucket = new aws.s3.Bucket(
+      `${name}-data`,
+      {
+        ...(config.names.bucket === undefined ? {} : { bucket: config.names.bucket }),
+        // Only the data of one stack lives here; `pulumi destroy` should not stall on it.
+        forceDestroy: true,
+        tags,
+      },
+      opts,
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      opts,
+    );
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+      opts,
+    );
+    const account = aws.getCallerIdentityOutput({}, opts);
+    const bucketPolicy = new aws.s3.BucketPolicy(
+      `${name}-bucket-policy`,
+      {
+        bucket: bucket.id,
+        policy: pulumi
+          .all([bucket.arn, account.accountId])
+          .apply(([bucketArn, accountId]) =>
+            JSON.stringify(buildBucketPolicy({ bucketArn, accountId, prefix: DATA_PREFIX })),
+          ),
+      },
+      // S3 rejects concurrent configuration changes of one bucket ("OperationAborted").
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    const object = new aws.s3.BucketObjectv2(
+      `${name}-interactions`,
+      {
+        bucket: bucket.id,
+        key,
+        source: new pulumi.asset.FileAsset(dataPath),
+        contentType: "text/csv",
+        // The object's ETag is not a content hash under SSE-KMS; this makes data changes explicit.
+        sourceHash: dataHash,
+        tags,
+      },
+      { parent: this, dependsOn: [encryption] },
+    );
+    const role = new aws.iam.Role(
+      `${name}-personalize-role`,
+      {
+        description: `Lets Amazon Personalize read ${DATA_PREFIX} in the ${config.stack} stack's bucket`,
+        assumeRolePolicy: account.accountId.apply((accountId) =>
+          JSON.stringify(buildPersonalizeTrustPolicy(accountId)),
+        ),
+        tags,
+      },
+      opts,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-personalize-read`,
+      {
+        role: role.id,
+        policy: bucket.arn.apply((bucketArn) =>
+          JSON.stringify(buildDataReadPolicy({ bucketArn, prefix: DATA_PREFIX })),
+        ),
+      },
+      opts,
+    );
+    return {
+      bucketName: bucket.bucket,
+      dataLocation: pulumi.interpolate`s3://${bucket.bucket}/${object.key}`,
+      roleArn: role.arn,
+      readers: [bucketPolicy, rolePolicy],
+    };
+  }
+
+  private onEmulator(
+    name: string,
+    config: StackConfig,
+    dataPath: string,
+    dataHash: string,
+    key: string,
+  ) {
+    const opts = { parent: this };
+    const endpoint = config.endpoint;
+    if (endpoint === undefined || config.names.bucket === undefined) {
+      // parseStackConfig fills both on target "local"; a hand-built config may not.
+      throw new Error(
+        `target "local" needs endpoint and names.bucket, got ${JSON.stringify({ endpoint, bucket: config.names.bucket })}`,
+      );
+    }
+    const bucket = new LocalBucket(
+      `${name}-data`,
+      { bucket: config.names.bucket, endpoint, region: config.region },
+      opts,
+    );
+    const object = new LocalObject(
+      `${name}-interactions`,
+      {
+        bucket: bucket.bucket,
+        key,
+        source: dataPath,
+        contentHash: dataHash,
+        contentType: "text/csv",
+        endpoint,
+        region: config.region,
+      },
+      opts,
+    );
+    return {
+      bucketName: bucket.bucket,
+      dataLocation: object.s3Uri,
+      roleArn: pulumi.output(LOCAL_ROLE_ARN),
+      readers: [] as pulumi.Resource[],
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "./config";
+import { DataStore } from "./datastore";
+import { PersonalizePipeline } from "./pipeline";
+
+/** Relative `dataFile` / `schemaFile` paths are resolved against the project directory. */
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** The stack outputs, as `index.ts` exports them. */
+export interface WorkshopOutputs {
+  readonly target: pulumi.Output<string>;
+  readonly bucketName: pulumi.Output<string>;
+  readonly dataLocation: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  readonly datasetGroupArn: pulumi.Output<string>;
+  readonly schemaArn: pulumi.Output<string>;
+  readonly datasetArn: pulumi.Output<string>;
+  readonly datasetImportJobArn: pulumi.Output<string>;
+  readonly solutionArn: pulumi.Output<string>;
+  readonly solutionVersionArn: pulumi.Output<string>;
+  readonly campaignArn: pulumi.Output<string>;
+  readonly campaignName: pulumi.Output<string>;
+}
+
+/** Reads a file the config names, with an error that says which key to fix. */
+function readConfiguredFile(key: string, file: string): { path: string; content: Buffer } {
+  const resolved = path.resolve(PROJECT_DIR, file);
+  try {
+    return { path: resolved, content: fs.readFileSync(resolved) };
+  } catch (err) {
+    const hint = key === "dataFile" ? " (npm run generate-data writes the default)" : "";
+    throw new Error(
+      `personalize-workshop:${key} ${JSON.stringify(file)} cannot be read at ${resolved}: ` +
+        `${(err as NodeJS.ErrnoException).code ?? String(err)}${hint}`,
+      { cause: err },
+    );
+  }
+}
+
+/** sha256 of the bytes, hex: the import job's `dataHash`. */
+export function sha256Hex(content: Buffer | string): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+/**
+ * Creates the whole workshop stack for one validated config and returns its outputs. All
+ * resources are made here, none at module load, so a process (tests, the offline runner) can
+ * build the stack several times under fresh mocks.
+ */
+export function buildWorkshopStack(config: StackConfig): WorkshopOutputs {
+  for (const warning of config.warnings) {
+    void pulumi.log.warn(warning);
+  }
+  const data = readConfiguredFile("dataFile", config.dataFile);
+  const schema = readConfiguredFile("schemaFile", config.schemaFile);
+  const dataHash = sha256Hex(data.content);
+
+  const store = new DataStore(config.namePrefix, { config, dataPath: data.path, dataHash });
+  const pipeline = new PersonalizePipeline(config.namePrefix, {
+    config,
+    schema: schema.content.toString("utf8"),
+    dataLocation: store.dataLocation,
+    roleArn: store.roleArn,
+    dataHash,
+    importAfter: store.readers,
+  });
+
+  return {
+    target: pulumi.output(config.target),
+    bucketName: store.bucketName,
+    dataLocation: store.dataLocation,
+    roleArn: store.roleArn,
+    datasetGroupArn: pipeline.datasetGroupArn,
+    schemaArn: pipeline.schemaArn,
+    datasetArn: pipeline.datasetArn,
+    datasetImportJobArn: pipeline.datasetImportJobArn,
+    solutionArn: pipeline.solutionArn,
+    solutionVersionArn: pipeline.solutionVersionArn,
+    campaignArn: pipeline.campaignArn,
+    campaignName: pipeline.campaignName,
+  };
+}
