@@ -199,7 +199,7 @@ export function compileFilter(
       if (clause.action === "EXCLUDE") continue;
       const names = clause.values.filter((v) => v.param).map((v) => `$${v.param}`);
       throw new FilterSyntaxError(
-        `no filterValues for ${names.join(", ")}, which the INCLUDE expression needs`,
+        `filterValues has no value for ${names.join(", ")}, which the INCLUDE expression needs`,
       );
     }
     const wanted = new Set(values);
@@ -216,7 +216,7 @@ export function compileFilter(
     } else {
       if (!context.hasItemField(clause.field))
         throw new FilterSyntaxError(
-          `Items.${clause.field}, which the dataset group's items data does not have`,
+          `Items.${clause.field}: the dataset group's items data has no field ${clause.field}`,
         );
       matches = (itemId) => {
         const have = context.itemField(itemId, clause.field);

@@ -1,0 +1,233 @@
+import { strict as assert } from "node:assert";
+import { familyOf } from "../../emulator/ml/families";
+import { computeMetrics, METRIC_NAMES } from "../../emulator/ml/metrics";
+import {
+  best,
+  popularityScores,
+  relatedScores,
+  trainedHistory,
+  userScores,
+  type Model,
+  type TrainingConfig,
+} from "../../emulator/ml/model";
+import { sortRanks, topK } from "../../emulator/ml/topk";
+import { trainModel, trainingStats } from "../../emulator/ml/train";
+import { Trainer, trainAndEvaluate } from "../../emulator/data/training";
+import { categoryOf, interactions, START, toColumns, userCategory } from "./fixtures";
+
+const config = (family: TrainingConfig["family"], extra: Partial<TrainingConfig> = {}) => ({
+  family,
+  recipeId: family,
+  ...extra,
+});
+const ids = (model: Model, list: { item: number }[]) => list.map((s) => model.itemIds[s.item]);
+
+describe("data plane ML: training per recipe family", () => {
+  const data = toColumns(interactions(120, 30));
+
+  it("maps every supported recipe to a family and nothing else", () => {
+    assert.equal(familyOf("arn:aws:personalize:::recipe/aws-hrnn"), "user");
+    assert.equal(familyOf("arn:aws:personalize:::recipe/aws-sims"), "related");
+    assert.equal(familyOf("arn:aws:personalize:::recipe/aws-personalized-ranking-v2"), "ranking");
+    assert.equal(familyOf("arn:aws:personalize:::recipe/aws-trending-now"), "trending");
+    assert.equal(familyOf("arn:aws:personalize:::recipe/aws-next-best-action"), undefined);
+  });
+
+  it("popularity-count ranks items by their number of events", () => {
+    const model = trainModel(data, config("popularity"));
+    const counts = new Map<string, number>();
+    for (const r of interactions(120, 30)) counts.set(r.item, (counts.get(r.item) ?? 0) + 1);
+    const expected = [...counts.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, 10)
+      .map(([id]) => id);
+    assert.deepEqual(ids(model, best(model, popularityScores(model), 10)), expected);
+  });
+
+  it("trending-now puts an item that is rising now ahead of one that was popular long ago", () => {
+    const rows = interactions(40, 10);
+    for (let i = 0; i < 60; i++)
+      rows.push({
+        user: `old-${i}`,
+        item: "old-hit",
+        type: "click",
+        value: null,
+        time: START - 90 * 86400,
+      });
+    for (let i = 0; i < 30; i++)
+      rows.push({
+        user: `new-${i}`,
+        item: "new-hit",
+        type: "click",
+        value: null,
+        time: START + 40 * 3600,
+      });
+    const popular = trainModel(toColumns(rows), config("popularity"));
+    const trending = trainModel(toColumns(rows), config("trending"));
+    assert.equal(ids(popular, best(popular, popularityScores(popular), 1))[0], "old-hit");
+    assert.equal(ids(trending, best(trending, popularityScores(trending), 1))[0], "new-hit");
+  });
+
+  it("SIMS relates items of the same category, and a globally popular item does not top every list", () => {
+    const model = trainModel(data, config("related"));
+    const query = model.itemIds.indexOf("hats-3");
+    const related = ids(
+      model,
+      best(model, relatedScores(model, query), 10, (j) => j === query),
+    );
+    assert.ok(!related.includes("hats-3"), "the query item itself is not related to itself");
+    const sameCategory = related.filter((id) => categoryOf(id) === "hats").length;
+    assert.ok(sameCategory >= 8, `expected mostly hats, got ${related.join(", ")}`);
+    const tops = new Set<string>();
+    for (const item of ["shoes-1", "bags-1", "belts-1", "hats-1"]) {
+      const q = model.itemIds.indexOf(item);
+      tops.add(
+        ids(
+          model,
+          best(model, relatedScores(model, q), 1, (j) => j === q),
+        )[0],
+      );
+    }
+    assert.equal(tops.size, 4, `each category's item has its own top neighbour: ${[...tops]}`);
+  });
+
+  it("user personalization recommends a user's own category; unknown users get popularity", () => {
+    const model = trainModel(data, config("user"));
+    const u = model.userIds.indexOf("user-6");
+    const recs = ids(model, best(model, userScores(model, trainedHistory(model, u)), 10));
+    assert.ok(
+      recs.filter((id) => categoryOf(id) === userCategory(6)).length >= 8,
+      `user-6 prefers ${userCategory(6)}: ${recs.join(", ")}`,
+    );
+    assert.deepEqual(
+      ids(model, best(model, userScores(model, []), 10)),
+      ids(model, best(model, popularityScores(model), 10)),
+    );
+  });
+
+  it("recent events weigh more: a user who switches category gets the new one first", () => {
+    const rows = interactions(80, 30);
+    for (let k = 0; k < 5; k++)
+      rows.push({
+        user: "user-0",
+        item: `bags-${k}`,
+        type: "click",
+        value: null,
+        time: START + 100 * 3600 + k,
+      });
+    const model = trainModel(toColumns(rows), config("user"));
+    const u = model.userIds.indexOf("user-0");
+    const recs = ids(model, best(model, userScores(model, trainedHistory(model, u)), 3));
+    assert.deepEqual(recs.map(categoryOf), ["bags", "bags", "bags"], recs.join(", "));
+  });
+
+  it("eventType and eventValueThreshold choose the events training counts", () => {
+    assert.deepEqual(trainingStats(data, config("user")), {
+      records: 3600,
+      usersWithAtLeastTwo: 120,
+    });
+    assert.deepEqual(trainingStats(data, config("user", { eventType: "purchase" })), {
+      records: 1200,
+      usersWithAtLeastTwo: 120,
+    });
+    assert.equal(trainingStats(data, config("user", { eventValueThreshold: 3 })).records, 720);
+    const onlyPurchases = trainModel(data, config("popularity", { eventType: "purchase" }));
+    const total = onlyPurchases.popularity.reduce((a, b) => a + b, 0);
+    assert.equal(total, 1200);
+  });
+
+  it("trains the same model from the same data and configuration", () => {
+    const a = trainModel(data, config("user"));
+    const b = trainModel(data, config("user"));
+    assert.deepEqual(a.neighborItems, b.neighborItems);
+    assert.deepEqual(a.neighborScores, b.neighborScores);
+    assert.deepEqual(computeMetrics(data, config("user")), computeMetrics(data, config("user")));
+  });
+
+  it("trainingMode UPDATE keeps the base neighbours and brings in new items' popularity", () => {
+    const base = trainModel(data, config("user"));
+    const rows = interactions(120, 30);
+    for (let i = 0; i < 50; i++)
+      rows.push({
+        user: `fresh-${i}`,
+        item: "brand-new",
+        type: "click",
+        value: null,
+        time: START + 200 * 3600,
+      });
+    const updated = trainModel(toColumns(rows), config("user"), base);
+    const fresh = updated.itemIds.indexOf("brand-new");
+    assert.ok(updated.popularity[fresh] === 50);
+    assert.equal(updated.neighborOffsets[fresh + 1] - updated.neighborOffsets[fresh], 0);
+    const hat = updated.itemIds.indexOf("hats-3");
+    const baseHat = base.itemIds.indexOf("hats-3");
+    assert.deepEqual(
+      Array.from(
+        updated.neighborItems.subarray(
+          updated.neighborOffsets[hat],
+          updated.neighborOffsets[hat + 1],
+        ),
+      ).map((j) => updated.itemIds[j]),
+      Array.from(
+        base.neighborItems.subarray(
+          base.neighborOffsets[baseHat],
+          base.neighborOffsets[baseHat + 1],
+        ),
+      ).map((j) => base.itemIds[j]),
+    );
+  });
+});
+
+describe("data plane ML: offline metrics", () => {
+  const data = toColumns(interactions(200, 30));
+
+  it("reports every GetSolutionMetrics key, each within [0, 1]", () => {
+    for (const family of ["popularity", "trending", "related", "user", "ranking"] as const) {
+      const metrics = computeMetrics(data, config(family));
+      assert.deepEqual(Object.keys(metrics).sort(), [...METRIC_NAMES].sort());
+      for (const [name, value] of Object.entries(metrics)) {
+        assert.ok(value >= 0 && value <= 1, `${family} ${name} = ${value}`);
+      }
+    }
+  });
+
+  it("a model that knows users' categories beats popularity on NDCG@10 and coverage", () => {
+    const user = computeMetrics(data, config("user"));
+    const popular = computeMetrics(data, config("popularity"));
+    const key = "normalized_discounted_cumulative_gain_at_10";
+    assert.ok(user[key] > popular[key], `user ${user[key]} vs popularity ${popular[key]}`);
+    assert.ok(user.coverage > popular.coverage);
+    assert.ok(user.precision_at_5 >= user.precision_at_25 * 0.5);
+  });
+});
+
+describe("data plane ML: top-k and training off the event loop", () => {
+  it("breaks score ties by item id", () => {
+    const itemIds = ["c", "a", "b", "d"];
+    const scores = Float64Array.from([1, 1, 2, 1]);
+    assert.deepEqual(
+      topK(scores, sortRanks(itemIds), 3, () => true).map((i) => itemIds[i]),
+      ["b", "a", "c"],
+    );
+    assert.deepEqual(
+      topK(scores, sortRanks(itemIds), 0, () => true),
+      [],
+    );
+  });
+
+  it("a worker thread trains the same model as inline training", async () => {
+    const trainer = new Trainer(0);
+    try {
+      const job = () => ({ data: toColumns(interactions(60, 25)), config: config("user") });
+      const inWorker = await trainer.run(job());
+      const inline = trainAndEvaluate(job());
+      assert.deepEqual(inWorker.metrics, inline.metrics);
+      assert.deepEqual(
+        Array.from(inWorker.model.neighborItems),
+        Array.from(inline.model.neighborItems),
+      );
+    } finally {
+      await trainer.close();
+    }
+  });
+});
