@@ -87,8 +87,18 @@ export function plainInputs(inputs: Record<string, any>): Record<string, any> {
   return rest;
 }
 
+/** What the program sent the engine beyond inputs: where the resource sits and what it waits for. */
+export interface Request {
+  readonly type: string;
+  readonly name: string;
+  readonly parent: string;
+  /** URNs of every resource this one depends on, through inputs or `dependsOn`. */
+  readonly dependencies: string[];
+}
+
 export class RecordingEngine {
   readonly registrations: Registration[] = [];
+  readonly requests: Request[] = [];
   readonly invokes: string[] = [];
 
   /** Installs this engine as Pulumi's runtime for the given stack. */
@@ -132,6 +142,26 @@ export class RecordingEngine {
       stack,
       preview,
     );
+    // `newResource` sees only inputs; parents and dependencies travel in the request itself.
+    const settings = require("@pulumi/pulumi/runtime/settings");
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: unknown) => {
+      this.requests.push({
+        type: req.getType(),
+        name: req.getName(),
+        parent: req.getParent(),
+        dependencies: req.getDependenciesList(),
+      });
+      return register(req, callback);
+    };
+  }
+
+  /** The one registration request of a type. */
+  request(type: string): Request {
+    const found = this.requests.filter((r) => r.type === type);
+    if (found.length !== 1) throw new Error(`expected one ${type} request, found ${found.length}`);
+    return found[0];
   }
 
   /**

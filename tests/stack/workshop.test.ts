@@ -281,6 +281,31 @@ describe("workshop stack, target aws (mocks)", () => {
     assert.strictEqual(inputs("Campaign").solutionVersionArn, out("SolutionVersion").arn);
   });
 
+  it("starts the import only after the bucket and role policies exist", () => {
+    const importJob = engine.request(DYNAMIC("DatasetImportJob"));
+    const urnOf = (type: string) => {
+      const r = engine.request(type);
+      return `urn:pulumi:dev::personalize-workshop::personalize:workshop:DataStore$${type}::${r.name}`;
+    };
+    for (const type of ["aws:s3/bucketPolicy:BucketPolicy", "aws:iam/rolePolicy:RolePolicy"]) {
+      assert.ok(
+        importJob.dependencies.includes(urnOf(type)),
+        `${type} missing from ${importJob.dependencies.join(", ")}`,
+      );
+    }
+  });
+
+  it("parents every resource under its component", () => {
+    const stackUrn = "urn:pulumi:dev::personalize-workshop::";
+    const store = `${stackUrn}personalize:workshop:DataStore::segment-workshop`;
+    const pipeline = `${stackUrn}personalize:workshop:PersonalizePipeline::segment-workshop`;
+    for (const r of engine.requests) {
+      if (r.type.startsWith("personalize:workshop:")) assert.strictEqual(r.parent, "", r.type);
+      else if (r.type.startsWith("aws:")) assert.strictEqual(r.parent, store, r.type);
+      else assert.strictEqual(r.parent, pipeline, r.type);
+    }
+  });
+
   it("exports the bucket, data location, role, every ARN and the campaign name", () => {
     const out = (kind: string) => engine.one(DYNAMIC(kind)).outputs.arn;
     assert.deepStrictEqual(outputs, {
