@@ -316,7 +316,7 @@ export function diffInputs(spec: ResourceSpec, olds: Props, news: Props): dynami
   const oldId = spec.identity?.(inputsOf(spec, olds));
   const newId = spec.identity?.(news);
   const sameIdentity =
-    oldId !== undefined && newId !== undefined && (newId === oldId || isUnknown(newId));
+    oldId !== undefined && newId !== undefined && (newId === oldId || newId.includes(UNKNOWN));
   return {
     changes: changes.length > 0,
     replaces,

@@ -1,0 +1,539 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import {
+  campaignProvider,
+  datasetGroupProvider,
+  datasetImportJobProvider,
+  datasetProvider,
+  eventTrackerProvider,
+  filterProvider,
+  JOB_NAME_PREFIX_MAX,
+  localBucketProvider,
+  localObjectProvider,
+  PROVIDER_VERSION,
+  schemaProvider,
+  solutionProvider,
+  solutionVersionProvider,
+  UNKNOWN,
+} from "../../providers";
+
+const WORKSHOP_SCHEMA = readFileSync(join(__dirname, "../../schemas/event_schema.avsc"), "utf8");
+const DSG = "arn:aws:personalize:us-east-1:111122223333:dataset-group/workshop";
+const SCHEMA_ARN = "arn:aws:personalize:us-east-1:111122223333:schema/interactions";
+const DATASET = "arn:aws:personalize:us-east-1:111122223333:dataset/workshop/INTERACTIONS";
+const ROLE = "arn:aws:iam::111122223333:role/personalize-read";
+const SOLUTION = "arn:aws:personalize:us-east-1:111122223333:solution/workshop";
+const VERSION = "arn:aws:personalize:us-east-1:111122223333:solution/workshop/3a1b2c3d";
+const RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization";
+
+type Provider = dynamic.ResourceProvider;
+
+/** What the engine would do with the checked inputs: a Struct round trip (undefined or Date would fail here). */
+const wire = (v: unknown) => Struct.fromJavaScript(v as never).toJavaScript();
+
+async function check(
+  provider: Provider,
+  news: Record<string, unknown>,
+  olds: Record<string, unknown> = {},
+) {
+  const result = await provider.check!(olds, news);
+  assert.deepEqual(
+    wire(result.inputs),
+    result.inputs,
+    "checked inputs must survive the engine's Struct round trip",
+  );
+  return {
+    inputs: result.inputs as Record<string, unknown>,
+    reasons: (result.failures ?? []).map((f) => f.reason),
+  };
+}
+
+interface Case {
+  title: string;
+  provider: Provider;
+  news: Record<string, unknown>;
+  /** Exact failure reasons, in order; [] for valid inputs. */
+  reasons: string[];
+  /** The reasons are prefixes, followed by ": " and the validator's own words. */
+  prefixes?: boolean;
+  /** Expected values of checked inputs. */
+  inputs?: Record<string, unknown>;
+}
+
+const valid = {
+  datasetGroup: { name: "workshop" },
+  schema: { name: "interactions", schema: WORKSHOP_SCHEMA },
+  dataset: {
+    name: "interactions",
+    datasetGroupArn: DSG,
+    datasetType: "Interactions",
+    schemaArn: SCHEMA_ARN,
+  },
+  importJob: {
+    jobName: "interactions-import",
+    datasetArn: DATASET,
+    dataLocation: "s3://bucket/transformed/interactions.csv",
+    roleArn: ROLE,
+    dataHash: "sha256:0123456789abcdef",
+  },
+  solution: { name: "workshop", datasetGroupArn: DSG, recipeArn: RECIPE },
+  solutionVersion: { solutionArn: SOLUTION },
+  campaign: { name: "segment-workshop-campaign", solutionVersionArn: VERSION },
+  eventTracker: { name: "tracker", datasetGroupArn: DSG },
+  filter: {
+    name: "no-purchased",
+    datasetGroupArn: DSG,
+    filterExpression: 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Order Completed")',
+  },
+  bucket: { bucket: "workshop-data", endpoint: "http://127.0.0.1:4599" },
+  object: {
+    bucket: "workshop-data",
+    key: "transformed/interactions.csv",
+    source: "/tmp/interactions.csv",
+    contentHash: "abc",
+    endpoint: "http://127.0.0.1:4599",
+  },
+};
+
+const NAME_RULE = "must start with a letter or digit and contain only letters, digits, '-' and '_'";
+
+const cases: Case[] = [
+  // Defaults every Personalize resource gets.
+  {
+    title: "DatasetGroup: defaults for region, provider version and timeout",
+    provider: datasetGroupProvider,
+    news: valid.datasetGroup,
+    reasons: [],
+    inputs: {
+      name: "workshop",
+      region: "eu-west-1",
+      providerVersion: PROVIDER_VERSION,
+      timeoutMinutes: 10,
+    },
+  },
+  {
+    title: "DatasetGroup: undefined optional inputs are dropped, not sent as undefined",
+    provider: datasetGroupProvider,
+    news: { name: "workshop", domain: undefined, tags: undefined },
+    reasons: [],
+    inputs: { domain: undefined, tags: undefined },
+  },
+  {
+    title: "DatasetGroup: bad name",
+    provider: datasetGroupProvider,
+    news: { name: "bad name!" },
+    reasons: [`name "bad name!" ${NAME_RULE}`],
+  },
+  {
+    title: "DatasetGroup: name starting with '-'",
+    provider: datasetGroupProvider,
+    news: { name: "-x" },
+    reasons: [`name "-x" ${NAME_RULE}`],
+  },
+  {
+    title: "DatasetGroup: 64-character name",
+    provider: datasetGroupProvider,
+    news: { name: "a".repeat(64) },
+    reasons: [`name "${"a".repeat(64)}" must be 1-63 characters long (it has 64)`],
+  },
+  {
+    title: "DatasetGroup: 63-character name is fine",
+    provider: datasetGroupProvider,
+    news: { name: "a".repeat(63) },
+    reasons: [],
+  },
+  {
+    title: "DatasetGroup: missing name",
+    provider: datasetGroupProvider,
+    news: {},
+    reasons: ["name is required"],
+  },
+  {
+    title: "DatasetGroup: name that is a number",
+    provider: datasetGroupProvider,
+    news: { name: 7 },
+    reasons: ["name 7 must be a string"],
+  },
+  {
+    title: "DatasetGroup: unknown name in preview passes through",
+    provider: datasetGroupProvider,
+    news: { name: UNKNOWN },
+    reasons: [],
+    inputs: { name: UNKNOWN },
+  },
+  {
+    title: "DatasetGroup: bad domain",
+    provider: datasetGroupProvider,
+    news: { name: "g", domain: "RETAIL" },
+    reasons: ['domain "RETAIL" must be one of ECOMMERCE, VIDEO_ON_DEMAND'],
+  },
+  {
+    title: "DatasetGroup: roleArn without kmsKeyArn",
+    provider: datasetGroupProvider,
+    news: { name: "g", roleArn: ROLE },
+    reasons: [`roleArn "${ROLE}" is only valid together with kmsKeyArn`],
+  },
+  {
+    title: "DatasetGroup: bad KMS key ARN",
+    provider: datasetGroupProvider,
+    news: { name: "g", kmsKeyArn: "key-1", roleArn: ROLE },
+    reasons: ['kmsKeyArn "key-1" is not a KMS key ARN'],
+  },
+  {
+    title: "DatasetGroup: misspelt property",
+    provider: datasetGroupProvider,
+    news: { name: "g", domian: "ECOMMERCE" },
+    reasons: [
+      "domian is not a property of DatasetGroup; known properties: region, endpoint, timeoutMinutes, providerVersion, tags, name, domain, kmsKeyArn, roleArn",
+    ],
+  },
+  {
+    title: "DatasetGroup: bad region, endpoint, timeout",
+    provider: datasetGroupProvider,
+    news: { name: "g", region: "mars", endpoint: "ftp://x", timeoutMinutes: 0 },
+    reasons: [
+      'region "mars" is not an AWS region name such as us-east-1',
+      'endpoint "ftp://x" must be an http(s) URL such as http://127.0.0.1:4599',
+      "timeoutMinutes 0 must be a number of minutes above 0 and at most 10080 (a week)",
+    ],
+  },
+  {
+    title: "DatasetGroup: bad tag value",
+    provider: datasetGroupProvider,
+    news: { name: "g", tags: { team: 5, ok: "yes" } },
+    reasons: [
+      "tags.team 5 is not a valid tag value (a string of 0-256 letters, digits, spaces, _.:/=+-@)",
+    ],
+  },
+  {
+    title: "DatasetGroup: unknown tag value passes through",
+    provider: datasetGroupProvider,
+    news: { name: "g", tags: { stack: UNKNOWN } },
+    reasons: [],
+    inputs: { tags: { stack: UNKNOWN } },
+  },
+  // Schema
+  {
+    title: "Schema: the workshop schema",
+    provider: schemaProvider,
+    news: valid.schema,
+    reasons: [],
+    inputs: { timeoutMinutes: 5 },
+  },
+  {
+    title: "Schema: not JSON",
+    provider: schemaProvider,
+    news: { name: "s", schema: "{not json" },
+    reasons: ["schema is not a valid Personalize schema"],
+    prefixes: true,
+  },
+  {
+    title: "Schema: unknown schema in preview",
+    provider: schemaProvider,
+    news: { name: "s", schema: UNKNOWN },
+    reasons: [],
+  },
+  {
+    title: "Schema: tags are not a Schema property",
+    provider: schemaProvider,
+    news: { ...valid.schema, tags: { a: "b" } },
+    reasons: [
+      "tags is not a property of Schema; known properties: region, endpoint, timeoutMinutes, providerVersion, name, schema, domain",
+    ],
+  },
+  // Dataset
+  {
+    title: "Dataset: dataset type in any case is stored upper-case",
+    provider: datasetProvider,
+    news: { ...valid.dataset, datasetType: "action_interactions" },
+    reasons: [],
+    inputs: { datasetType: "ACTION_INTERACTIONS" },
+  },
+  {
+    title: "Dataset: unknown dataset type",
+    provider: datasetProvider,
+    news: { ...valid.dataset, datasetType: "Clicks" },
+    reasons: [
+      'datasetType "Clicks" must be one of INTERACTIONS, ITEMS, USERS, ACTIONS, ACTION_INTERACTIONS (any case)',
+    ],
+  },
+  {
+    title: "Dataset: schema ARN that is not an ARN",
+    provider: datasetProvider,
+    news: { ...valid.dataset, schemaArn: "interactions" },
+    reasons: ['schemaArn "interactions" is not a Personalize ARN'],
+  },
+  {
+    title: "Dataset: unknown ARNs in preview",
+    provider: datasetProvider,
+    news: { ...valid.dataset, datasetGroupArn: UNKNOWN, schemaArn: UNKNOWN },
+    reasons: [],
+  },
+  // DatasetImportJob
+  {
+    title: "DatasetImportJob: defaults FULL import",
+    provider: datasetImportJobProvider,
+    news: valid.importJob,
+    reasons: [],
+    inputs: { importMode: "FULL", timeoutMinutes: 120 },
+  },
+  {
+    title: "DatasetImportJob: prefix too long for the suffix",
+    provider: datasetImportJobProvider,
+    news: { ...valid.importJob, jobName: "j".repeat(JOB_NAME_PREFIX_MAX + 1) },
+    reasons: [`jobName "${"j".repeat(48)}" must be 1-47 characters long (it has 48)`],
+  },
+  {
+    title: "DatasetImportJob: bad mode, location and role",
+    provider: datasetImportJobProvider,
+    news: {
+      ...valid.importJob,
+      importMode: "PARTIAL",
+      dataLocation: "/tmp/x.csv",
+      roleArn: "arn:aws:iam::1:role/x",
+    },
+    reasons: [
+      'dataLocation "/tmp/x.csv" must be an S3 location such as s3://bucket/path/file.csv',
+      'roleArn "arn:aws:iam::1:role/x" is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)',
+      'importMode "PARTIAL" must be one of FULL, INCREMENTAL',
+    ],
+  },
+  // Solution
+  {
+    title: "Solution: automatic training and HPO off by default",
+    provider: solutionProvider,
+    news: valid.solution,
+    reasons: [],
+    inputs: { performHPO: false, performAutoTraining: false },
+  },
+  {
+    title: "Solution: booleans and schedule",
+    provider: solutionProvider,
+    news: {
+      ...valid.solution,
+      performHPO: "yes",
+      solutionConfig: { autoTrainingConfig: { schedulingExpression: "rate(31 days)" } },
+    },
+    reasons: [
+      'performHPO "yes" must be true or false',
+      'solutionConfig.autoTrainingConfig.schedulingExpression "rate(31 days)" must be rate(N days) with N from 1 to 30',
+    ],
+  },
+  {
+    title: "Solution: recipe that is not an ARN",
+    provider: solutionProvider,
+    news: { ...valid.solution, recipeArn: "aws-hrnn" },
+    reasons: ['recipeArn "aws-hrnn" is not a Personalize ARN'],
+  },
+  // SolutionVersion
+  {
+    title: "SolutionVersion: FULL training by default, generous timeout",
+    provider: solutionVersionProvider,
+    news: valid.solutionVersion,
+    reasons: [],
+    inputs: { trainingMode: "FULL", timeoutMinutes: 360 },
+  },
+  {
+    title: "SolutionVersion: AUTOTRAIN is set by the service only",
+    provider: solutionVersionProvider,
+    news: { ...valid.solutionVersion, trainingMode: "AUTOTRAIN" },
+    reasons: ['trainingMode "AUTOTRAIN" must be one of FULL, UPDATE'],
+  },
+  {
+    title: "SolutionVersion: training inputs must be strings",
+    provider: solutionVersionProvider,
+    news: { ...valid.solutionVersion, trainingInputs: [1] },
+    reasons: ["trainingInputs [1] must be a list of strings"],
+  },
+  {
+    title: "SolutionVersion: unknown training input in preview",
+    provider: solutionVersionProvider,
+    news: { ...valid.solutionVersion, trainingInputs: [UNKNOWN] },
+    reasons: [],
+    inputs: { trainingInputs: [UNKNOWN] },
+  },
+  // Campaign
+  {
+    title: "Campaign: one TPS by default",
+    provider: campaignProvider,
+    news: valid.campaign,
+    reasons: [],
+    inputs: { minProvisionedTPS: 1, timeoutMinutes: 180 },
+  },
+  {
+    title: "Campaign: zero TPS",
+    provider: campaignProvider,
+    news: { ...valid.campaign, minProvisionedTPS: 0 },
+    reasons: ["minProvisionedTPS 0 must be at least 1"],
+  },
+  {
+    title: "Campaign: fractional TPS",
+    provider: campaignProvider,
+    news: { ...valid.campaign, minProvisionedTPS: 1.5 },
+    reasons: ["minProvisionedTPS 1.5 must be a whole number"],
+  },
+  {
+    title: "Campaign: TPS as text",
+    provider: campaignProvider,
+    news: { ...valid.campaign, minProvisionedTPS: "2" },
+    reasons: ['minProvisionedTPS "2" must be a number'],
+  },
+  {
+    title: "Campaign: unknown solution version in preview",
+    provider: campaignProvider,
+    news: { ...valid.campaign, solutionVersionArn: UNKNOWN },
+    reasons: [],
+  },
+  {
+    title: "Campaign: solution version that is not an ARN",
+    provider: campaignProvider,
+    news: { ...valid.campaign, solutionVersionArn: "latest" },
+    reasons: ['solutionVersionArn "latest" is not a solution version ARN'],
+  },
+  // EventTracker and Filter
+  {
+    title: "EventTracker: valid",
+    provider: eventTrackerProvider,
+    news: valid.eventTracker,
+    reasons: [],
+  },
+  {
+    title: "EventTracker: bad dataset group ARN",
+    provider: eventTrackerProvider,
+    news: { ...valid.eventTracker, datasetGroupArn: "arn:aws:s3:::bucket" },
+    reasons: ['datasetGroupArn "arn:aws:s3:::bucket" is not a Personalize ARN'],
+  },
+  { title: "Filter: valid", provider: filterProvider, news: valid.filter, reasons: [] },
+  {
+    title: "Filter: expression without EXCLUDE/INCLUDE",
+    provider: filterProvider,
+    news: { ...valid.filter, filterExpression: "ItemID" },
+    reasons: [
+      'filterExpression "ItemID" must start with EXCLUDE or INCLUDE, e.g. EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Order Completed")',
+    ],
+  },
+  {
+    title: "Filter: expression over 2500 characters",
+    provider: filterProvider,
+    news: { ...valid.filter, filterExpression: "EXCLUDE " + "x".repeat(2493) },
+    reasons: [
+      `filterExpression "EXCLUDE ${"x".repeat(2493)}" must be 1-2500 characters long (it has 2501)`,
+    ],
+  },
+  // Local S3
+  {
+    title: "LocalBucket: valid",
+    provider: localBucketProvider,
+    news: valid.bucket,
+    reasons: [],
+    inputs: { region: "eu-west-1" },
+  },
+  {
+    title: "LocalBucket: bad bucket name, no endpoint",
+    provider: localBucketProvider,
+    news: { bucket: "Bad_Bucket" },
+    reasons: [
+      `bucket "Bad_Bucket" is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-')`,
+      "endpoint is required",
+    ],
+  },
+  { title: "LocalObject: valid", provider: localObjectProvider, news: valid.object, reasons: [] },
+  {
+    title: "LocalObject: missing source and hash",
+    provider: localObjectProvider,
+    news: { ...valid.object, source: undefined, contentHash: undefined },
+    reasons: ["source is required", "contentHash is required"],
+  },
+];
+
+describe("providers: check", () => {
+  const saved = { region: process.env.AWS_REGION, defaultRegion: process.env.AWS_DEFAULT_REGION };
+  before(() => {
+    process.env.AWS_REGION = "eu-west-1";
+    delete process.env.AWS_DEFAULT_REGION;
+  });
+  after(() => {
+    for (const [name, value] of [
+      ["AWS_REGION", saved.region],
+      ["AWS_DEFAULT_REGION", saved.defaultRegion],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  for (const c of cases) {
+    it(c.title, async () => {
+      const { inputs, reasons } = await check(c.provider, c.news);
+      if (c.prefixes) {
+        assert.equal(reasons.length, c.reasons.length, JSON.stringify(reasons));
+        c.reasons.forEach((prefix, i) =>
+          assert.ok(reasons[i].startsWith(`${prefix}: `), reasons[i]),
+        );
+      } else {
+        assert.deepEqual(reasons, c.reasons);
+      }
+      for (const [key, value] of Object.entries(c.inputs ?? {})) {
+        assert.deepEqual(inputs[key], value, `checked input ${key}`);
+        if (value === undefined)
+          assert.ok(!(key in inputs), `${key} must be absent, not undefined`);
+      }
+    });
+  }
+
+  it("keeps __provider in the checked inputs", async () => {
+    const { inputs } = await check(datasetGroupProvider, { name: "g", __provider: "code" });
+    assert.equal(inputs.__provider, "code");
+  });
+
+  describe("DatasetImportJob physical name", () => {
+    it("appends the data hash and a random part to the prefix", async () => {
+      const { inputs } = await check(datasetImportJobProvider, valid.importJob);
+      assert.match(String(inputs.physicalJobName), /^interactions-import-01234567-[0-9a-f]{6}$/);
+    });
+
+    it("keeps the name across later checks while nothing that replaces the job changes", async () => {
+      const first = await check(datasetImportJobProvider, valid.importJob);
+      const again = await check(
+        datasetImportJobProvider,
+        { ...valid.importJob, tags: { team: "recs" } },
+        first.inputs,
+      );
+      assert.equal(again.inputs.physicalJobName, first.inputs.physicalJobName);
+    });
+
+    it("chooses a new name when the data changes (names are unique forever)", async () => {
+      const first = await check(datasetImportJobProvider, valid.importJob);
+      const next = await check(
+        datasetImportJobProvider,
+        { ...valid.importJob, dataHash: "sha256:fedcba9876543210" },
+        first.inputs,
+      );
+      assert.match(
+        String(next.inputs.physicalJobName),
+        /^interactions-import-fedcba98-[0-9a-f]{6}$/,
+      );
+    });
+
+    it("is unknown in preview while the dataset is unknown", async () => {
+      const { inputs, reasons } = await check(datasetImportJobProvider, {
+        ...valid.importJob,
+        datasetArn: UNKNOWN,
+      });
+      assert.deepEqual(reasons, []);
+      assert.equal(inputs.physicalJobName, UNKNOWN);
+    });
+
+    it("fits the 63-character limit with the longest prefix", async () => {
+      const { inputs, reasons } = await check(datasetImportJobProvider, {
+        ...valid.importJob,
+        jobName: "j".repeat(JOB_NAME_PREFIX_MAX),
+      });
+      assert.deepEqual(reasons, []);
+      assert.equal(String(inputs.physicalJobName).length, 63);
+    });
+  });
+});

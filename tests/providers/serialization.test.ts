@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import {
+  campaignProvider,
+  datasetGroupProvider,
+  datasetImportJobProvider,
+  datasetProvider,
+  eventTrackerProvider,
+  filterProvider,
+  localBucketProvider,
+  localObjectProvider,
+  schemaProvider,
+  solutionProvider,
+  solutionVersionProvider,
+} from "../../providers";
+
+const requireFromString: (code: string) => {
+  handler(): dynamic.ResourceProvider;
+} = require("require-from-string");
+
+const ARN = "arn:aws:personalize:us-east-1:111122223333:dataset-group/g";
+
+/** One valid input set per provider, so the loaded copy's check must pass. */
+const providers: [string, dynamic.ResourceProvider, Record<string, unknown>][] = [
+  ["DatasetGroup", datasetGroupProvider, { name: "g" }],
+  [
+    "Schema",
+    schemaProvider,
+    {
+      name: "s",
+      schema:
+        '{"type":"record","name":"Interactions","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"}],"version":"1.0"}',
+    },
+  ],
+  [
+    "Dataset",
+    datasetProvider,
+    { name: "d", datasetGroupArn: ARN, datasetType: "interactions", schemaArn: ARN },
+  ],
+  [
+    "DatasetImportJob",
+    datasetImportJobProvider,
+    {
+      jobName: "j",
+      datasetArn: ARN,
+      dataLocation: "s3://b/k.csv",
+      roleArn: "arn:aws:iam::111122223333:role/r",
+      dataHash: "abc",
+    },
+  ],
+  [
+    "Solution",
+    solutionProvider,
+    { name: "s", datasetGroupArn: ARN, recipeArn: "arn:aws:personalize:::recipe/aws-sims" },
+  ],
+  ["SolutionVersion", solutionVersionProvider, { solutionArn: ARN }],
+  ["Campaign", campaignProvider, { name: "c", solutionVersionArn: ARN }],
+  ["EventTracker", eventTrackerProvider, { name: "t", datasetGroupArn: ARN }],
+  [
+    "Filter",
+    filterProvider,
+    {
+      name: "f",
+      datasetGroupArn: ARN,
+      filterExpression: "EXCLUDE ItemID WHERE Items.GENRE IN ($G)",
+    },
+  ],
+  ["LocalBucket", localBucketProvider, { bucket: "data", endpoint: "http://127.0.0.1:1" }],
+  [
+    "LocalObject",
+    localObjectProvider,
+    {
+      bucket: "data",
+      key: "k.csv",
+      source: "/tmp/k.csv",
+      contentHash: "h",
+      endpoint: "http://127.0.0.1:1",
+    },
+  ],
+];
+
+/**
+ * Serializes each provider exactly as `dynamic.Resource` does and loads it back as the
+ * dynamic-provider host does. A captured SDK client, a star import of an SDK package or a
+ * `#private` field fails here instead of in a user's `pulumi up`.
+ */
+describe("providers: serialization as the dynamic-provider host loads them", () => {
+  for (const [kind, provider, inputs] of providers) {
+    it(`${kind}: serializes, loads with require-from-string and checks`, async () => {
+      const serialized = await pulumi.runtime.serializeFunction(() => provider, {
+        allowSecrets: true,
+      });
+      assert.equal(serialized.containsSecrets, false, "the provider must not capture secrets");
+      // SDK packages must be required from node_modules, never copied by value.
+      assert.doesNotMatch(serialized.text, /class PersonalizeClient|class S3Client/);
+      const loaded = requireFromString(serialized.text)[serialized.exportName as "handler"]();
+      assert.notEqual(loaded, provider, "a fresh copy, not the same object");
+      const result = await loaded.check!({}, inputs);
+      assert.deepEqual(result.failures, []);
+      const original = await provider.check!({}, inputs);
+      // Random job names aside, the loaded copy decides exactly as the original.
+      const { physicalJobName: _a, ...loadedInputs } = result.inputs as Record<string, unknown>;
+      const { physicalJobName: _b, ...originalInputs } = original.inputs as Record<string, unknown>;
+      assert.deepEqual(loadedInputs, originalInputs);
+      const checked = result.inputs as Record<string, unknown>;
+      // The stored outputs: inputs plus the ARN (an import job keeps its prefix under jobNamePrefix).
+      const outputs =
+        kind === "DatasetImportJob"
+          ? {
+              ...checked,
+              jobNamePrefix: checked.jobName,
+              jobName: checked.physicalJobName,
+              arn: "x",
+            }
+          : { ...checked, arn: "x" };
+      const diff = await loaded.diff!("id", outputs, checked);
+      assert.equal(diff.changes, false);
+    });
+  }
+});
