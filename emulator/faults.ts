@@ -1,0 +1,78 @@
+/**
+ * Fault injection for reliability tests: a fraction of control-plane calls throttled or
+ * failed with HTTP 500, added latency, and named resources forced to end CREATE FAILED
+ * (the latter is applied by the model at create time). Random draws come from a seeded
+ * generator, so a test with a fixed seed sees the same sequence every run.
+ */
+import { ServiceError } from "./errors";
+
+export interface FaultOptions {
+  /** Fraction (0..1) of control-plane calls answered with ThrottlingException (HTTP 400). */
+  throttleRate?: number;
+  /** Fraction (0..1) of control-plane calls answered with InternalFailure (HTTP 500). */
+  errorRate?: number;
+  /** Milliseconds added before every control-plane answer. */
+  latencyMs?: number;
+  /** Resource name (jobName for import jobs) -> failureReason it ends CREATE FAILED with. */
+  failures?: Record<string, string>;
+  /** Seed for the random draws; the same seed gives the same sequence of faults. */
+  seed?: number;
+}
+
+/** mulberry32: tiny, fast and good enough to spread faults evenly. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function checkRate(name: string, value: number | undefined): void {
+  if (value !== undefined && !(value >= 0 && value <= 1))
+    throw new Error(`${name} must be a number from 0 to 1, got ${String(value)}`);
+}
+
+export class Faults {
+  private next: () => number;
+
+  constructor(private options: FaultOptions = {}) {
+    checkRate("throttleRate", options.throttleRate);
+    checkRate("errorRate", options.errorRate);
+    if (options.latencyMs !== undefined && !(options.latencyMs >= 0))
+      throw new Error(`latencyMs must be a non-negative number, got ${String(options.latencyMs)}`);
+    this.next = random(options.seed ?? 1);
+  }
+
+  get latencyMs(): number {
+    return this.options.latencyMs ?? 0;
+  }
+
+  failureFor(name: string): string | undefined {
+    const failures = this.options.failures ?? {};
+    return Object.prototype.hasOwnProperty.call(failures, name) ? failures[name] : undefined;
+  }
+
+  /** Throws the injected error for this call, if the draw says so. */
+  draw(operation: string): void {
+    const throttle = this.options.throttleRate ?? 0;
+    const error = this.options.errorRate ?? 0;
+    if (throttle === 0 && error === 0) return;
+    const x = this.next();
+    if (x < throttle)
+      throw new ServiceError(
+        "ThrottlingException",
+        `Rate exceeded (injected by --throttle-rate for ${operation})`,
+        400,
+      );
+    if (x < throttle + error)
+      throw new ServiceError(
+        "InternalFailure",
+        `The server encountered an internal error (injected by --error-rate for ${operation})`,
+        500,
+      );
+  }
+}

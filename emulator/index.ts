@@ -1,0 +1,173 @@
+/**
+ * The local, lifecycle-faithful Personalize emulator: `startEmulator(options)` serves the
+ * Personalize control plane, the runtime/events paths (through the data plane) and an S3
+ * subset on one port. See cli.ts for the command line and the README section for the flags.
+ */
+import type { AddressInfo } from "node:net";
+import type { Clock } from "./clock";
+import { SystemClock } from "./clock";
+import type { DataPlane, DataPlaneFactory } from "./dataplane";
+import { Faults, type FaultOptions } from "./faults";
+import { PersonalizeModel } from "./personalize";
+import { placeholderDataPlane } from "./placeholder-dataplane";
+import { DEFAULT_DURATIONS, type LifecycleKind } from "./resources";
+import { S3Store } from "./s3";
+import { createFrontDoor } from "./server";
+import { DiskStore } from "./store";
+
+export { ManualClock, SystemClock, type Clock } from "./clock";
+export type { FaultOptions } from "./faults";
+export { DEFAULT_DURATIONS, type LifecycleKind } from "./resources";
+export { placeholderDataPlane } from "./placeholder-dataplane";
+export type { DataPlane, DataPlaneFactory } from "./dataplane";
+
+/** Largest control-plane / runtime request body by default: 16 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Largest S3 object (single PutObject) by default: 512 MiB, held in memory while received. */
+export const DEFAULT_MAX_OBJECT_BYTES = 512 * 1024 * 1024;
+
+export interface EmulatorOptions {
+  /** Interface to bind. @default "127.0.0.1" */
+  host?: string;
+  /** Port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Keep resources and S3 objects here across restarts; in memory when unset. */
+  dataDir?: string;
+  /** Account id in ARNs. @default "000000000000" */
+  accountId?: string;
+  /** Multiplies every lifecycle duration; 0 = as fast as possible. @default 1 (about 15 s for the workshop chain) */
+  durationScale?: number;
+  /** Per lifecycle kind, the total create (or delete/stop) duration in ms before scaling. */
+  durations?: Partial<Record<LifecycleKind, number>>;
+  /** Time source for lifecycles; a `ManualClock` makes tests deterministic. @default SystemClock */
+  clock?: Clock;
+  faults?: FaultOptions;
+  /** Largest control-plane / runtime request body. @default 16 MiB */
+  maxBodyBytes?: number;
+  /** Largest S3 object. @default 512 MiB */
+  maxObjectBytes?: number;
+  /** The data plane; the placeholder (no data read, no recommendations) when unset. */
+  dataPlane?: DataPlaneFactory;
+  /** Region used for unsigned requests. @default "us-east-1" */
+  defaultRegion?: string;
+  /** Suppress log lines. @default true for the programmatic API */
+  quiet?: boolean;
+  /** Where log lines go. @default console.error */
+  log?: (line: string) => void;
+}
+
+export interface RunningEmulator {
+  /** `http://HOST:PORT` */
+  url: string;
+  port: number;
+  /** Stops accepting requests, closes connections, flushes state to the data dir. */
+  close(): Promise<void>;
+  /** The lifecycle clock (a ManualClock when one was passed in). */
+  clock: Clock;
+  /** Replaces the fault-injection settings at run time. */
+  setFaults(faults: FaultOptions): void;
+  /** The data plane in use. */
+  dataPlane: DataPlane;
+}
+
+function checkNumber(name: string, value: number | undefined, min: number): void {
+  if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value >= min))
+    throw new Error(`${name} must be a number >= ${min}, got ${String(value)}`);
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  checkNumber("durationScale", options.durationScale, 0);
+  checkNumber("port", options.port, 0);
+  checkNumber("maxBodyBytes", options.maxBodyBytes, 1);
+  checkNumber("maxObjectBytes", options.maxObjectBytes, 1);
+  for (const [kind, ms] of Object.entries(options.durations ?? {})) {
+    if (!(kind in DEFAULT_DURATIONS))
+      throw new Error(
+        `durations.${kind}: unknown lifecycle kind; use one of ${Object.keys(DEFAULT_DURATIONS).join(", ")}`,
+      );
+    checkNumber(`durations.${kind}`, ms, 0);
+  }
+  const accountId = options.accountId ?? "000000000000";
+  if (!/^\d{12}$/.test(accountId))
+    throw new Error(`accountId must be 12 digits, got ${JSON.stringify(accountId)}`);
+  const clock = options.clock ?? new SystemClock();
+  const scale = options.durationScale ?? 1;
+  const durations = { ...DEFAULT_DURATIONS, ...options.durations };
+  let faults = new Faults(options.faults);
+  const log =
+    options.quiet === false
+      ? (options.log ?? ((line: string) => console.error(line)))
+      : () => undefined;
+
+  const disk = options.dataDir ? new DiskStore(options.dataDir) : undefined;
+  let loading = true;
+  const persist = () => {
+    if (!disk || loading) return;
+    disk.save({ version: 1, resources: model.snapshot(), buckets: s3.snapshot() });
+  };
+  const model = new PersonalizeModel({
+    clock,
+    accountId,
+    durationOf: (kind) => durations[kind] * scale,
+    failureFor: (name) => faults.failureFor(name),
+    changed: persist,
+  });
+  const s3 = new S3Store(() => clock.now(), persist, disk);
+  const state = disk?.load();
+  if (state) s3.load(state.buckets);
+  disk?.sweep(s3.blobs());
+  const dataPlane = (options.dataPlane ?? placeholderDataPlane)({
+    objects: s3,
+    view: model.view(),
+    dataDir: options.dataDir,
+  });
+  model.dataPlane = dataPlane;
+  if (state) model.load(state.resources);
+  loading = false;
+  persist();
+
+  const server = createFrontDoor({
+    model,
+    s3,
+    dataPlane,
+    faults: () => faults,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
+    defaultRegion: options.defaultRegion ?? "us-east-1",
+  });
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log(
+    `Personalize emulator listening on ${url}${options.dataDir ? ` (data dir ${options.dataDir})` : " (in memory)"}`,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    clock,
+    dataPlane,
+    setFaults: (next) => {
+      faults = new Faults(next);
+    },
+    close: () =>
+      (closing ??= (async () => {
+        model.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await dataPlane.close?.();
+        persist();
+        log("Personalize emulator stopped");
+      })()),
+  };
+}

@@ -1,0 +1,391 @@
+/**
+ * The one generic resource lifecycle, driven by the injectable clock, plus the per-type
+ * tables (Describe wrapper, ARN member, List key, summary members). Statuses follow
+ * personalize-api.md section 2.3: CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE | CREATE FAILED,
+ * DELETE PENDING -> DELETE IN_PROGRESS -> gone, and CREATE STOPPING -> CREATE STOPPED.
+ */
+import type { Clock } from "./clock";
+import type { Tag } from "./input";
+
+export type Kind =
+  | "datasetGroup"
+  | "schema"
+  | "dataset"
+  | "datasetImportJob"
+  | "solution"
+  | "solutionVersion"
+  | "campaign"
+  | "eventTracker"
+  | "filter";
+
+export interface KindSpec {
+  /** The Describe wrapper and the resource's word in messages, e.g. `datasetGroup`. */
+  wrapper: string;
+  arnMember: string;
+  nameMember: "name" | "jobName";
+  listKey: string;
+  /** Members of the List summary besides name, ARN, status, dates and failureReason. */
+  summary: string[];
+  /** Schemas have no status: create and delete are immediate. */
+  hasStatus: boolean;
+  /** The `latest*Update` member, for resources with an Update API. */
+  updateMember?: string;
+}
+
+export const KINDS: Record<Kind, KindSpec> = {
+  datasetGroup: {
+    wrapper: "datasetGroup",
+    arnMember: "datasetGroupArn",
+    nameMember: "name",
+    listKey: "datasetGroups",
+    summary: ["domain"],
+    hasStatus: true,
+  },
+  schema: {
+    wrapper: "schema",
+    arnMember: "schemaArn",
+    nameMember: "name",
+    listKey: "schemas",
+    summary: ["domain"],
+    hasStatus: false,
+  },
+  dataset: {
+    wrapper: "dataset",
+    arnMember: "datasetArn",
+    nameMember: "name",
+    listKey: "datasets",
+    summary: ["datasetType"],
+    hasStatus: true,
+    updateMember: "latestDatasetUpdate",
+  },
+  datasetImportJob: {
+    wrapper: "datasetImportJob",
+    arnMember: "datasetImportJobArn",
+    nameMember: "jobName",
+    listKey: "datasetImportJobs",
+    summary: ["importMode"],
+    hasStatus: true,
+  },
+  solution: {
+    wrapper: "solution",
+    arnMember: "solutionArn",
+    nameMember: "name",
+    listKey: "solutions",
+    summary: ["recipeArn"],
+    hasStatus: true,
+    updateMember: "latestSolutionUpdate",
+  },
+  solutionVersion: {
+    wrapper: "solutionVersion",
+    arnMember: "solutionVersionArn",
+    nameMember: "name",
+    listKey: "solutionVersions",
+    summary: ["trainingMode", "trainingType"],
+    hasStatus: true,
+  },
+  campaign: {
+    wrapper: "campaign",
+    arnMember: "campaignArn",
+    nameMember: "name",
+    listKey: "campaigns",
+    summary: [],
+    hasStatus: true,
+    updateMember: "latestCampaignUpdate",
+  },
+  eventTracker: {
+    wrapper: "eventTracker",
+    arnMember: "eventTrackerArn",
+    nameMember: "name",
+    listKey: "eventTrackers",
+    summary: [],
+    hasStatus: true,
+  },
+  filter: {
+    wrapper: "filter",
+    arnMember: "filterArn",
+    nameMember: "name",
+    listKey: "Filters",
+    summary: ["datasetGroupArn"],
+    hasStatus: true,
+  },
+};
+
+/** A pending change made through an Update API (`latestCampaignUpdate` and friends). */
+export interface UpdateRecord {
+  attrs: Record<string, unknown>;
+  status: string;
+  failureReason?: string;
+  created: number;
+  updated: number;
+  dueAt?: number;
+}
+
+/** One resource as stored and persisted. Dates are epoch milliseconds. */
+export interface ResourceRecord {
+  kind: Kind;
+  arn: string;
+  name?: string;
+  region: string;
+  status?: string;
+  failureReason?: string;
+  created: number;
+  updated: number;
+  /** Describe members other than name, ARN, status, failureReason and dates (wire names). */
+  attrs: Record<string, unknown>;
+  tags: Tag[];
+  /** When the next lifecycle step is due; absent when the resource is at rest. */
+  dueAt?: number;
+  /** Data-plane work (import jobs, solution versions): the resource finishes only when done. */
+  work?: "running" | "done";
+  outcome?: { failureReason?: string; trainingHours?: number };
+  update?: UpdateRecord;
+  /** Fault injection: the resource ends CREATE FAILED with this reason. */
+  forcedFailure?: string;
+}
+
+export type LifecycleKind =
+  | "datasetGroup"
+  | "dataset"
+  | "datasetImportJob"
+  | "solution"
+  | "solutionVersion"
+  | "campaign"
+  | "eventTracker"
+  | "filter"
+  | "delete"
+  | "stop";
+
+/**
+ * Default durations in ms at durationScale 1: a human watching `npm start` sees each status,
+ * and the workshop chain (dataset group .. campaign) takes about 15 s in total.
+ */
+export const DEFAULT_DURATIONS: Record<LifecycleKind, number> = {
+  datasetGroup: 1500,
+  dataset: 1500,
+  datasetImportJob: 3000,
+  solution: 1500,
+  solutionVersion: 5000,
+  campaign: 3000,
+  eventTracker: 1500,
+  filter: 1500,
+  delete: 1000,
+  stop: 1000,
+};
+
+/** Part of a create or update spent in CREATE PENDING; the rest is CREATE IN_PROGRESS. */
+const PENDING_SHARE = 0.25;
+
+export interface LifecycleHooks {
+  /** Called when a resource enters CREATE IN_PROGRESS (import jobs and versions start work). */
+  started(record: ResourceRecord): void;
+  /** Called when a resource reaches ACTIVE or CREATE FAILED. */
+  finished(record: ResourceRecord): void;
+  /** Called when an update reaches ACTIVE: apply its attrs to the resource. */
+  updated(record: ResourceRecord): void;
+  /** Called when a delete completes: forget the resource. */
+  removed(record: ResourceRecord): void;
+  /** Called after a batch of status changes, to persist them. */
+  changed(): void;
+}
+
+/**
+ * Moves resources through their statuses. Each step happens at its scheduled time (so a
+ * manual clock gives exact, repeatable timestamps); `tick` runs every step that is due, and is
+ * called both from a clock timer and before each request, so a Describe never shows a status
+ * that is already out of date.
+ */
+export class Lifecycle {
+  private readonly scheduled = new Set<ResourceRecord>();
+  private cancelTimer?: () => void;
+  private timerAt = Infinity;
+  private closed = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly durationOf: (kind: LifecycleKind) => number,
+    private readonly hooks: LifecycleHooks,
+  ) {}
+
+  /** Starts the create lifecycle of a new resource. */
+  create(record: ResourceRecord, kind: LifecycleKind): void {
+    record.status = "CREATE PENDING";
+    record.dueAt = record.created + Math.round(this.durationOf(kind) * PENDING_SHARE);
+    this.watch(record);
+  }
+
+  /** Starts an update lifecycle (`latest*Update`). */
+  startUpdate(record: ResourceRecord, kind: LifecycleKind, attrs: Record<string, unknown>): void {
+    const now = this.clock.now();
+    record.update = {
+      attrs,
+      status: "CREATE PENDING",
+      created: now,
+      updated: now,
+      dueAt: now + Math.round(this.durationOf(kind) * PENDING_SHARE),
+    };
+    record.updated = now;
+    this.watch(record);
+  }
+
+  delete(record: ResourceRecord): void {
+    const now = this.clock.now();
+    record.status = "DELETE PENDING";
+    record.updated = now;
+    record.dueAt = now + Math.round(this.durationOf("delete") / 2);
+    this.watch(record);
+  }
+
+  /** StopSolutionVersionCreation. */
+  stop(record: ResourceRecord): void {
+    const now = this.clock.now();
+    record.updated = now;
+    if (record.status === "CREATE PENDING") {
+      record.status = "CREATE STOPPED";
+      record.dueAt = undefined;
+    } else {
+      record.status = "CREATE STOPPING";
+      record.dueAt = now + this.durationOf("stop");
+      this.watch(record);
+    }
+  }
+
+  /** Re-registers a resource loaded from disk that was mid-lifecycle. */
+  resume(record: ResourceRecord): void {
+    if (record.dueAt !== undefined || record.update?.dueAt !== undefined) this.watch(record);
+  }
+
+  /** Data-plane work finished: the resource may now complete. */
+  workDone(
+    record: ResourceRecord,
+    outcome: { failureReason?: string; trainingHours?: number },
+  ): void {
+    if (record.work !== "running") return;
+    record.work = "done";
+    record.outcome = outcome;
+    this.tick(true);
+  }
+
+  watch(record: ResourceRecord): void {
+    this.scheduled.add(record);
+    this.arm();
+  }
+
+  forget(record: ResourceRecord): void {
+    this.scheduled.delete(record);
+  }
+
+  /** Runs every step that is due. Cheap when nothing is scheduled (the Describe hot path). */
+  tick(forceSave = false): void {
+    if (this.scheduled.size === 0) {
+      if (forceSave) this.hooks.changed();
+      return;
+    }
+    const now = this.clock.now();
+    let changed = forceSave;
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const record of [...this.scheduled]) {
+        // A completed delete may have cascaded to this record already.
+        if (!this.scheduled.has(record)) continue;
+        if (this.step(record, now)) progress = changed = true;
+        if (record.dueAt === undefined && record.update?.dueAt === undefined)
+          this.scheduled.delete(record);
+      }
+    }
+    if (changed) this.hooks.changed();
+    this.arm();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.cancelTimer?.();
+  }
+
+  private arm(): void {
+    if (this.closed) return;
+    let next = Infinity;
+    for (const record of this.scheduled) {
+      if (
+        record.dueAt !== undefined &&
+        !(record.status === "CREATE IN_PROGRESS" && record.work === "running")
+      )
+        next = Math.min(next, record.dueAt);
+      if (record.update?.dueAt !== undefined) next = Math.min(next, record.update.dueAt);
+    }
+    if (next === this.timerAt) return;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.timerAt = next;
+    if (next !== Infinity)
+      this.cancelTimer = this.clock.schedule(next, () => {
+        this.timerAt = Infinity;
+        this.cancelTimer = undefined;
+        this.tick();
+      });
+  }
+
+  /** One status change if due; true when something changed. */
+  private step(record: ResourceRecord, now: number): boolean {
+    const update = record.update;
+    if (update?.dueAt !== undefined && update.dueAt <= now) {
+      const at = update.dueAt;
+      update.updated = at;
+      if (update.status === "CREATE PENDING") {
+        update.status = "CREATE IN_PROGRESS";
+        update.dueAt = at + Math.round(this.durationOf(updateKind(record)) * (1 - PENDING_SHARE));
+      } else {
+        update.dueAt = undefined;
+        update.status = "ACTIVE";
+        record.updated = at;
+        this.hooks.updated(record);
+      }
+      return true;
+    }
+    if (record.dueAt === undefined || record.dueAt > now) return false;
+    const at = record.dueAt;
+    switch (record.status) {
+      case "CREATE PENDING":
+        record.status = "CREATE IN_PROGRESS";
+        record.updated = at;
+        record.dueAt = at + Math.round(this.durationOf(createKind(record)) * (1 - PENDING_SHARE));
+        this.hooks.started(record);
+        return true;
+      case "CREATE IN_PROGRESS": {
+        if (record.work === "running") return false;
+        const failure = record.forcedFailure ?? record.outcome?.failureReason;
+        record.status = failure === undefined ? "ACTIVE" : "CREATE FAILED";
+        if (failure !== undefined) record.failureReason = failure;
+        record.updated = at;
+        record.dueAt = undefined;
+        this.hooks.finished(record);
+        return true;
+      }
+      case "CREATE STOPPING":
+        record.status = "CREATE STOPPED";
+        record.updated = at;
+        record.dueAt = undefined;
+        return true;
+      case "DELETE PENDING":
+        record.status = "DELETE IN_PROGRESS";
+        record.updated = at;
+        record.dueAt = at + Math.round(this.durationOf("delete") / 2);
+        return true;
+      case "DELETE IN_PROGRESS":
+        record.dueAt = undefined;
+        this.scheduled.delete(record);
+        this.hooks.removed(record);
+        return true;
+      default:
+        record.dueAt = undefined;
+        return false;
+    }
+  }
+}
+
+function createKind(record: ResourceRecord): LifecycleKind {
+  return record.kind === "schema" ? "datasetGroup" : record.kind;
+}
+
+function updateKind(record: ResourceRecord): LifecycleKind {
+  return createKind(record);
+}

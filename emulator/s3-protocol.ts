@@ -1,0 +1,295 @@
+/**
+ * The S3 REST protocol (path-style) over the S3 model: decodes the request, calls s3.ts,
+ * encodes S3's XML answers. Enough for `@aws-sdk/client-s3` with `forcePathStyle` and for
+ * `aws s3 cp` / `aws s3 ls`. Errors are thrown as ServiceError and encoded by server.ts.
+ */
+import { createHash } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import { ServiceError } from "./errors";
+import type { S3Store } from "./s3";
+import type { ObjectMeta } from "./store";
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | number>;
+  body?: Buffer | string;
+}
+
+const NS = "http://s3.amazonaws.com/doc/2006-03-01/";
+/** Subresources of the real S3 API that this subset does not implement. */
+const UNSUPPORTED = [
+  "acl",
+  "policy",
+  "versioning",
+  "tagging",
+  "uploads",
+  "uploadId",
+  "lifecycle",
+  "cors",
+  "website",
+  "encryption",
+  "versions",
+  "delete",
+  "location",
+  "notification",
+  "replication",
+  "logging",
+  "object-lock",
+  "retention",
+  "legal-hold",
+  "torrent",
+  "restore",
+  "select",
+];
+
+export function xmlEscape(text: string): string {
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!,
+  );
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, ".000Z");
+const xml = (body: string): HttpAnswer => ({
+  status: 200,
+  headers: { "content-type": "application/xml" },
+  body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
+});
+
+/**
+ * Streaming uploads (`content-encoding: aws-chunked`, used by the SDK for streams and by
+ * flexible checksums) frame the body as `hex-size[;ext]\r\n<bytes>\r\n ... 0\r\n<trailers>\r\n\r\n`.
+ */
+export function decodeAwsChunked(raw: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  for (;;) {
+    const lineEnd = raw.indexOf("\r\n", offset);
+    if (lineEnd < 0)
+      throw new ServiceError(
+        "IncompleteBody",
+        "The aws-chunked request body ends inside a chunk header.",
+        400,
+      );
+    const size = parseInt(raw.subarray(offset, lineEnd).toString("latin1").split(";")[0], 16);
+    if (!Number.isFinite(size))
+      throw new ServiceError(
+        "InvalidRequest",
+        "The aws-chunked request body has an invalid chunk size.",
+        400,
+      );
+    if (size === 0) break;
+    const start = lineEnd + 2;
+    if (start + size > raw.length)
+      throw new ServiceError(
+        "IncompleteBody",
+        "The aws-chunked request body is shorter than its chunk sizes say.",
+        400,
+      );
+    parts.push(raw.subarray(start, start + size));
+    offset = start + size + 2;
+  }
+  return Buffer.concat(parts);
+}
+
+function objectHeaders(meta: ObjectMeta): Record<string, string | number> {
+  const headers: Record<string, string | number> = {
+    etag: meta.etag,
+    "last-modified": new Date(meta.lastModified).toUTCString(),
+    "content-type": meta.contentType ?? "binary/octet-stream",
+    "accept-ranges": "bytes",
+  };
+  for (const [k, v] of Object.entries(meta.metadata ?? {})) headers[`x-amz-meta-${k}`] = v;
+  return headers;
+}
+
+export interface S3Request {
+  method: string;
+  /** Raw path (still percent-encoded), no query. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  region: string;
+}
+
+export function handleS3(store: S3Store, req: S3Request): HttpAnswer {
+  const slash = req.path.indexOf("/", 1);
+  const bucket = decodeURIComponent(slash < 0 ? req.path.slice(1) : req.path.slice(1, slash));
+  const key = slash < 0 ? "" : decodeURIComponent(req.path.slice(slash + 1));
+  const unsupported = UNSUPPORTED.find((q) => req.query.has(q));
+  if (unsupported)
+    throw new ServiceError(
+      "NotImplemented",
+      `The emulator's S3 subset does not implement the ?${unsupported} subresource (${req.method} ${req.path}). Supported: buckets (create, head, delete, list) and single-part objects (put, get, head, delete, ListObjectsV2).`,
+      400,
+    );
+  if (!bucket) {
+    if (req.method !== "GET") throw methodNotAllowed(req);
+    return listBuckets(store);
+  }
+  if (!key) {
+    switch (req.method) {
+      case "PUT":
+        store.createBucket(bucket, req.region);
+        return { status: 200, headers: { location: `/${bucket}` } };
+      case "HEAD":
+        return { status: 200, headers: { "x-amz-bucket-region": store.headBucket(bucket).region } };
+      case "DELETE":
+        store.deleteBucket(bucket);
+        return { status: 204, headers: {} };
+      case "GET":
+        return listObjects(store, bucket, req.query);
+      default:
+        throw methodNotAllowed(req);
+    }
+  }
+  switch (req.method) {
+    case "PUT": {
+      if (req.headers["x-amz-copy-source"])
+        throw new ServiceError(
+          "NotImplemented",
+          "The emulator's S3 subset does not implement CopyObject (x-amz-copy-source).",
+          400,
+        );
+      const encoding = String(req.headers["content-encoding"] ?? "");
+      const sha = String(req.headers["x-amz-content-sha256"] ?? "");
+      const body =
+        encoding.includes("aws-chunked") || sha.startsWith("STREAMING-")
+          ? decodeAwsChunked(req.body)
+          : req.body;
+      const md5 = req.headers["content-md5"];
+      if (typeof md5 === "string" && createHash("md5").update(body).digest("base64") !== md5)
+        throw new ServiceError(
+          "BadDigest",
+          `The Content-MD5 you specified (${md5}) did not match what we received.`,
+          400,
+        );
+      const metadata: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers))
+        if (name.startsWith("x-amz-meta-") && typeof value === "string")
+          metadata[name.slice(11)] = value;
+      const contentType = req.headers["content-type"];
+      const meta = store.putObject(bucket, key, body, contentType, metadata);
+      return { status: 200, headers: { etag: meta.etag } };
+    }
+    case "GET": {
+      const { meta, body } = store.readObject(bucket, key);
+      const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ""));
+      if (range && (range[1] || range[2])) {
+        const size = body.length;
+        const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+        const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+        if (start >= size || start > end)
+          throw new ServiceError(
+            "InvalidRange",
+            `The requested range ${String(req.headers.range)} is not satisfiable for an object of ${size} bytes.`,
+            416,
+          );
+        return {
+          status: 206,
+          headers: { ...objectHeaders(meta), "content-range": `bytes ${start}-${end}/${size}` },
+          body: body.subarray(start, end + 1),
+        };
+      }
+      return { status: 200, headers: objectHeaders(meta), body };
+    }
+    case "HEAD": {
+      const meta = store.headObject(bucket, key);
+      return { status: 200, headers: { ...objectHeaders(meta), "content-length": meta.size } };
+    }
+    case "DELETE":
+      store.deleteObject(bucket, key);
+      return { status: 204, headers: {} };
+    default:
+      throw methodNotAllowed(req);
+  }
+}
+
+function methodNotAllowed(req: S3Request): ServiceError {
+  return new ServiceError(
+    "MethodNotAllowed",
+    `The specified method ${req.method} is not allowed against ${req.path} in the emulator's S3 subset.`,
+    405,
+  );
+}
+
+function listBuckets(store: S3Store): HttpAnswer {
+  const buckets = store
+    .listBuckets()
+    .map(
+      (b) =>
+        `<Bucket><Name>${xmlEscape(b.name)}</Name><CreationDate>${iso(b.created)}</CreationDate></Bucket>`,
+    )
+    .join("");
+  return xml(
+    `<ListAllMyBucketsResult xmlns="${NS}"><Owner><ID>emulator</ID><DisplayName>emulator</DisplayName></Owner><Buckets>${buckets}</Buckets></ListAllMyBucketsResult>`,
+  );
+}
+
+/** ListObjectsV2 (`list-type=2`) and, for older clients, ListObjects (v1, `marker`). */
+function listObjects(store: S3Store, bucket: string, q: URLSearchParams): HttpAnswer {
+  const v2 = q.get("list-type") === "2";
+  const prefix = q.get("prefix") ?? "";
+  const delimiter = q.get("delimiter") || undefined;
+  const maxKeysText = q.get("max-keys");
+  const maxKeys = maxKeysText === null ? 1000 : Number(maxKeysText);
+  if (!Number.isInteger(maxKeys) || maxKeys < 0)
+    throw new ServiceError(
+      "InvalidArgument",
+      `max-keys must be a non-negative integer, got ${JSON.stringify(maxKeysText)}.`,
+      400,
+    );
+  const url = q.get("encoding-type") === "url";
+  const enc = (text: string) =>
+    xmlEscape(url ? encodeURIComponent(text).replace(/%2F/g, "/") : text);
+  const token = q.get("continuation-token");
+  let after: string | undefined;
+  if (v2 && token !== null) {
+    after = Buffer.from(token, "base64url").toString("utf8");
+    if (!token || Buffer.from(after, "utf8").toString("base64url") !== token)
+      throw new ServiceError(
+        "InvalidArgument",
+        `The continuation token provided is incorrect: ${JSON.stringify(token)}.`,
+        400,
+      );
+  } else if (v2) {
+    after = q.get("start-after") ?? undefined;
+  } else {
+    after = q.get("marker") ?? undefined;
+  }
+  const result = store.list(bucket, { prefix, delimiter, maxKeys: Math.min(maxKeys, 1000), after });
+  const parts = [`<Name>${xmlEscape(bucket)}</Name>`, `<Prefix>${enc(prefix)}</Prefix>`];
+  if (delimiter) parts.push(`<Delimiter>${enc(delimiter)}</Delimiter>`);
+  parts.push(`<MaxKeys>${maxKeys}</MaxKeys>`, `<IsTruncated>${result.truncated}</IsTruncated>`);
+  if (url) parts.push(`<EncodingType>url</EncodingType>`);
+  if (v2) {
+    parts.push(`<KeyCount>${result.contents.length + result.commonPrefixes.length}</KeyCount>`);
+    if (token !== null) parts.push(`<ContinuationToken>${xmlEscape(token)}</ContinuationToken>`);
+    if (q.has("start-after")) parts.push(`<StartAfter>${enc(q.get("start-after")!)}</StartAfter>`);
+    if (result.truncated && result.last !== undefined)
+      parts.push(
+        `<NextContinuationToken>${Buffer.from(result.last, "utf8").toString("base64url")}</NextContinuationToken>`,
+      );
+  } else {
+    parts.push(`<Marker>${enc(q.get("marker") ?? "")}</Marker>`);
+    if (result.truncated && result.last !== undefined)
+      parts.push(`<NextMarker>${enc(result.last)}</NextMarker>`);
+  }
+  for (const o of result.contents)
+    parts.push(
+      `<Contents><Key>${enc(o.key)}</Key><LastModified>${iso(o.lastModified)}</LastModified><ETag>${xmlEscape(o.etag)}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+    );
+  for (const p of result.commonPrefixes)
+    parts.push(`<CommonPrefixes><Prefix>${enc(p)}</Prefix></CommonPrefixes>`);
+  return xml(`<ListBucketResult xmlns="${NS}">${parts.join("")}</ListBucketResult>`);
+}
+
+export function s3ErrorBody(
+  code: string,
+  message: string,
+  resource: string,
+  requestId: string,
+): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message><Resource>${xmlEscape(resource)}</Resource><RequestId>${requestId}</RequestId></Error>`;
+}

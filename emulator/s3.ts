@@ -1,0 +1,225 @@
+/**
+ * The S3 subset as a model: buckets and objects with MD5 ETags, no HTTP. Bodies live in
+ * memory, or as files in the data dir (store.ts) when one is set. It is also the
+ * `ObjectStore` the data plane reads import files from.
+ */
+import { createHash } from "node:crypto";
+import type { ObjectStore } from "./dataplane";
+import { ServiceError } from "./errors";
+import type { BucketState, DiskStore, ObjectMeta } from "./store";
+
+interface StoredObject {
+  meta: ObjectMeta;
+  /** In-memory body (no data dir). */
+  body?: Buffer;
+}
+
+interface Bucket {
+  name: string;
+  region: string;
+  created: number;
+  objects: Map<string, StoredObject>;
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export const noSuchBucket = (bucket: string) =>
+  new ServiceError("NoSuchBucket", `The specified bucket does not exist: ${bucket}`, 404);
+
+export interface ListOptions {
+  prefix: string;
+  delimiter?: string;
+  maxKeys: number;
+  /** List keys strictly after this one. */
+  after?: string;
+}
+
+export interface ListResult {
+  contents: ObjectMeta[];
+  commonPrefixes: string[];
+  truncated: boolean;
+  /** The last key or common prefix returned, to continue after. */
+  last?: string;
+}
+
+export class S3Store implements ObjectStore {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly changed: () => void,
+    private readonly disk?: DiskStore,
+  ) {}
+
+  load(buckets: BucketState[]): void {
+    for (const b of buckets)
+      this.buckets.set(b.name, {
+        name: b.name,
+        region: b.region,
+        created: b.created,
+        objects: new Map(b.objects.map((meta) => [meta.key, { meta }])),
+      });
+  }
+
+  snapshot(): BucketState[] {
+    return [...this.buckets.values()].map((b) => ({
+      name: b.name,
+      region: b.region,
+      created: b.created,
+      objects: [...b.objects.values()].map((o) => o.meta),
+    }));
+  }
+
+  /** Blob names the current state references (for the startup sweep). */
+  blobs(): Set<string> {
+    const names = new Set<string>();
+    for (const b of this.buckets.values())
+      for (const o of b.objects.values()) if (o.meta.blob) names.add(o.meta.blob);
+    return names;
+  }
+
+  private bucket(name: string): Bucket {
+    const bucket = this.buckets.get(name);
+    if (!bucket) throw noSuchBucket(name);
+    return bucket;
+  }
+
+  createBucket(name: string, region: string): void {
+    if (!BUCKET_NAME.test(name) || name.includes(".."))
+      throw new ServiceError(
+        "InvalidBucketName",
+        `The specified bucket is not valid: ${JSON.stringify(name)}. Bucket names have 3-63 characters: lower-case letters, digits, '.' and '-'.`,
+        400,
+      );
+    if (this.buckets.has(name))
+      throw new ServiceError(
+        "BucketAlreadyOwnedByYou",
+        `Your previous request to create the named bucket succeeded and you already own it: ${name}`,
+        409,
+      );
+    this.buckets.set(name, { name, region, created: this.now(), objects: new Map() });
+    this.changed();
+  }
+
+  headBucket(name: string): { region: string } {
+    return { region: this.bucket(name).region };
+  }
+
+  deleteBucket(name: string): void {
+    const bucket = this.bucket(name);
+    if (bucket.objects.size > 0)
+      throw new ServiceError(
+        "BucketNotEmpty",
+        `The bucket you tried to delete is not empty: ${name} has ${bucket.objects.size} object(s).`,
+        409,
+      );
+    this.buckets.delete(name);
+    this.changed();
+  }
+
+  listBuckets(): { name: string; created: number }[] {
+    return [...this.buckets.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  putObject(
+    bucketName: string,
+    key: string,
+    body: Buffer,
+    contentType?: string,
+    metadata?: Record<string, string>,
+  ): ObjectMeta {
+    const bucket = this.bucket(bucketName);
+    if (key.length === 0 || Buffer.byteLength(key) > 1024)
+      throw new ServiceError(
+        "KeyTooLongError",
+        `Object keys must have 1 to 1024 bytes; got ${Buffer.byteLength(key)}.`,
+        400,
+      );
+    const meta: ObjectMeta = {
+      key,
+      etag: `"${createHash("md5").update(body).digest("hex")}"`,
+      size: body.length,
+      lastModified: this.now(),
+    };
+    if (contentType) meta.contentType = contentType;
+    if (metadata && Object.keys(metadata).length > 0) meta.metadata = metadata;
+    const previous = bucket.objects.get(key);
+    // Body first, then the state that references it, then drop the old body.
+    if (this.disk) meta.blob = this.disk.writeBlob(body);
+    bucket.objects.set(key, this.disk ? { meta } : { meta, body });
+    this.changed();
+    if (previous?.meta.blob) this.disk?.deleteBlob(previous.meta.blob);
+    return meta;
+  }
+
+  headObject(bucketName: string, key: string): ObjectMeta {
+    const object = this.bucket(bucketName).objects.get(key);
+    if (!object)
+      throw new ServiceError("NoSuchKey", `The specified key does not exist: ${key}`, 404);
+    return object.meta;
+  }
+
+  readObject(bucketName: string, key: string): { meta: ObjectMeta; body: Buffer } {
+    const object = this.bucket(bucketName).objects.get(key);
+    if (!object)
+      throw new ServiceError("NoSuchKey", `The specified key does not exist: ${key}`, 404);
+    return { meta: object.meta, body: object.body ?? this.disk!.readBlob(object.meta.blob!) };
+  }
+
+  deleteObject(bucketName: string, key: string): void {
+    const bucket = this.bucket(bucketName);
+    const object = bucket.objects.get(key);
+    if (!object) return;
+    bucket.objects.delete(key);
+    this.changed();
+    if (object.meta.blob) this.disk?.deleteBlob(object.meta.blob);
+  }
+
+  list(bucketName: string, opts: ListOptions): ListResult {
+    const bucket = this.bucket(bucketName);
+    const keys = [...bucket.objects.keys()].filter((k) => k.startsWith(opts.prefix)).sort();
+    const contents: ObjectMeta[] = [];
+    const commonPrefixes: string[] = [];
+    let last: string | undefined;
+    let truncated = false;
+    for (const key of keys) {
+      if (opts.after !== undefined && key <= opts.after) continue;
+      let entry = key;
+      let isPrefix = false;
+      if (opts.delimiter) {
+        const at = key.indexOf(opts.delimiter, opts.prefix.length);
+        if (at >= 0) {
+          entry = key.slice(0, at + opts.delimiter.length);
+          isPrefix = true;
+          if (entry === last) continue;
+          if (opts.after !== undefined && entry <= opts.after) continue;
+        }
+      }
+      if (contents.length + commonPrefixes.length >= opts.maxKeys) {
+        truncated = true;
+        break;
+      }
+      if (isPrefix) commonPrefixes.push(entry);
+      else contents.push(bucket.objects.get(key)!.meta);
+      last = entry;
+    }
+    return { contents, commonPrefixes, truncated, last };
+  }
+
+  // ObjectStore (read access for the data plane)
+
+  hasBucket(bucket: string): boolean {
+    return this.buckets.has(bucket);
+  }
+
+  getObject(bucket: string, key: string): Buffer | undefined {
+    const object = this.buckets.get(bucket)?.objects.get(key);
+    if (!object) return undefined;
+    return object.body ?? this.disk!.readBlob(object.meta.blob!);
+  }
+
+  listKeys(bucket: string, prefix: string): string[] {
+    const b = this.buckets.get(bucket);
+    return b ? [...b.objects.keys()].filter((k) => k.startsWith(prefix)).sort() : [];
+  }
+}
