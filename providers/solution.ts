@@ -51,7 +51,8 @@ const withoutUpdatable = (config: unknown): unknown => {
   if (!config || typeof config !== "object") return config;
   const rest = { ...(config as Props) };
   for (const key of UPDATABLE_CONFIG) delete rest[key];
-  return rest;
+  // No config and a config of only updatable parts mean the same thing to the service.
+  return Object.keys(rest).length > 0 ? rest : undefined;
 };
 
 const SCHEDULE = /^rate\(([1-9]|[12][0-9]|30) days?\)$/;

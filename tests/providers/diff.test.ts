@@ -293,6 +293,17 @@ const cases: Case[] = [
     expect: "update",
   },
   {
+    title: "Solution: adding eventsConfig to a solution without config updates in place",
+    provider: solutionProvider,
+    olds: { ...solution, solutionConfig: undefined },
+    change: {
+      solutionConfig: {
+        eventsConfig: { eventParametersList: [{ eventType: "Order Completed", weight: 0.8 }] },
+      },
+    },
+    expect: "update",
+  },
+  {
     title: "Solution: new hyperparameters replace, same name: delete first",
     provider: solutionProvider,
     olds: solution,
