@@ -45,6 +45,9 @@ export type Domain = "ECOMMERCE" | "VIDEO_ON_DEMAND";
 export class SchemaError extends Error {
   constructor(message: string) {
     super(message);
+    // Set explicitly: serialized into a dynamic provider, `super` becomes `Error.call(this)`,
+    // which does not set the message.
+    this.message = message;
     this.name = "SchemaError";
   }
 }
@@ -53,7 +56,9 @@ export class SchemaError extends Error {
 export const MAX_SCHEMA_LENGTH = 20000;
 
 const FIELD_TYPES: readonly FieldType[] = ["string", "int", "long", "float", "double", "boolean"];
-const NESTED_TYPES = new Set(["record", "array", "map", "enum", "fixed"]);
+// Plain arrays rather than Sets: dynamic providers serialize this module with Pulumi's closure
+// serializer, which turns a captured Set into a plain object.
+const NESTED_TYPES = ["record", "array", "map", "enum", "fixed"];
 const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const AVRO_FULL_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -77,7 +82,7 @@ function parseFieldType(fieldName: string, raw: unknown): { type: FieldType; nul
     }
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
       const inner = (value as Record<string, unknown>).type;
-      if (typeof inner === "string" && NESTED_TYPES.has(inner)) {
+      if (typeof inner === "string" && NESTED_TYPES.includes(inner)) {
         throw new SchemaError(
           `Field ${fieldName} has nested type ${show(inner)}; Personalize schemas are flat (no record, array, map or enum types)`,
         );
@@ -107,7 +112,7 @@ function parseFieldType(fieldName: string, raw: unknown): { type: FieldType; nul
       `Field ${fieldName} has type "null"; declare a nullable field as a union such as ["null", "string"]`,
     );
   }
-  if (typeof raw === "string" && NESTED_TYPES.has(raw)) {
+  if (typeof raw === "string" && NESTED_TYPES.includes(raw)) {
     throw new SchemaError(
       `Field ${fieldName} has nested type ${show(raw)}; Personalize schemas are flat (no record, array, map or enum types)`,
     );

@@ -19,6 +19,9 @@ const CR = 0x0d;
 export class CsvEncodingError extends Error {
   constructor(message: string) {
     super(message);
+    // Set explicitly: serialized into a dynamic provider, `super` becomes `Error.call(this)`,
+    // which does not set the message.
+    this.message = message;
     this.name = "CsvEncodingError";
   }
 }
@@ -43,14 +46,26 @@ export function decodeCsv(input: string | Buffer): string {
 
 /** Reads records one at a time from decoded CSV text. */
 export class CsvReader {
-  private pos = 0;
-  private physicalLine = 1;
+  // State is assigned in the constructor, not in field initializers: Pulumi's closure
+  // serializer (dynamic providers) keeps only the constructor body and drops initializers.
+  private readonly text: string;
+  private pos: number;
+  private physicalLine: number;
   /** 1-based line on which the record last returned by `next` starts. */
-  line = 0;
+  line: number;
+  /** 1-based line on which that record ends (later than `line` when a quoted value holds newlines). */
+  endLine: number;
   /** Set when the record last returned had a quoted value that never closed. */
-  unterminatedQuote = false;
+  unterminatedQuote: boolean;
 
-  constructor(private readonly text: string) {}
+  constructor(text: string) {
+    this.text = text;
+    this.pos = 0;
+    this.physicalLine = 1;
+    this.line = 0;
+    this.endLine = 0;
+    this.unterminatedQuote = false;
+  }
 
   /**
    * Reads the next record into `fields` (overwriting from index 0) and returns how many
@@ -136,6 +151,7 @@ export class CsvReader {
         value = text.slice(start, pos);
       }
       fields[n++] = value;
+      this.endLine = this.physicalLine;
       if (pos >= len) break;
       const c = text.charCodeAt(pos);
       pos++;

@@ -61,16 +61,18 @@ export const MIN_IMPORT_INTERACTIONS = 1000;
 export const MIN_TRAINING_INTERACTIONS = 1000;
 export const MIN_TRAINING_USERS_WITH_TWO = 25;
 
-const ID_FIELDS = new Set(["USER_ID", "ITEM_ID", "ACTION_ID"]);
-const TIMESTAMP_FIELDS = new Set(["TIMESTAMP", "CREATION_TIMESTAMP"]);
+// Arrays and strings rather than Sets and bigints: the providers' preview check serializes this
+// module with Pulumi's closure serializer, which cannot carry either.
+const ID_FIELDS = ["USER_ID", "ITEM_ID", "ACTION_ID"];
+const TIMESTAMP_FIELDS = ["TIMESTAMP", "CREATION_TIMESTAMP"];
 const MAX_ID_LENGTH = 256;
 const MAX_CATEGORICAL_VALUE_LENGTH = 1000;
 /** Epoch seconds stay below this until the year 5138; epoch milliseconds passed it in 1973. */
 const MILLISECONDS_THRESHOLD = 1e11;
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
-const LONG_MIN = -(2n ** 63n);
-const LONG_MAX = 2n ** 63n - 1n;
+const LONG_MIN = "-9223372036854775808";
+const LONG_MAX = "9223372036854775807";
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 type Value = string | number | boolean | null;
@@ -102,7 +104,7 @@ function parseInteger(value: string, type: FieldType): number | undefined {
   if (type === "int") return n >= INT_MIN && n <= INT_MAX ? n : undefined;
   if (Number.isSafeInteger(n)) return n;
   const big = BigInt(value);
-  return big >= LONG_MIN && big <= LONG_MAX ? n : undefined;
+  return big >= BigInt(LONG_MIN) && big <= BigInt(LONG_MAX) ? n : undefined;
 }
 
 const TYPE_NAMES: Record<FieldType, string> = {
@@ -243,8 +245,8 @@ export function validateCsv(
   const checks: ColumnCheck[] = header.map((name) => ({
     name,
     field: byName.get(name)!,
-    isId: ID_FIELDS.has(name),
-    isTimestamp: TIMESTAMP_FIELDS.has(name),
+    isId: ID_FIELDS.includes(name),
+    isTimestamp: TIMESTAMP_FIELDS.includes(name),
   }));
   const columnCount = checks.length;
   const userCol = header.indexOf("USER_ID");
@@ -282,9 +284,12 @@ export function validateCsv(
       break;
     }
     if (n !== columnCount) {
+      const spans = reader.endLine > line;
       report({
         line,
-        message: `Line ${line} has ${n} fields, but the header has ${columnCount} columns (${header.join(",")}); quote values that contain commas`,
+        message: spans
+          ? `Line ${line} has ${n} fields, but the header has ${columnCount} columns (${header.join(",")}); a quoted value runs on to line ${reader.endLine}, so a quote is probably unbalanced`
+          : `Line ${line} has ${n} fields, but the header has ${columnCount} columns (${header.join(",")}); quote values that contain commas`,
       });
       continue;
     }

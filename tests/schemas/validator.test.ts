@@ -1,0 +1,296 @@
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseSchema } from "../../schemas/avro";
+import { trainingMinimumsProblem, validateCsv } from "../../schemas/validator";
+
+const WORKSHOP = parseSchema(
+  readFileSync(join(__dirname, "../../schemas/event_schema.avsc"), "utf8"),
+);
+const HEADER = "ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP";
+const T0 = 1788220800;
+
+/** n workshop-shaped rows over `users` users; row i is on line i + 2. */
+function rows(n: number, users = 50): string[] {
+  const events = ["Product Clicked", "Product Added", "Order Completed"];
+  return Array.from({ length: n }, (_, i) => {
+    const t = T0 + i * 60;
+    const user = 1000000000 + (i % users);
+    return `0b7d2a8e-1c2d-4e5f-8a9b-${String(i % users).padStart(12, "0")},${user},navy-sport-jacket-${i % 30},"${events[i % 3]}",${new Date(t * 1000).toISOString()},${t}`;
+  });
+}
+
+function csv(lines: string[], header = HEADER): string {
+  return [header, ...lines].join("\n") + "\n";
+}
+
+/** A valid file with line `line` (2 = first data row) replaced. */
+function withLine(line: number, replacement: string): string {
+  const data = rows(1000);
+  data[line - 2] = replacement;
+  return csv(data);
+}
+
+describe("schemas/validator validateCsv", () => {
+  it("accepts a good file and reports its stats", () => {
+    const result = validateCsv(csv(rows(1200, 40)), WORKSHOP, "INTERACTIONS");
+    assert.equal(result.failureReason, undefined);
+    assert.equal(result.ok, true);
+    assert.deepEqual(result.issues, []);
+    assert.deepEqual(result.stats, {
+      records: 1200,
+      users: 40,
+      items: 30,
+      usersWithAtLeastTwo: 40,
+      eventTypes: { "Product Clicked": 400, "Product Added": 400, "Order Completed": 400 },
+      firstTimestamp: T0,
+      lastTimestamp: T0 + 1199 * 60,
+    });
+    assert.equal(result.data, undefined);
+  });
+
+  it("collects typed columns when asked", () => {
+    const result = validateCsv(Buffer.from(csv(rows(1000))), WORKSHOP, "INTERACTIONS", {
+      collect: true,
+    });
+    assert.equal(result.ok, true);
+    assert.equal(result.data?.rows, 1000);
+    assert.deepEqual(result.data?.header, HEADER.split(","));
+    assert.equal(result.data?.columns.TIMESTAMP[1], T0 + 60);
+    assert.equal(result.data?.columns.USER_ID[1], "1000000001");
+    assert.equal(result.data?.columns.EVENT_TYPE[2], "Order Completed");
+  });
+
+  const failures: [
+    string,
+    string,
+    string,
+    Partial<{ line: number; column: string; value: string }>?,
+  ][] = [
+    [
+      "a header that names other columns",
+      csv(
+        rows(1000).map((r) => r.split(",").slice(1, 5).join(",")),
+        "USER,ITEM,EVENT,WHEN",
+      ),
+      "Input CSV is missing the following columns: [ANONYMOUS_ID, USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP_ISO, TIMESTAMP]",
+      { line: 1 },
+    ],
+    [
+      "a missing column",
+      csv(
+        rows(1000).map((r) =>
+          r
+            .split(",")
+            .filter((_, i) => i !== 2)
+            .join(","),
+        ),
+        "ANONYMOUS_ID,USER_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP",
+      ),
+      "Input CSV is missing the following columns: [ITEM_ID]",
+      { line: 1 },
+    ],
+    [
+      "an extra column",
+      csv(
+        rows(1000).map((r) => `${r},5`),
+        `${HEADER},RATING`,
+      ),
+      "Input CSV has columns that are not in the schema: [RATING] (the schema's fields are [ANONYMOUS_ID, USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP_ISO, TIMESTAMP])",
+      { line: 1, column: "RATING" },
+    ],
+    [
+      "a repeated column",
+      csv(
+        rows(1000).map((r) => `${r},x`),
+        `${HEADER},USER_ID`,
+      ),
+      "Input CSV header repeats the columns [USER_ID]",
+      { column: "USER_ID" },
+    ],
+    [
+      "a wrong-typed value",
+      withLine(7, "a,1000000001,jacket,Product Clicked,2026-09-01T00:00:00.000Z,yesterday"),
+      'Line 7, column TIMESTAMP: value "yesterday" is not a long (a whole number)',
+      { line: 7, column: "TIMESTAMP", value: "yesterday" },
+    ],
+    [
+      "milliseconds in TIMESTAMP",
+      withLine(3, "a,1000000001,jacket,Product Clicked,2026-09-01T00:00:00.000Z,1788220800000"),
+      'Line 3, column TIMESTAMP: value "1788220800000" looks like epoch milliseconds; TIMESTAMP must be Unix epoch seconds (divide by 1000)',
+      { line: 3, column: "TIMESTAMP", value: "1788220800000" },
+    ],
+    [
+      "an empty non-nullable value",
+      withLine(4, "a,,jacket,Product Clicked,2026-09-01T00:00:00.000Z,1788220800"),
+      'Line 4, column USER_ID: value "" is empty, but USER_ID is not nullable in the schema',
+      { line: 4, column: "USER_ID", value: "" },
+    ],
+    [
+      "an ID longer than 256 characters",
+      withLine(
+        5,
+        `a,1000000001,${"x".repeat(257)},Product Clicked,2026-09-01T00:00:00.000Z,1788220800`,
+      ),
+      'Line 5, column ITEM_ID: value "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..." is 257 characters long; IDs may have at most 256',
+      { line: 5, column: "ITEM_ID" },
+    ],
+    [
+      "a row with the wrong number of fields",
+      withLine(9, "a,1000000001,jacket,Product Clicked,2026-09-01T00:00:00.000Z,1788220800,extra"),
+      "Line 9 has 7 fields, but the header has 6 columns (ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP); quote values that contain commas",
+      { line: 9 },
+    ],
+    [
+      "too few rows",
+      csv(rows(999)),
+      "Input CSV has 999 interaction records; an INTERACTIONS import job needs at least 1000",
+    ],
+    [
+      "an empty file",
+      "",
+      "Input CSV is empty; its first line must be a header naming the columns [ANONYMOUS_ID, USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP_ISO, TIMESTAMP]",
+    ],
+    [
+      "an unbalanced quote that swallows the next line",
+      withLine(6, 'a,1000000001,"jacket,Product Clicked,2026-09-01T00:00:00.000Z,1788220800'),
+      "Line 6 has 5 fields, but the header has 6 columns (ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP); a quoted value runs on to line 7, so a quote is probably unbalanced",
+      { line: 6 },
+    ],
+    [
+      "an unterminated quote",
+      withLine(1001, 'a,1000000001,"jacket,Product Clicked,2026-09-01T00:00:00.000Z,1788220800'),
+      'Line 1001 has a quoted value that is never closed; check for a missing " or an unescaped quote',
+      { line: 1001 },
+    ],
+  ];
+  for (const [what, text, reason, where] of failures) {
+    it(`fails ${what}, naming it`, () => {
+      const result = validateCsv(text, WORKSHOP, "INTERACTIONS");
+      assert.equal(result.ok, false);
+      assert.equal(result.failureReason, reason);
+      assert.equal(result.issues[0].message, reason);
+      if (where)
+        for (const [k, v] of Object.entries(where))
+          assert.equal((result.issues[0] as never)[k], v, k);
+    });
+  }
+
+  it("lists up to maxIssues problems and counts the rest in failureReason", () => {
+    const data = rows(1000).map((r, i) => (i % 100 === 0 ? r.replace(/,\d+$/, ",soon") : r));
+    const result = validateCsv(csv(data), WORKSHOP, "INTERACTIONS", { maxIssues: 3 });
+    assert.equal(result.issues.length, 3);
+    assert.deepEqual(
+      result.issues.map((i) => i.line),
+      [2, 102, 202],
+    );
+    assert.match(
+      result.failureReason ?? "",
+      /^Line 2, column TIMESTAMP: value "soon" is not a long .* \(and 9 more problems\)$/,
+    );
+    assert.equal(result.stats.records, 1000);
+  });
+
+  it("skips the 1000-record minimum when asked and for other dataset types", () => {
+    assert.equal(
+      validateCsv(csv(rows(5)), WORKSHOP, "INTERACTIONS", { minimumRecords: false }).ok,
+      true,
+    );
+    const users = parseSchema(
+      JSON.stringify({
+        type: "record",
+        name: "Users",
+        fields: [
+          { name: "USER_ID", type: "string" },
+          { name: "AGE", type: ["null", "int"] },
+          { name: "MEMBER", type: "boolean" },
+          { name: "SCORE", type: "double" },
+          { name: "SEGMENTS", type: "string", categorical: true },
+        ],
+      }),
+    );
+    const result = validateCsv(
+      'USER_ID,AGE,MEMBER,SCORE,SEGMENTS\nu1,,true,1.5e2,"a|b"\nu2,41,false,-.5,c\n',
+      users,
+      "USERS",
+      {
+        collect: true,
+      },
+    );
+    assert.equal(result.failureReason, undefined);
+    assert.deepEqual(result.data?.columns, {
+      USER_ID: ["u1", "u2"],
+      AGE: [null, 41],
+      MEMBER: [true, false],
+      SCORE: [150, -0.5],
+      SEGMENTS: ["a|b", "c"],
+    });
+    const bad = validateCsv(
+      `USER_ID,MEMBER,SCORE,SEGMENTS,AGE\nu1,True,x1,${"s".repeat(1001)}|ok,3000000000\n`,
+      users,
+      "USERS",
+      {
+        maxIssues: 10,
+      },
+    );
+    assert.deepEqual(
+      bad.issues.map((i) => `${i.column}: ${i.message.replace(/value ".*" /, "")}`),
+      [
+        "MEMBER: Line 2, column MEMBER: is not a boolean (lower-case true or false)",
+        "SCORE: Line 2, column SCORE: is not a double (a decimal number)",
+        "SEGMENTS: Line 2, column SEGMENTS: has a categorical value of 1001 characters; each |-separated value may have at most 1000",
+        "AGE: Line 2, column AGE: is not an int (a whole number between -2147483648 and 2147483647)",
+      ],
+    );
+  });
+
+  it("accepts a missing nullable column and Personalize-escaped quotes", () => {
+    const schema = parseSchema(
+      JSON.stringify({
+        type: "record",
+        name: "Items",
+        fields: [
+          { name: "ITEM_ID", type: "string" },
+          { name: "DESCRIPTION", type: ["null", "string"], textual: true },
+          { name: "PRICE", type: ["null", "float"] },
+        ],
+      }),
+    );
+    const result = validateCsv(
+      'ITEM_ID,DESCRIPTION\r\ni1,"A \\"warm\\" coat, navy"\r\n',
+      schema,
+      "ITEMS",
+      { collect: true },
+    );
+    assert.equal(result.ok, true);
+    assert.deepEqual(result.data?.columns.DESCRIPTION, ['A "warm" coat, navy']);
+  });
+
+  it("fails a file that is not UTF-8", () => {
+    const result = validateCsv(
+      Buffer.concat([Buffer.from(`${HEADER}\n`), Buffer.from([0xe9, 0x0a])]),
+      WORKSHOP,
+      "INTERACTIONS",
+    );
+    assert.equal(result.ok, false);
+    assert.match(result.failureReason ?? "", /^Input CSV is not valid UTF-8/);
+  });
+});
+
+describe("schemas/validator trainingMinimumsProblem", () => {
+  const cases: [number, number, string | undefined][] = [
+    [1000, 25, undefined],
+    [50000, 1000, undefined],
+    [
+      999,
+      400,
+      "Dataset has fewer than 1000 interactions after filtering by event type: found 999.",
+    ],
+    [1000, 24, "Create failed. Dataset has fewer than 25 users with at least 2 interactions each."],
+  ];
+  for (const [records, usersWithAtLeastTwo, expected] of cases) {
+    it(`${records} records, ${usersWithAtLeastTwo} users with >= 2: ${expected ?? "met"}`, () => {
+      assert.equal(trainingMinimumsProblem({ records, usersWithAtLeastTwo }), expected);
+    });
+  }
+});
