@@ -309,7 +309,7 @@ export class OfflineEngine {
       process.on("uncaughtException", onFatal);
       try {
         const outputs = await Promise.race([
-          pulumi.runtime.runInPulumiStack(() => this.loadProgram()),
+          pulumi.runtime.runInPulumiStack(async () => this.loadProgram()),
           fatal,
         ]);
         await Promise.race([runtimeSettings.waitForRPCs(), fatal]);
@@ -371,7 +371,9 @@ export class OfflineEngine {
     }
   }
 
-  private newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id?: string; state: any }> {
+  private newResource(
+    args: pulumi.runtime.MockResourceArgs,
+  ): Promise<pulumi.runtime.MockResourceResult> {
     const meta = this.pendingMeta ?? emptyMeta();
     const run = this.run;
     if (!run) throw new Error(`resource ${args.type} '${args.name}' registered outside a run`);
@@ -423,7 +425,7 @@ export class OfflineEngine {
     urn: string,
     args: pulumi.runtime.MockResourceArgs,
     meta: RequestMeta,
-  ): Promise<{ id?: string; state: any }> {
+  ): Promise<pulumi.runtime.MockResourceResult> {
     if (args.id) {
       throw new Error(
         `${args.type} '${args.name}': reading or importing a dynamic resource by id ('${args.id}') is not supported; Pulumi fails here too ("code must be a string")`,
@@ -582,7 +584,7 @@ export class OfflineEngine {
     urn: string,
     args: pulumi.runtime.MockResourceArgs,
     meta: RequestMeta,
-  ): Promise<{ id?: string; state: any }> {
+  ): Promise<pulumi.runtime.MockResourceResult> {
     const old = this.find(urn);
     const inputs = toEngineValues(args.inputs) as Record<string, unknown>;
     const op: StepOp = !old ? "create" : sameJson(old.inputs, inputs) ? "same" : "update";
