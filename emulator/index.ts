@@ -100,9 +100,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       : () => undefined;
 
   const disk = options.dataDir ? new DiskStore(options.dataDir) : undefined;
+  // No writes while loading (the state is being rebuilt) or after close (the dir may be gone).
   let loading = true;
+  let closed = false;
   const persist = () => {
-    if (!disk || loading) return;
+    if (!disk || loading || closed) return;
     disk.save({ version: 1, resources: model.snapshot(), buckets: s3.snapshot() });
   };
   const model = new PersonalizeModel({
@@ -167,6 +169,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         });
         await dataPlane.close?.();
         persist();
+        closed = true;
         log("Personalize emulator stopped");
       })()),
   };

@@ -11,7 +11,7 @@
  */
 import type { InteractionColumns } from "./interactions";
 import type { Model, TrainingConfig } from "./model";
-import { sortRanks } from "./topk";
+import { sortRanks, topKOf } from "./topk";
 
 /** Neighbours kept per item. */
 export const NEIGHBORS = 100;
@@ -194,17 +194,15 @@ function cooccurrence(
         counts[j] += 1;
       }
     }
-    const candidates = Array.from(touched.subarray(0, nTouched));
-    for (const j of candidates) {
+    for (let t = 0; t < nTouched; t++) {
+      const j = touched[t];
       const co = counts[j];
       sims[j] = (co / Math.sqrt(userCount[i] * userCount[j])) * (co / (co + 1));
       counts[j] = 0;
     }
-    candidates.sort((a, b) => sims[b] - sims[a] || rank[a] - rank[b]);
-    const keep = Math.min(NEIGHBORS, candidates.length);
-    for (let k = 0; k < keep; k++) {
-      outItems.push(candidates[k]);
-      outScores.push(sims[candidates[k]]);
+    for (const j of topKOf(touched, nTouched, sims, rank, NEIGHBORS)) {
+      outItems.push(j);
+      outScores.push(sims[j]);
     }
     neighborOffsets[i + 1] = outItems.length;
   }
