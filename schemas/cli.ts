@@ -140,6 +140,7 @@ function printHuman(
   }
   if (training) console.log(`  training minimums: not met: ${training}`);
   else if (result.ok && datasetType === "INTERACTIONS") console.log("  training minimums: met");
+  for (const warning of result.warnings) console.log(`  warning: ${warning.message}`);
   if (result.issues.length > 0) {
     console.log(`issues (${result.issues.length} listed):`);
     for (const issue of result.issues) console.log(`  ${issue.message}`);
@@ -175,6 +176,7 @@ function main(argv: string[]): number {
           failureReason: result.failureReason ?? null,
           datasetType,
           issues: result.issues,
+          warnings: result.warnings,
           stats: result.stats,
           trainingMinimumsProblem: training ?? null,
         }),

@@ -41,6 +41,8 @@ export interface ValidationResult {
   /** One sentence a user can act on, in the service's words where they are known. */
   failureReason?: string;
   issues: ValidationIssue[];
+  /** Things the service may accept but that deserve a look, e.g. columns out of schema order. */
+  warnings: ValidationIssue[];
   stats: DataStats;
   /** Present with `collect: true` when the file is valid. */
   data?: ColumnarData;
@@ -154,8 +156,9 @@ function checkValue(check: ColumnCheck, raw: string): Value | { problem: string 
     }
     case "float":
     case "double": {
-      if (!DECIMAL.test(raw)) return { problem: `is not ${TYPE_NAMES[field.type]}` };
-      return Number(raw);
+      const n = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isFinite(n)) return { problem: `is not ${TYPE_NAMES[field.type]}` };
+      return n;
     }
     case "boolean": {
       if (raw === "true") return true;
@@ -169,8 +172,13 @@ function emptyStats(): DataStats {
   return { records: 0, users: 0, items: 0, usersWithAtLeastTwo: 0, eventTypes: {} };
 }
 
-function fail(reason: string, issues: ValidationIssue[], stats: DataStats): ValidationResult {
-  return { ok: false, failureReason: reason, issues, stats };
+function fail(
+  reason: string,
+  issues: ValidationIssue[],
+  stats: DataStats,
+  warnings: ValidationIssue[] = [],
+): ValidationResult {
+  return { ok: false, failureReason: reason, issues, warnings, stats };
 }
 
 function list(names: string[]): string {
@@ -242,6 +250,16 @@ export function validateCsv(
     return fail(headerIssues[0].message, headerIssues.slice(0, maxIssues), stats);
   }
 
+  // The 2023 developer guide asks for the schema's field order; matching by name is what the
+  // service does in practice (personalize-api.md §5), so a different order is only a warning.
+  const warnings: ValidationIssue[] = [];
+  const schemaOrder = fieldNames.filter((name) => header.includes(name));
+  if (schemaOrder.some((name, i) => header[i] !== name)) {
+    warnings.push({
+      line: reader.line,
+      message: `Input CSV columns are in the order ${list(header)}, not the schema's ${list(schemaOrder)}; matching them by name`,
+    });
+  }
   const checks: ColumnCheck[] = header.map((name) => ({
     name,
     field: byName.get(name)!,
@@ -350,13 +368,13 @@ export function validateCsv(
       more > 0
         ? `${issues[0].message} (and ${more} more problem${more === 1 ? "" : "s"})`
         : issues[0].message;
-    return fail(reason, issues, stats);
+    return fail(reason, issues, stats, warnings);
   }
   if (minimumRecords && datasetType === "INTERACTIONS" && records < MIN_IMPORT_INTERACTIONS) {
     const message = `Input CSV has ${records} interaction records; an INTERACTIONS import job needs at least ${MIN_IMPORT_INTERACTIONS}`;
-    return fail(message, [{ line: reader.line || 1, message }], stats);
+    return fail(message, [{ line: reader.line || 1, message }], stats, warnings);
   }
-  const result: ValidationResult = { ok: true, issues, stats };
+  const result: ValidationResult = { ok: true, issues, warnings, stats };
   if (collect) {
     result.data = {
       header,

@@ -37,6 +37,7 @@ describe("schemas/validator validateCsv", () => {
     assert.equal(result.failureReason, undefined);
     assert.equal(result.ok, true);
     assert.deepEqual(result.issues, []);
+    assert.deepEqual(result.warnings, []);
     assert.deepEqual(result.stats, {
       records: 1200,
       users: 40,
@@ -226,7 +227,7 @@ describe("schemas/validator validateCsv", () => {
       SEGMENTS: ["a|b", "c"],
     });
     const bad = validateCsv(
-      `USER_ID,MEMBER,SCORE,SEGMENTS,AGE\nu1,True,x1,${"s".repeat(1001)}|ok,3000000000\n`,
+      `USER_ID,MEMBER,SCORE,SEGMENTS,AGE\nu1,True,1e999,${"s".repeat(1001)}|ok,3000000000\n`,
       users,
       "USERS",
       {
@@ -264,6 +265,28 @@ describe("schemas/validator validateCsv", () => {
     );
     assert.equal(result.ok, true);
     assert.deepEqual(result.data?.columns.DESCRIPTION, ['A "warm" coat, navy']);
+  });
+
+  it("matches columns by name and warns when they are out of schema order", () => {
+    const reordered = rows(1000).map((r) => {
+      const [a, u, i, e, iso, t] = r.split(",");
+      return [t, u, i, e, iso, a].join(",");
+    });
+    const result = validateCsv(
+      csv(reordered, "TIMESTAMP,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,ANONYMOUS_ID"),
+      WORKSHOP,
+      "INTERACTIONS",
+      { collect: true },
+    );
+    assert.equal(result.ok, true);
+    assert.equal(result.data?.columns.TIMESTAMP[0], T0);
+    assert.deepEqual(result.warnings, [
+      {
+        line: 1,
+        message:
+          "Input CSV columns are in the order [TIMESTAMP, USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP_ISO, ANONYMOUS_ID], not the schema's [ANONYMOUS_ID, USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP_ISO, TIMESTAMP]; matching them by name",
+      },
+    ]);
   });
 
   it("fails a file that is not UTF-8", () => {
