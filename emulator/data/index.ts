@@ -35,6 +35,7 @@ import {
   trainedHistory,
   userScores,
   type HistoryEvent,
+  type Scores,
   type Model,
 } from "../ml/model";
 import { trainingStats } from "../ml/train";
@@ -238,7 +239,7 @@ export class EmulatorDataPlane implements DataPlane {
     const { version, family } = this.campaignVersion(campaignArn);
     const model = version.model;
     const type = recipeTypeOf(family);
-    let scores: Float64Array;
+    let scores: Scores;
     let exclude: number | undefined;
     if (type === "PERSONALIZED_RANKING") {
       throw invalidInput(

@@ -3,7 +3,7 @@
  * interned item and user indexes; strings appear only at the edges.
  */
 import type { Family } from "./families";
-import { topK } from "./topk";
+import { topKOf } from "./topk";
 
 export interface TrainingConfig {
   family: Family;
@@ -87,34 +87,68 @@ export function trainedHistory(model: Model, userIndex: number): HistoryEvent[] 
   return out;
 }
 
-/** The popularity of each item, scaled so the most popular is 1. */
-function normalisedPopularity(model: Model): Float64Array {
-  let max = 0;
-  for (const p of model.popularity) if (p > max) max = p;
-  const out = new Float64Array(model.popularity.length);
-  if (max > 0) for (let j = 0; j < out.length; j++) out[j] = model.popularity[j] / max;
-  return out;
+/** Per model, derived once: normalised popularity and the trained items by popularity. */
+interface Derived {
+  /** Popularity scaled so the most popular item is 1. */
+  popNorm: Float64Array;
+  /** Sum of popNorm over the catalogue. */
+  popNormSum: number;
+  /** Trained items, most popular first (ties by item id). */
+  popOrder: Int32Array;
+  /** A shared all-zero similarity array for popularity-only answers (never written). */
+  zeros: Float64Array;
+  /** Final scores of the candidates of one synchronous `best` call. */
+  scratch: Float64Array;
 }
 
-const popularityCache = new WeakMap<Model, Float64Array>();
-function popularityOf(model: Model): Float64Array {
-  let p = popularityCache.get(model);
-  if (!p) {
-    p = normalisedPopularity(model);
-    popularityCache.set(model, p);
+const derivedCache = new WeakMap<Model, Derived>();
+function derived(model: Model): Derived {
+  let d = derivedCache.get(model);
+  if (!d) {
+    const n = model.itemIds.length;
+    let max = 0;
+    for (const p of model.popularity) if (p > max) max = p;
+    const popNorm = new Float64Array(n);
+    let popNormSum = 0;
+    const trained: number[] = [];
+    for (let j = 0; j < n; j++) {
+      if (model.popularity[j] <= 0) continue;
+      popNorm[j] = model.popularity[j] / max;
+      popNormSum += popNorm[j];
+      trained.push(j);
+    }
+    trained.sort((a, b) => popNorm[b] - popNorm[a] || model.itemRank[a] - model.itemRank[b]);
+    d = {
+      popNorm,
+      popNormSum,
+      popOrder: Int32Array.from(trained),
+      zeros: new Float64Array(n),
+      scratch: new Float64Array(n),
+    };
+    derivedCache.set(model, d);
   }
-  return p;
+  return d;
 }
 
 /**
- * Dense scores for a user: similarity of each item to the user's recent items (recent
- * ones weigh more), plus a little popularity. A user with no usable history gets
- * popularity alone.
+ * Scores over the catalogue, kept sparse: a similarity part on the `touched` items plus
+ * `blend` times normalised popularity on every item. Answers never scan the whole
+ * catalogue: untouched items can only be ordered by popularity.
  */
-export function userScores(model: Model, history: readonly HistoryEvent[]): Float64Array {
+export interface Scores {
+  sim: Float64Array;
+  touched: number[];
+  blend: number;
+}
+
+/**
+ * A user's scores: similarity of each item to the user's recent items (recent ones weigh
+ * more), plus a little popularity. A user with no usable history gets popularity alone.
+ */
+export function userScores(model: Model, history: readonly HistoryEvent[]): Scores {
   const n = model.itemIds.length;
-  const pop = popularityOf(model);
-  const scores = new Float64Array(n);
+  const sim = new Float64Array(n);
+  const touched: number[] = [];
   const seen = new Set<number>();
   let weightSum = 0;
   for (let h = history.length - 1; h >= 0 && seen.size < HISTORY_WINDOW; h--) {
@@ -125,54 +159,76 @@ export function userScores(model: Model, history: readonly HistoryEvent[]): Floa
     seen.add(e.item);
     weightSum += w;
     for (let p = model.neighborOffsets[e.item]; p < model.neighborOffsets[e.item + 1]; p++) {
-      scores[model.neighborItems[p]] += w * model.neighborScores[p];
+      const j = model.neighborItems[p];
+      if (sim[j] === 0) touched.push(j);
+      sim[j] += w * model.neighborScores[p];
     }
   }
-  const scale = weightSum > 0 ? 1 / weightSum : 0;
-  for (let j = 0; j < n; j++) scores[j] = scores[j] * scale + POPULARITY_BLEND * pop[j];
-  return scores;
+  if (weightSum > 0) for (const j of touched) sim[j] /= weightSum;
+  return { sim, touched, blend: POPULARITY_BLEND };
 }
 
-/** Dense scores for items related to `item` (its neighbours, then popularity). */
-export function relatedScores(model: Model, item: number): Float64Array {
+/** Scores of items related to `item`: its neighbours, then popularity. */
+export function relatedScores(model: Model, item: number): Scores {
   const n = model.itemIds.length;
-  const pop = popularityOf(model);
-  const scores = new Float64Array(n);
+  const sim = new Float64Array(n);
+  const touched: number[] = [];
   if (item >= 0 && item < n) {
     for (let p = model.neighborOffsets[item]; p < model.neighborOffsets[item + 1]; p++) {
-      scores[model.neighborItems[p]] += model.neighborScores[p];
+      touched.push(model.neighborItems[p]);
+      sim[model.neighborItems[p]] = model.neighborScores[p];
     }
   }
-  for (let j = 0; j < n; j++) scores[j] += POPULARITY_BLEND * pop[j];
-  return scores;
+  return { sim, touched, blend: POPULARITY_BLEND };
 }
 
-export function popularityScores(model: Model): Float64Array {
-  return popularityOf(model).slice();
+export function popularityScores(model: Model): Scores {
+  return { sim: derived(model).zeros, touched: [], blend: 1 };
+}
+
+/** One item's final score. */
+export function scoreOf(model: Model, scores: Scores, item: number): number {
+  return scores.sim[item] + scores.blend * derived(model).popNorm[item];
 }
 
 /**
- * The best `k` items from dense scores, with scores scaled to sum to 1 over every
- * candidate (the service's scores are such a distribution for user personalization).
- * Items never trained on and items `excluded` are not candidates.
+ * The best `k` items, with scores scaled to sum to 1 over every candidate (the service's
+ * scores are such a distribution for user personalization). Items never trained on and
+ * items `excluded` are not candidates.
  */
 export function best(
   model: Model,
-  scores: Float64Array,
+  scores: Scores,
   k: number,
   excluded?: (item: number) => boolean,
 ): Scored[] {
-  let total = 0;
-  for (let j = 0; j < scores.length; j++) if (model.popularity[j] > 0) total += scores[j];
-  const allowed = (j: number) => model.popularity[j] > 0 && !(excluded && excluded(j));
-  const items = topK(scores, model.itemRank, k, allowed);
-  return items.map((item) => ({ item, score: total > 0 ? scores[item] / total : 0 }));
+  const d = derived(model);
+  const candidates: number[] = [];
+  let total = scores.blend * d.popNormSum;
+  for (const j of scores.touched) {
+    if (model.popularity[j] <= 0) continue;
+    total += scores.sim[j];
+    if (!excluded || !excluded(j)) candidates.push(j);
+  }
+  // Untouched items score by popularity alone, so the k most popular allowed ones are enough.
+  let untouched = 0;
+  for (let p = 0; p < d.popOrder.length && untouched < k; p++) {
+    const j = d.popOrder[p];
+    if (scores.sim[j] !== 0 || (excluded && excluded(j))) continue;
+    candidates.push(j);
+    untouched++;
+  }
+  // Only candidates' entries are written and read, so the shared scratch needs no reset.
+  const final = d.scratch;
+  for (const j of candidates) final[j] = scores.sim[j] + scores.blend * d.popNorm[j];
+  const top = topKOf(candidates, candidates.length, final, model.itemRank, k);
+  return top.map((item) => ({ item, score: total > 0 ? final[item] / total : 0 }));
 }
 
 /** Re-orders `items` (model indexes, -1 for unknown) best first; unknown ones keep their order at the end. */
 export function rank(
   model: Model,
-  scores: Float64Array,
+  scores: Scores,
   items: readonly number[],
 ): { position: number; score: number }[] {
   const known: number[] = [];
@@ -180,16 +236,18 @@ export function rank(
   items.forEach((item, position) =>
     (item >= 0 && model.popularity[item] > 0 ? known : unknown).push(position),
   );
+  const final = known.map((p) => scoreOf(model, scores, items[p]));
+  const byPosition = new Map(known.map((p, i) => [p, final[i]]));
   let total = 0;
-  for (const p of known) total += scores[items[p]];
+  for (const f of final) total += f;
   known.sort((a, b) => {
-    const d = scores[items[b]] - scores[items[a]];
-    return d !== 0 ? d : model.itemRank[items[a]] - model.itemRank[items[b]];
+    const diff = byPosition.get(b)! - byPosition.get(a)!;
+    return diff !== 0 ? diff : model.itemRank[items[a]] - model.itemRank[items[b]];
   });
   return [
     ...known.map((position) => ({
       position,
-      score: total > 0 ? scores[items[position]] / total : 0,
+      score: total > 0 ? byPosition.get(position)! / total : 0,
     })),
     ...unknown.map((position) => ({ position, score: 0 })),
   ];

@@ -10,35 +10,52 @@ export function topKOf(
   k: number,
 ): number[] {
   if (k <= 0) return [];
-  // The best k so far, with the worst of them at the root.
-  const heap: number[] = [];
-  const worse = (a: number, b: number) =>
-    scores[a] < scores[b] || (scores[a] === scores[b] && rank[a] > rank[b]);
+  // The best k so far in a min-heap: the worst of them (lowest score, highest rank) at the
+  // root. Comparisons are written out (no closure) because training calls this per item.
+  const heap = new Int32Array(Math.min(k, count));
+  let size = 0;
   for (let c = 0; c < count; c++) {
     const j = candidates[c];
-    if (heap.length < k) {
-      heap.push(j);
-      for (let i = heap.length - 1; i > 0;) {
-        const p = (i - 1) >> 1;
-        if (!worse(heap[i], heap[p])) break;
-        [heap[i], heap[p]] = [heap[p], heap[i]];
-        i = p;
-      }
-    } else if (worse(heap[0], j)) {
-      heap[0] = j;
-      for (let i = 0; ;) {
+    const sj = scores[j];
+    if (size === k) {
+      const root = heap[0];
+      const sr = scores[root];
+      // j must beat the root to enter.
+      if (sj < sr || (sj === sr && rank[j] > rank[root])) continue;
+      let i = 0;
+      for (;;) {
         const l = 2 * i + 1;
+        if (l >= size) break;
+        let m = l;
         const r = l + 1;
-        let m = i;
-        if (l < heap.length && worse(heap[l], heap[m])) m = l;
-        if (r < heap.length && worse(heap[r], heap[m])) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
+        if (r < size) {
+          const sl = scores[heap[l]];
+          const sr2 = scores[heap[r]];
+          if (sr2 < sl || (sr2 === sl && rank[heap[r]] > rank[heap[l]])) m = r;
+        }
+        const sm = scores[heap[m]];
+        if (sm < sj || (sm === sj && rank[heap[m]] > rank[j])) {
+          heap[i] = heap[m];
+          i = m;
+        } else break;
       }
+      heap[i] = j;
+    } else {
+      let i = size++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        const sp = scores[heap[p]];
+        if (sj < sp || (sj === sp && rank[j] > rank[heap[p]])) {
+          heap[i] = heap[p];
+          i = p;
+        } else break;
+      }
+      heap[i] = j;
     }
   }
-  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+  return Array.from(heap.subarray(0, size)).sort(
+    (a, b) => scores[b] - scores[a] || rank[a] - rank[b],
+  );
 }
 
 /** The best `k` allowed items of a dense score array. */

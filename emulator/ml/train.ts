@@ -177,7 +177,9 @@ function cooccurrence(
   }
 
   const rank = sortRanks(data.itemIds);
-  const counts = new Float64Array(nItems);
+  const counts = new Int32Array(nItems);
+  const inverseRoot = new Float64Array(nItems);
+  for (let j = 0; j < nItems; j++) inverseRoot[j] = userCount[j] > 0 ? 1 / Math.sqrt(userCount[j]) : 0;
   const touched = new Int32Array(nItems);
   const neighborOffsets = new Int32Array(nItems + 1);
   const outItems: number[] = [];
@@ -197,7 +199,7 @@ function cooccurrence(
     for (let t = 0; t < nTouched; t++) {
       const j = touched[t];
       const co = counts[j];
-      sims[j] = (co / Math.sqrt(userCount[i] * userCount[j])) * (co / (co + 1));
+      sims[j] = ((co * co) / (co + 1)) * inverseRoot[i] * inverseRoot[j];
       counts[j] = 0;
     }
     for (const j of topKOf(touched, nTouched, sims, rank, NEIGHBORS)) {

@@ -1,6 +1,8 @@
 // Shared set-up for the emulator tests: a running emulator plus real SDK clients pointed at it.
 import { PersonalizeClient } from "@aws-sdk/client-personalize";
 import { S3Client } from "@aws-sdk/client-s3";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
 
 export const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -97,3 +99,34 @@ export const ITEMS_SCHEMA = JSON.stringify({
   ],
   version: "1.0",
 });
+
+const ROOT = join(__dirname, "..", "..");
+
+/** Starts `emulator/cli.ts` in a child process and resolves with it and its URL. */
+export function spawnCli(args: string[]) {
+  const child = spawn(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", join(ROOT, "emulator", "cli.ts"), ...args],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const url = new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = /^(http:\/\/\S+)\n/m.exec(out);
+      if (line) resolve(line[1]);
+    });
+    child.on("exit", (code) =>
+      reject(new Error(`emulator exited with ${code} before printing its URL: ${stderr}`)),
+    );
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))),
+  );
+  return { child, url, exited, stderr: () => stderr };
+}

@@ -16,44 +16,12 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../../emulator";
-import { INTERACTIONS_SCHEMA, clientsFor, credentials, eventually } from "./helpers";
-
-const ROOT = join(__dirname, "..", "..");
-
-/** Starts `emulator/cli.ts` in a child process and resolves with it and its URL. */
-export function spawnCli(args: string[]) {
-  const child = spawn(
-    process.execPath,
-    ["-r", "ts-node/register/transpile-only", join(ROOT, "emulator", "cli.ts"), ...args],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const url = new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = /^(http:\/\/\S+)\n/m.exec(out);
-      if (line) resolve(line[1]);
-    });
-    child.on("exit", (code) =>
-      reject(new Error(`emulator exited with ${code} before printing its URL: ${stderr}`)),
-    );
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))),
-  );
-  return { child, url, exited, stderr: () => stderr };
-}
+import { INTERACTIONS_SCHEMA, clientsFor, credentials, eventually, spawnCli } from "./helpers";
 
 describe("emulator persistence", function () {
   this.timeout(60_000);

@@ -1,0 +1,196 @@
+// Bad input over raw HTTP: always a 4xx with a clear message, and the server keeps its state.
+import {
+  CreateDatasetGroupCommand,
+  DescribeDatasetGroupCommand,
+} from "@aws-sdk/client-personalize";
+import { strict as assert } from "node:assert";
+import { request } from "node:http";
+import { harness, type Harness } from "./helpers";
+
+const SIGNED = (service: string) =>
+  `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`;
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function send(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method, headers }, (res) => {
+      let text = "";
+      res.on("data", (d: Buffer) => (text += d.toString()));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const control = (url: string, target: string, body: string | Buffer) =>
+  send(
+    url,
+    "POST",
+    "/",
+    {
+      "x-amz-target": target,
+      "content-type": "application/x-amz-json-1.1",
+      authorization: SIGNED("personalize"),
+    },
+    body,
+  );
+
+describe("emulator bad input", function () {
+  let h: Harness;
+  let groupArn: string;
+  before(async () => {
+    h = await harness({ maxBodyBytes: 4096, maxObjectBytes: 8192 });
+    groupArn = (await h.personalize.send(new CreateDatasetGroupCommand({ name: "survivor" })))
+      .datasetGroupArn!;
+  });
+  after(async () => {
+    // Whatever came before, the server is up and still has its state.
+    const group = (
+      await h.personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: groupArn }))
+    ).datasetGroup!;
+    assert.equal(group.name, "survivor");
+    await h.close();
+  });
+
+  const cases: [string, () => Promise<Reply>, number, string, RegExp][] = [
+    [
+      "malformed JSON",
+      () => control(h.emulator.url, "AmazonPersonalize.CreateDatasetGroup", "{name: oops"),
+      400,
+      "SerializationException",
+      /not valid JSON/,
+    ],
+    [
+      "a JSON array body",
+      () => control(h.emulator.url, "AmazonPersonalize.CreateDatasetGroup", "[1,2]"),
+      400,
+      "SerializationException",
+      /must be a JSON object/,
+    ],
+    [
+      "a wrong member type",
+      () => control(h.emulator.url, "AmazonPersonalize.CreateDatasetGroup", '{"name":{"a":1}}'),
+      400,
+      "InvalidInputException",
+      /'name'.*string/,
+    ],
+    [
+      "a wrong nested type",
+      () =>
+        control(h.emulator.url, "AmazonPersonalize.CreateDatasetGroup", '{"name":"x","tags":"t"}'),
+      400,
+      "InvalidInputException",
+      /'tags'.*list/,
+    ],
+    [
+      "an unknown operation",
+      () => control(h.emulator.url, "AmazonPersonalize.CreateEverything", "{}"),
+      400,
+      "UnknownOperationException",
+      /CreateEverything/,
+    ],
+    [
+      "another service's target",
+      () => control(h.emulator.url, "DynamoDB_20120810.ListTables", "{}"),
+      400,
+      "UnknownOperationException",
+      /not a Personalize operation/,
+    ],
+    [
+      "an oversized control-plane body",
+      () =>
+        control(
+          h.emulator.url,
+          "AmazonPersonalize.CreateSchema",
+          JSON.stringify({ name: "big", schema: "x".repeat(10_000) }),
+        ),
+      413,
+      "RequestEntityTooLargeException",
+      /larger than 4096 bytes/,
+    ],
+    [
+      "an unknown signed Personalize path",
+      () => send(h.emulator.url, "GET", "/no/such/path", { authorization: SIGNED("personalize") }),
+      404,
+      "UnknownOperationException",
+      /X-Amz-Target/,
+    ],
+    [
+      "a runtime call without a data plane",
+      () =>
+        send(
+          h.emulator.url,
+          "POST",
+          "/recommendations",
+          { "content-type": "application/json" },
+          '{"campaignArn":"x","userId":"1"}',
+        ),
+      400,
+      "InvalidInputException",
+      /data plane is not enabled/,
+    ],
+  ];
+  for (const [what, call, status, code, message] of cases) {
+    it(`answers ${what} with ${status} ${code}`, async () => {
+      const reply = await call();
+      assert.equal(reply.status, status, reply.body);
+      const body = JSON.parse(reply.body) as { __type: string; message: string };
+      assert.equal(body.__type, code);
+      assert.match(body.message, message);
+      assert.ok(reply.headers["x-amzn-requestid"]);
+    });
+  }
+
+  const s3Cases: [string, () => Promise<Reply>, number, string][] = [
+    [
+      "an unknown bucket path",
+      () => send(h.emulator.url, "GET", "/no-such-bucket/some/key", {}),
+      404,
+      "NoSuchBucket",
+    ],
+    [
+      "an unsupported subresource",
+      () => send(h.emulator.url, "GET", "/any-bucket?acl", { authorization: SIGNED("s3") }),
+      400,
+      "NotImplemented",
+    ],
+    [
+      "an unsupported method",
+      () => send(h.emulator.url, "PATCH", "/", { authorization: SIGNED("s3") }),
+      405,
+      "MethodNotAllowed",
+    ],
+    [
+      "an oversized object",
+      () =>
+        send(
+          h.emulator.url,
+          "PUT",
+          "/any-bucket/big.bin",
+          { authorization: SIGNED("s3") },
+          Buffer.alloc(20_000),
+        ),
+      400,
+      "EntityTooLarge",
+    ],
+  ];
+  for (const [what, call, status, code] of s3Cases) {
+    it(`answers S3 requests with ${what} with ${status} ${code} in S3's XML`, async () => {
+      const reply = await call();
+      assert.equal(reply.status, status, reply.body);
+      assert.match(reply.body, new RegExp(`<Error><Code>${code}</Code><Message>[^<]+</Message>`));
+    });
+  }
+});

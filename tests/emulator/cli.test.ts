@@ -1,0 +1,166 @@
+// The command line: flags, --help, clean shutdown, and the AWS CLI as a second, independent client.
+import { DescribeDatasetGroupCommand } from "@aws-sdk/client-personalize";
+import { strict as assert } from "node:assert";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { startEmulator } from "../../emulator";
+import { UsageError, parseArgs } from "../../emulator/cli";
+import { clientsFor, spawnCli } from "./helpers";
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, "..", "..");
+const AWS_ENV = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: "test",
+  AWS_SECRET_ACCESS_KEY: "test",
+  AWS_DEFAULT_REGION: "us-east-1",
+  AWS_CONFIG_FILE: "/dev/null",
+  AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+};
+
+function cli(args: string[]) {
+  return spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", join(ROOT, "emulator", "cli.ts"), ...args],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+    },
+  );
+}
+
+describe("emulator command line", function () {
+  this.timeout(60_000);
+
+  it("documents every flag in --help", () => {
+    const help = cli(["--help"]);
+    assert.equal(help.status, 0);
+    for (const flag of [
+      "--host",
+      "--port",
+      "--data-dir",
+      "--account-id",
+      "--duration-scale",
+      "--throttle-rate",
+      "--error-rate",
+      "--latency-ms",
+      "--fail",
+      "--max-body-bytes",
+      "--help",
+    ])
+      assert.ok(help.stdout.includes(flag), `--help mentions ${flag}`);
+  });
+
+  it("rejects bad flags naming the flag and the value, and exits 2", () => {
+    for (const [args, named] of [
+      [["--port", "seventy"], /--port.*"seventy"/],
+      [["--throttle-rate", "2"], /--throttle-rate.*from 0 to 1.*"2"/],
+      [["--duration-scale", "-1"], /--duration-scale.*"-1"/],
+      [["--fail", "nameonly"], /--fail needs NAME=REASON.*"nameonly"/],
+      [["--account-id", "12"], /--account-id needs 12 digits/],
+      [["--data-dir"], /--data-dir needs a value/],
+    ] as [string[], RegExp][]) {
+      assert.throws(
+        () => parseArgs(args),
+        (err: Error) => err instanceof UsageError && named.test(err.message),
+        args.join(" "),
+      );
+    }
+    const result = cli(["--frobnicate"]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /unknown flag "--frobnicate"/);
+  });
+
+  it("parses fault and limit flags into options", () => {
+    const options = parseArgs([
+      "--fail",
+      "a=b=c",
+      "--fail",
+      "job=Bad CSV",
+      "--latency-ms",
+      "5",
+      "--duration-scale",
+      "0",
+      "--max-body-bytes",
+      "100",
+    ]);
+    assert.deepEqual(options.faults, { failures: { a: "b=c", job: "Bad CSV" }, latencyMs: 5 });
+    assert.equal(options.durationScale, 0);
+    assert.equal(options.maxBodyBytes, 100);
+  });
+
+  it("serves the AWS CLI (personalize and s3), and flushes state on SIGTERM", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "emulator-cli-"));
+    const file = join(dir, "interactions.csv");
+    writeFileSync(file, "USER_ID,ITEM_ID,TIMESTAMP\n1,navy-sport-jacket,1700000000\n");
+    const server = spawnCli([
+      "--port",
+      "0",
+      "--data-dir",
+      join(dir, "state"),
+      "--duration-scale",
+      "0",
+      "--account-id",
+      "111122223333",
+    ]);
+    try {
+      const url = await server.url;
+      const aws = async (...args: string[]) =>
+        (await run("aws", ["--endpoint-url", url, ...args], { env: AWS_ENV })).stdout;
+      const created = JSON.parse(
+        await aws("personalize", "create-dataset-group", "--name", "cli-group"),
+      );
+      assert.equal(
+        created.datasetGroupArn,
+        "arn:aws:personalize:us-east-1:111122223333:dataset-group/cli-group",
+      );
+      const listed = JSON.parse(await aws("personalize", "list-dataset-groups"));
+      assert.deepEqual(
+        listed.datasetGroups.map((g: { name: string }) => g.name),
+        ["cli-group"],
+      );
+      const failure = await run(
+        "aws",
+        [
+          "--endpoint-url",
+          url,
+          "personalize",
+          "describe-dataset-group",
+          "--dataset-group-arn",
+          "arn:aws:personalize:us-east-1:111122223333:dataset-group/nope",
+        ],
+        { env: AWS_ENV },
+      ).catch((e: { stderr: string }) => e);
+      assert.match((failure as { stderr: string }).stderr, /ResourceNotFoundException/);
+
+      await aws("s3", "mb", "s3://cli-bucket");
+      await aws("s3", "cp", file, "s3://cli-bucket/transformed/interactions.csv");
+      assert.match(await aws("s3", "ls", "s3://cli-bucket/"), /PRE transformed\//);
+      assert.match(await aws("s3", "ls", "s3://cli-bucket/transformed/"), /\d+ interactions\.csv/);
+      assert.equal(
+        await aws("s3", "cp", "s3://cli-bucket/transformed/interactions.csv", "-"),
+        "USER_ID,ITEM_ID,TIMESTAMP\n1,navy-sport-jacket,1700000000\n",
+      );
+
+      server.child.kill("SIGTERM");
+      assert.equal(await server.exited, 0, server.stderr());
+      const restarted = clientsFor(
+        await startEmulator({ dataDir: join(dir, "state"), accountId: "111122223333" }),
+      );
+      try {
+        const group = await restarted.personalize.send(
+          new DescribeDatasetGroupCommand({ datasetGroupArn: created.datasetGroupArn }),
+        );
+        assert.equal(group.datasetGroup?.name, "cli-group");
+      } finally {
+        await restarted.close();
+      }
+    } finally {
+      server.child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
