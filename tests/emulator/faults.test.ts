@@ -47,7 +47,7 @@ describe("emulator fault injection", function () {
     try {
       const err = (await rejection(
         h.personalize.send(new ListDatasetGroupsCommand({})),
-      )) as Error & { $fault?: string };
+      )) as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
       assert.equal(err.$metadata?.httpStatusCode, 500);
       assert.equal(err.$fault, "server");
     } finally {

@@ -57,8 +57,8 @@ const arn = (path: string) => `arn:aws:personalize:us-east-1:${ACCOUNT}:${path}`
 async function waitActive<T extends { status?: string }>(
   read: () => Promise<T | undefined>,
   what: string,
-) {
-  return eventually(read, (r) => r?.status === "ACTIVE", `${what} ACTIVE`);
+): Promise<T> {
+  return (await eventually(read, (r) => r?.status === "ACTIVE", `${what} ACTIVE`)) as T;
 }
 
 async function gone(read: () => Promise<unknown>, what: string) {
