@@ -94,6 +94,8 @@ export interface StackConfig {
   readonly dataFile: string;
   /** Path of the Avro schema, relative to the project directory unless absolute. */
   readonly schemaFile: string;
+  /** Check the data file against the schema and the training minimums while the program runs. */
+  readonly validateData: boolean;
   /** The recipe id as configured (`aws-user-personalization`). */
   readonly recipe: string;
   readonly recipeArn: string;
@@ -126,6 +128,7 @@ export const CONFIG_KEYS = [
   "bucketName",
   "dataFile",
   "schemaFile",
+  "validateData",
   "recipe",
   "performAutoTraining",
   "autoTrainingSchedule",
@@ -340,6 +343,7 @@ export function parseStackConfig(get: ConfigGetter, stack: string): StackConfig 
     names,
     dataFile: optional(get, "dataFile") ?? "data/interactions.csv",
     schemaFile: optional(get, "schemaFile") ?? "schemas/event_schema.avsc",
+    validateData: parseBoolean(get, "validateData", true),
     recipe,
     recipeArn: `${RECIPE_ARN_PREFIX}${recipe}`,
     performAutoTraining,

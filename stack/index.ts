@@ -1,5 +1,7 @@
 export * from "./config";
 export * from "./policies";
+export { checkInteractionsData } from "./datacheck";
+export type { DataCheckInput } from "./datacheck";
 export { DataStore } from "./datastore";
 export type { DataStoreArgs } from "./datastore";
 export { PersonalizePipeline } from "./pipeline";

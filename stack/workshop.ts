@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
+import { checkInteractionsData } from "./datacheck";
 import { DataStore } from "./datastore";
 import { PersonalizePipeline } from "./pipeline";
 
@@ -56,12 +57,22 @@ export function buildWorkshopStack(config: StackConfig): WorkshopOutputs {
   }
   const data = readConfiguredFile("dataFile", config.dataFile);
   const schema = readConfiguredFile("schemaFile", config.schemaFile);
+  const schemaText = schema.content.toString("utf8");
+  if (config.validateData) {
+    checkInteractionsData({
+      dataFile: config.dataFile,
+      schemaFile: config.schemaFile,
+      data: data.content,
+      schemaText,
+      ...(config.eventType === undefined ? {} : { eventType: config.eventType }),
+    });
+  }
   const dataHash = sha256Hex(data.content);
 
   const store = new DataStore(config.namePrefix, { config, dataPath: data.path, dataHash });
   const pipeline = new PersonalizePipeline(config.namePrefix, {
     config,
-    schema: schema.content.toString("utf8"),
+    schema: schemaText,
     dataLocation: store.dataLocation,
     roleArn: store.roleArn,
     dataHash,

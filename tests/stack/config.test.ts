@@ -35,6 +35,7 @@ describe("stack config", () => {
     });
     assert.strictEqual(cfg.dataFile, "data/interactions.csv");
     assert.strictEqual(cfg.schemaFile, "schemas/event_schema.avsc");
+    assert.strictEqual(cfg.validateData, true);
     assert.strictEqual(cfg.recipe, "aws-user-personalization");
     assert.strictEqual(cfg.recipeArn, "arn:aws:personalize:::recipe/aws-user-personalization");
     assert.strictEqual(cfg.performAutoTraining, false);
@@ -138,6 +139,7 @@ describe("stack config", () => {
     assert.strictEqual(cfg.autoTrainingSchedule, "rate(14 days)");
     assert.strictEqual(cfg.performHPO, true);
     assert.strictEqual(cfg.minProvisionedTPS, 5);
+    assert.strictEqual(parse({ ...AWS, validateData: "false" }).validateData, false);
     assert.strictEqual(cfg.eventType, "Order Completed");
     assert.deepStrictEqual(cfg.tags, {
       project: "personalize-workshop",

@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildWorkshopStack, readStackConfig } from "../../stack";
+import { interactionsCsv } from "./data";
 import { promiseOf, Registration, RecordingEngine } from "./mocks";
 
 const requireFromString: (code: string) => {
@@ -48,7 +49,7 @@ describe("the stack's inputs against the real providers' check", () => {
   before(() => {
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "workshop-check-"));
     dataFile = path.join(tmpDir, "interactions.csv");
-    fs.writeFileSync(dataFile, "ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP\n");
+    fs.writeFileSync(dataFile, interactionsCsv(1200, 40, "Order Completed"));
   });
 
   after(() => fs.rmSync(tmpDir, { recursive: true, force: true }));

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildWorkshopStack, readStackConfig, sha256Hex, WorkshopOutputs } from "../../stack";
+import { interactionsCsv } from "./data";
 import { ACCOUNT_ID, DYNAMIC, LOCAL_S3, plainInputs, promiseOf, RecordingEngine } from "./mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -20,17 +21,10 @@ const PERSONALIZE_KINDS = [
 
 let tmpDir: string;
 
-/** A small interactions file; its content decides the import job's dataHash. */
-function writeCsv(name: string, rows: number): string {
-  const lines = ["ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP"];
-  for (let i = 0; i < rows; i++) {
-    const t = 1_600_000_000 + i * 60;
-    lines.push(
-      `a-${i},${1000000000 + (i % 7)},item-${i % 11},Product Clicked,${new Date(t * 1000).toISOString()},${t}`,
-    );
-  }
+/** A valid interactions file; its content decides the import job's dataHash. */
+function writeCsv(name: string, rows = 1200, eventType?: string): string {
   const file = path.join(tmpDir, name);
-  fs.writeFileSync(file, lines.join("\n") + "\n");
+  fs.writeFileSync(file, interactionsCsv(rows, 40, eventType));
   return file;
 }
 
@@ -80,7 +74,7 @@ describe("workshop stack, target aws (mocks)", () => {
   let dataFile: string;
 
   before(async () => {
-    dataFile = writeCsv("interactions.csv", 40);
+    dataFile = writeCsv("interactions.csv");
     ({ engine, outputs } = await deploy("dev", { "aws:region": "us-east-1", dataFile }));
   });
 
@@ -336,7 +330,7 @@ describe("workshop stack, target local (mocks)", () => {
   const endpoint = "http://127.0.0.1:4599";
 
   before(async () => {
-    dataFile = writeCsv("local.csv", 30);
+    dataFile = writeCsv("local.csv");
     ({ engine, outputs } = await deploy("local", {
       target: "local",
       dataFile,
@@ -444,7 +438,7 @@ describe("workshop stack, target local (mocks)", () => {
 
 describe("workshop stack across stacks and changes (mocks)", () => {
   it("gives two stacks in one account disjoint physical names", async () => {
-    const dataFile = writeCsv("shared.csv", 10);
+    const dataFile = writeCsv("shared.csv");
     const dev = await deploy("dev", { "aws:region": "us-east-1", dataFile });
     const prod = await deploy("prod", { "aws:region": "us-east-1", dataFile });
     const devNames = physicalNames(dev.engine);
@@ -461,11 +455,11 @@ describe("workshop stack across stacks and changes (mocks)", () => {
   it("rolls new data forward: new import-job hash and version inputs, same campaign", async () => {
     const before = await deploy("dev", {
       "aws:region": "us-east-1",
-      dataFile: writeCsv("week1.csv", 20),
+      dataFile: writeCsv("week1.csv", 1200),
     });
     const after = await deploy("dev", {
       "aws:region": "us-east-1",
-      dataFile: writeCsv("week1.csv", 21),
+      dataFile: writeCsv("week1.csv", 1201),
     });
     const job = (e: RecordingEngine) => e.one(DYNAMIC("DatasetImportJob"));
     assert.notStrictEqual(job(before.engine).inputs.dataHash, job(after.engine).inputs.dataHash);
@@ -487,7 +481,7 @@ describe("workshop stack across stacks and changes (mocks)", () => {
   it("passes automatic training, its schedule, HPO and the event type to the solution", async () => {
     const { engine } = await deploy("dev", {
       "aws:region": "us-east-1",
-      dataFile: writeCsv("auto.csv", 5),
+      dataFile: writeCsv("auto.csv", 1200, "Order Completed"),
       performAutoTraining: "true",
       autoTrainingSchedule: "rate(3 days)",
       performHPO: "true",
@@ -511,11 +505,7 @@ describe("workshop stack across stacks and changes (mocks)", () => {
 
   it("in preview, registers every resource with unknown ARNs flowing down the chain", async () => {
     const engine = new RecordingEngine();
-    await engine.install(
-      "dev",
-      { "aws:region": "us-east-1", dataFile: writeCsv("p.csv", 5) },
-      true,
-    );
+    await engine.install("dev", { "aws:region": "us-east-1", dataFile: writeCsv("p.csv") }, true);
     buildWorkshopStack(readStackConfig());
     await engine.waitFor(DYNAMIC("Campaign"));
     await engine.settle();
@@ -541,7 +531,7 @@ describe("workshop stack errors and warnings (mocks)", () => {
   it("warns that the legacy HRNN recipe fails on AWS", async () => {
     const warnings = await warningsOf("dev", {
       "aws:region": "us-east-1",
-      dataFile: writeCsv("w.csv", 5),
+      dataFile: writeCsv("w.csv"),
       recipe: "aws-hrnn",
     });
     assert.strictEqual(warnings.length, 1, warnings.join("\n"));
@@ -551,7 +541,7 @@ describe("workshop stack errors and warnings (mocks)", () => {
   it("does not warn about the HRNN recipe on the emulator", async () => {
     const warnings = await warningsOf("local", {
       target: "local",
-      dataFile: writeCsv("w.csv", 5),
+      dataFile: writeCsv("w.csv"),
       recipe: "aws-hrnn",
     });
     assert.deepStrictEqual(warnings, []);
@@ -565,6 +555,25 @@ describe("workshop stack errors and warnings (mocks)", () => {
         `personalize-workshop:dataFile "data/missing.csv" cannot be read at ${path.join(ROOT, "data/missing.csv")}: ` +
         "ENOENT (npm run generate-data writes the default)",
     });
+  });
+
+  it("refuses data that would fail the import, before creating anything", async () => {
+    const engine = new RecordingEngine();
+    await engine.install("dev", { "aws:region": "us-east-1", dataFile: writeCsv("small.csv", 10) });
+    assert.throws(() => buildWorkshopStack(readStackConfig()), /would fail to import/);
+    assert.deepStrictEqual(engine.registrations, []);
+  });
+
+  it("deploys data the check would refuse when validateData is false", async () => {
+    const { engine } = await deploy("dev", {
+      "aws:region": "us-east-1",
+      dataFile: writeCsv("small.csv", 10),
+      validateData: "false",
+    });
+    assert.strictEqual(
+      engine.one(DYNAMIC("DatasetImportJob")).inputs.dataHash,
+      sha256Hex(fs.readFileSync(path.join(tmpDir, "small.csv"))),
+    );
   });
 
   it("rejects bad config read from the stack before creating anything", async () => {
