@@ -1,0 +1,285 @@
+import { strict as assert } from "assert";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join, resolve } from "path";
+import {
+  DeleteCampaignCommand,
+  DescribeCampaignCommand,
+  ListCampaignsCommand,
+  ListDatasetGroupsCommand,
+  ListDatasetImportJobsCommand,
+  ListDatasetsCommand,
+  ListSchemasCommand,
+  ListSolutionsCommand,
+  ListSolutionVersionsCommand,
+  PersonalizeClient,
+} from "@aws-sdk/client-personalize";
+import {
+  GetRecommendationsCommand,
+  PersonalizeRuntimeClient,
+} from "@aws-sdk/client-personalize-runtime";
+import { ListBucketsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { RunningEmulator, startEmulator } from "../../emulator";
+import { createDataPlane } from "../../emulator/data";
+import { ApiRecorder, startApiRecorder } from "../../offline/api-recorder";
+import { OfflineEngine, RunResult } from "../../offline/engine";
+import { loadStackConfig } from "../../offline/stack-config";
+import { firstUsers } from "../../offline/start";
+
+// End to end: the REAL index.ts (stack/, providers/, serialized as Pulumi serializes them)
+// deployed by the offline engine to the emulator with instant lifecycles. Every API call goes
+// through a recording proxy, so "nothing changed" means "no write reached the service".
+// The steps build on each other, in order, like a user's session: preview, up, up again,
+// change the data, change TPS, rename, drift, destroy.
+const ROOT = resolve(__dirname, "../..");
+const DYNAMIC = "pulumi-nodejs:dynamic/";
+const credentials = { accessKeyId: "test", secretAccessKey: "test" };
+
+describe("offline end to end: index.ts on the emulator", function () {
+  this.timeout(120_000);
+  let emulator: RunningEmulator;
+  let recorder: ApiRecorder;
+  let engine: OfflineEngine;
+  let personalize: PersonalizeClient;
+  let runtime: PersonalizeRuntimeClient;
+  let s3: S3Client;
+  let project: string;
+  let tmp: string;
+  let deployed: RunResult;
+  const user = firstUsers(readFileSync(join(ROOT, "data/interactions.csv"), "utf8"), 1)[0];
+
+  const writes = () => recorder.writes().map((c) => c.operation);
+  const key = (k: string) => `${project}:${k}`;
+  const recommend = async (campaignArn: unknown) => {
+    const answer = await runtime.send(
+      new GetRecommendationsCommand({
+        campaignArn: campaignArn as string,
+        userId: user,
+        numResults: 5,
+      }),
+    );
+    return (answer.itemList ?? []).map((i) => i.itemId);
+  };
+  const campaign = async (campaignArn: unknown) =>
+    (await personalize.send(new DescribeCampaignCommand({ campaignArn: campaignArn as string })))
+      .campaign!;
+
+  before(async () => {
+    emulator = await startEmulator({ port: 0, durationScale: 0, dataPlane: createDataPlane });
+    recorder = await startApiRecorder(emulator.url);
+    const files = loadStackConfig(ROOT, "local");
+    project = files.project;
+    engine = new OfflineEngine({
+      program: resolve(ROOT, files.main),
+      project,
+      stack: "local",
+      config: { ...files.config, [`${project}:endpoint`]: recorder.url },
+    });
+    const client = { region: "us-east-1", endpoint: emulator.url, credentials };
+    personalize = new PersonalizeClient(client);
+    runtime = new PersonalizeRuntimeClient(client);
+    s3 = new S3Client({ ...client, forcePathStyle: true });
+    tmp = mkdtempSync(join(tmpdir(), "offline-e2e-"));
+  });
+
+  after(async () => {
+    await recorder?.close();
+    await emulator?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  beforeEach(() => recorder.reset());
+
+  it("previews an empty state: every resource planned, no mutating call", async () => {
+    const preview = await engine.preview();
+    assert.deepEqual(writes(), []);
+    const planned = preview.steps.map((s) => `${s.op} ${s.type.replace(DYNAMIC, "")}`).sort();
+    assert.deepEqual(planned, [
+      "create personalize:Campaign",
+      "create personalize:Dataset",
+      "create personalize:DatasetGroup",
+      "create personalize:DatasetImportJob",
+      "create personalize:Schema",
+      "create personalize:Solution",
+      "create personalize:SolutionVersion",
+      "create s3:LocalBucket",
+      "create s3:LocalObject",
+    ]);
+    const groups = await personalize.send(new ListDatasetGroupsCommand({}));
+    assert.deepEqual(groups.datasetGroups, []);
+  });
+
+  it("up creates the whole pipeline and the campaign answers", async () => {
+    deployed = await engine.up();
+    assert.deepEqual(
+      writes()
+        .filter((w) => w.startsWith("Create"))
+        .sort(),
+      [
+        "CreateCampaign",
+        "CreateDataset",
+        "CreateDatasetGroup",
+        "CreateDatasetImportJob",
+        "CreateSchema",
+        "CreateSolution",
+        "CreateSolutionVersion",
+      ],
+    );
+    const objects = await s3.send(
+      new ListObjectsV2Command({ Bucket: deployed.outputs.bucketName as string }),
+    );
+    assert.deepEqual(
+      objects.Contents?.map((o) => `s3://${deployed.outputs.bucketName}/${o.Key}`),
+      [deployed.outputs.dataLocation],
+    );
+    const { campaignArn, solutionVersionArn } = deployed.outputs;
+    const live = await campaign(campaignArn);
+    assert.equal(live.status, "ACTIVE");
+    assert.equal(live.solutionVersionArn, solutionVersionArn);
+    const items = await recommend(campaignArn);
+    assert.equal(items.length, 5, `recommendations for user ${user}`);
+  });
+
+  it("a second up with nothing changed makes no API write", async () => {
+    const again = await engine.up();
+    assert.deepEqual(writes(), []);
+    assert.deepEqual(again.outputs, deployed.outputs);
+    assert.deepEqual(
+      again.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`),
+      [],
+    );
+  });
+
+  it("new data imports again, trains a new version and moves the campaign in place", async () => {
+    const lines = readFileSync(join(ROOT, "data/interactions.csv"), "utf8").trimEnd().split("\n");
+    const changed = join(tmp, "interactions.csv");
+    writeFileSync(changed, lines.slice(0, lines.length - 500).join("\n") + "\n");
+    engine.config[key("dataFile")] = changed;
+    const result = await engine.up();
+    const { outputs } = result;
+    assert.notEqual(outputs.datasetImportJobArn, deployed.outputs.datasetImportJobArn);
+    assert.notEqual(outputs.solutionVersionArn, deployed.outputs.solutionVersionArn);
+    assert.equal(outputs.campaignArn, deployed.outputs.campaignArn);
+    const calls = writes();
+    assert.ok(calls.includes("CreateDatasetImportJob"), calls.join(", "));
+    assert.ok(calls.includes("CreateSolutionVersion"), calls.join(", "));
+    assert.ok(calls.includes("UpdateCampaign"), calls.join(", "));
+    assert.ok(
+      !calls.includes("CreateCampaign") && !calls.includes("DeleteCampaign"),
+      calls.join(", "),
+    );
+    const live = await campaign(outputs.campaignArn);
+    assert.equal(live.solutionVersionArn, outputs.solutionVersionArn);
+    assert.equal(live.status, "ACTIVE");
+    const versions = await personalize.send(
+      new ListSolutionVersionsCommand({ solutionArn: outputs.solutionArn as string }),
+    );
+    assert.equal(versions.solutionVersions?.length, 2);
+    assert.equal((await recommend(outputs.campaignArn)).length, 5);
+    deployed = result;
+  });
+
+  it("a TPS change updates the campaign in place", async () => {
+    engine.config[key("minProvisionedTPS")] = "3";
+    const result = await engine.up();
+    assert.deepEqual(writes(), ["UpdateCampaign"]);
+    assert.equal(result.outputs.campaignArn, deployed.outputs.campaignArn);
+    const live = await campaign(result.outputs.campaignArn);
+    assert.equal(live.minProvisionedTPS, 3);
+    assert.equal(live.status, "ACTIVE");
+    deployed = result;
+  });
+
+  // Pending: with the stack as it is, this deadlocks in the real engine as it does here. The
+  // renamed group forces a new solution under the same name, which the provider replaces
+  // delete-first; the campaign only takes the solution VERSION as an input (an in-place
+  // update), so the engine does not delete it first, and DeleteSolution is refused while the
+  // campaign uses the solution ("Solution ... is used by campaign(s) ...; delete them
+  // first."), retried until the provider's timeout. Enable it once the campaign is replaced
+  // along with its solution (e.g. a replace-on-change `solutionArn` input).
+  it.skip("renaming the dataset group replaces the chain below it, deleting first", async () => {
+    engine.config[key("datasetGroupName")] = "renamed-dataset-group";
+    const result = await engine.up();
+    const calls = writes();
+    const at = (op: string) => {
+      const i = calls.indexOf(op);
+      assert.ok(i >= 0, `${op} missing from ${calls.join(", ")}`);
+      return i;
+    };
+    // The solution keeps its name, which is unique: the old one must go before the new one.
+    assert.ok(at("DeleteSolution") < at("CreateSolution"), calls.join(", "));
+    // Children go before their dataset group.
+    assert.ok(at("DeleteSolution") < at("DeleteDatasetGroup"), calls.join(", "));
+    assert.ok(at("DeleteDataset") < at("DeleteDatasetGroup"), calls.join(", "));
+    for (const arn of ["datasetGroupArn", "datasetArn", "solutionArn", "solutionVersionArn"]) {
+      assert.notEqual(result.outputs[arn], deployed.outputs[arn], `${arn} is replaced`);
+    }
+    assert.match(String(result.outputs.datasetGroupArn), /dataset-group\/renamed-dataset-group$/);
+    const groups = await personalize.send(new ListDatasetGroupsCommand({}));
+    assert.deepEqual(
+      groups.datasetGroups?.map((g) => g.datasetGroupArn),
+      [result.outputs.datasetGroupArn],
+    );
+    const solutions = await personalize.send(new ListSolutionsCommand({}));
+    assert.deepEqual(
+      solutions.solutions?.map((x) => x.solutionArn),
+      [result.outputs.solutionArn],
+    );
+    const live = await campaign(result.outputs.campaignArn);
+    assert.equal(live.status, "ACTIVE");
+    assert.equal(live.solutionVersionArn, result.outputs.solutionVersionArn);
+    assert.equal((await recommend(result.outputs.campaignArn)).length, 5);
+    deployed = result;
+  });
+
+  it("refresh notices a campaign deleted behind the stack's back; the next up recreates it", async () => {
+    const campaignArn = deployed.outputs.campaignArn as string;
+    await personalize.send(new DeleteCampaignCommand({ campaignArn }));
+    // Deletion is asynchronous even at duration 0: wait until the service forgets it.
+    for (let i = 0; i < 100; i++) {
+      const left = await personalize.send(new ListCampaignsCommand({}));
+      if (!left.campaigns?.some((c) => c.campaignArn === campaignArn)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    recorder.reset();
+    const refreshed = await engine.refresh();
+    assert.deepEqual(writes(), []);
+    const campaignStep = refreshed.steps.find((s) => s.type.endsWith(":Campaign"));
+    assert.equal(campaignStep?.refreshed, "deleted");
+    assert.equal(engine.resources("Campaign").length, 0);
+    assert.ok(
+      refreshed.steps.filter((s) => s !== campaignStep).every((s) => s.refreshed !== "deleted"),
+    );
+
+    recorder.reset();
+    const result = await engine.up();
+    assert.deepEqual(writes(), ["CreateCampaign"]);
+    assert.equal((await campaign(result.outputs.campaignArn)).status, "ACTIVE");
+    assert.equal((await recommend(result.outputs.campaignArn)).length, 5);
+  });
+
+  it("destroy leaves no Personalize resource and no S3 object", async () => {
+    await engine.destroy();
+    assert.deepEqual(engine.resources(), []);
+    const [groups, campaigns, solutions, schemas, datasets, jobs, buckets] = await Promise.all([
+      personalize.send(new ListDatasetGroupsCommand({})),
+      personalize.send(new ListCampaignsCommand({})),
+      personalize.send(new ListSolutionsCommand({})),
+      personalize.send(new ListSchemasCommand({})),
+      personalize.send(new ListDatasetsCommand({})),
+      personalize.send(new ListDatasetImportJobsCommand({})),
+      s3.send(new ListBucketsCommand({})),
+    ]);
+    assert.deepEqual(groups.datasetGroups, []);
+    assert.deepEqual(campaigns.campaigns, []);
+    assert.deepEqual(solutions.solutions, []);
+    assert.deepEqual(schemas.schemas, []);
+    assert.deepEqual(datasets.datasets, []);
+    assert.deepEqual(jobs.datasetImportJobs, []);
+    for (const bucket of buckets.Buckets ?? []) {
+      const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket.Name }));
+      assert.deepEqual(objects.Contents ?? [], [], `objects left in ${bucket.Name}`);
+    }
+    assert.deepEqual(buckets.Buckets ?? [], []);
+  });
+});
