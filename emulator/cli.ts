@@ -28,6 +28,10 @@ S3 subset (path-style) on one port. Point clients at the printed URL.
   --seed N                seed for the throttle/error draws (default 1)
   --max-body-bytes N      largest API request body (default ${DEFAULT_MAX_BODY_BYTES}, 16 MiB)
   --max-object-bytes N    largest S3 object (default ${DEFAULT_MAX_OBJECT_BYTES}, 512 MiB)
+  --placeholder-data-plane
+                          do not read imported data or train: import jobs and solution
+                          versions succeed without reading data, runtime calls are refused
+                          (default: the emulator's data plane from emulator/data)
   --quiet                 print only the URL line
   --help                  show this help
 
@@ -35,9 +39,11 @@ The region comes from each request's SigV4 scope (unsigned requests: us-east-1).
 
 export class UsageError extends Error {}
 
+export type CliOptions = EmulatorOptions & { help?: boolean; placeholderDataPlane?: boolean };
+
 /** Parses the command line into options; throws UsageError naming the bad flag or value. */
-export function parseArgs(argv: string[]): EmulatorOptions & { help?: boolean } {
-  const options: EmulatorOptions & { help?: boolean } = { port: 4599, quiet: false };
+export function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = { port: 4599, quiet: false };
   const faults: NonNullable<EmulatorOptions["faults"]> = {};
   const number = (
     flag: string,
@@ -120,6 +126,9 @@ export function parseArgs(argv: string[]): EmulatorOptions & { help?: boolean } 
       case "--quiet":
         options.quiet = true;
         break;
+      case "--placeholder-data-plane":
+        options.placeholderDataPlane = true;
+        break;
       default:
         throw new UsageError(`unknown flag ${JSON.stringify(flag)}; see --help`);
     }
@@ -129,7 +138,7 @@ export function parseArgs(argv: string[]): EmulatorOptions & { help?: boolean } 
 }
 
 async function main(): Promise<void> {
-  let options: ReturnType<typeof parseArgs>;
+  let options: CliOptions;
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (err) {
@@ -141,8 +150,12 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const quiet = options.quiet;
-  const emulator = await startEmulator({ ...options, quiet: true });
+  const { quiet, placeholderDataPlane, help: _help, ...emulatorOptions } = options;
+  // Loaded only when used: the data plane pulls in the CSV validator and the trainers.
+  const dataPlane = placeholderDataPlane
+    ? undefined
+    : (require("./data") as typeof import("./data")).createDataPlane;
+  const emulator = await startEmulator({ ...emulatorOptions, dataPlane, quiet: true });
   console.log(emulator.url);
   if (!quiet) {
     console.error(
