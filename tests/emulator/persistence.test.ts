@@ -91,7 +91,16 @@ describe("emulator persistence", function () {
   });
 
   it("survives kill -9 during writes with either the old or the new state, never a corrupt one", async () => {
-    const run = spawnCli(["--port", "0", "--data-dir", dir, "--duration-scale", "0", "--quiet"]);
+    const run = spawnCli([
+      "--port",
+      "0",
+      "--data-dir",
+      dir,
+      "--duration-scale",
+      "0",
+      "--quiet",
+      "--placeholder-data-plane",
+    ]);
     const url = await run.url;
     const personalize = new PersonalizeClient({
       endpoint: url,
