@@ -14,12 +14,28 @@ import {
   StatusView,
   tagList,
 } from "./lifecycle";
-import { checkName, checkNumber, checkObject, checkString } from "./validate";
+import {
+  checkArn,
+  checkName,
+  checkNumber,
+  checkObject,
+  checkString,
+  isUnknown,
+  show,
+} from "./validate";
 
 export interface CampaignArgs extends CommonArgs {
   name: pulumi.Input<string>;
   /** The deployed model; changing it rolls the campaign forward in place (UpdateCampaign). */
   solutionVersionArn: pulumi.Input<string>;
+  /**
+   * The solution the version belongs to (recommended: `solution.arn`). Not sent to the
+   * service; it tells the engine that replacing the solution replaces the campaign too.
+   * Personalize refuses to delete a solution while a campaign deploys one of its versions, so
+   * without it a replaced solution (same name: deleted first) waits on the campaign for ever.
+   * A new version of the same solution still updates the campaign in place.
+   */
+  solutionArn?: pulumi.Input<string>;
   /** Default 1; billed while the campaign is ACTIVE. Updates in place. */
   minProvisionedTPS?: pulumi.Input<number>;
   campaignConfig?: pulumi.Input<CampaignConfig>;
@@ -34,6 +50,7 @@ export const campaignSpec: ResourceSpec = {
   kind: "Campaign",
   fields: {
     name: "replace",
+    solutionArn: "replace",
     solutionVersionArn: "update",
     minProvisionedTPS: "update",
     campaignConfig: "update",
@@ -51,6 +68,20 @@ export const campaignSpec: ResourceSpec = {
       pattern: /^arn:([a-z\d-]+):personalize:.*:.*:.+$/,
       hint: "is not a solution version ARN",
     });
+    checkArn(failures, "solutionArn", inputs.solutionArn, "personalize", { required: false });
+    const { solutionArn, solutionVersionArn } = inputs;
+    if (
+      typeof solutionArn === "string" &&
+      typeof solutionVersionArn === "string" &&
+      !isUnknown(solutionArn) &&
+      !isUnknown(solutionVersionArn) &&
+      !solutionVersionArn.startsWith(`${solutionArn}/`)
+    ) {
+      failures.push({
+        property: "solutionVersionArn",
+        reason: `solutionVersionArn ${show(solutionVersionArn)} is not a version of solutionArn ${show(solutionArn)}`,
+      });
+    }
     checkNumber(failures, "minProvisionedTPS", inputs.minProvisionedTPS, { min: 1, integer: true });
     checkObject(failures, "campaignConfig", inputs.campaignConfig);
   },
@@ -108,6 +139,7 @@ export class Campaign extends pulumi.dynamic.Resource {
   declare readonly status: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
   declare readonly solutionVersionArn: pulumi.Output<string>;
+  declare readonly solutionArn: pulumi.Output<string | undefined>;
   declare readonly minProvisionedTPS: pulumi.Output<number>;
   declare readonly campaignConfig: pulumi.Output<CampaignConfig | undefined>;
   declare readonly region: pulumi.Output<string>;

@@ -3,6 +3,7 @@ import {
   DeleteSolutionCommand,
   DescribeSolutionCommand,
   DescribeSolutionVersionCommand,
+  ListCampaignsCommand,
   SolutionConfig,
   StopSolutionVersionCreationCommand,
   UpdateSolutionCommand,
@@ -153,6 +154,19 @@ export const solutionSpec: ResourceSpec = {
    * stop it and wait for CREATE STOPPED first, as AWS's cleanup script does.
    */
   async delete(ctx, arn) {
+    // A campaign on one of its versions blocks DeleteSolution for as long as it exists, and
+    // the engine deletes dependents first, so one still here will not go away by waiting.
+    const { campaigns = [] } = await ctx.client.send(
+      new ListCampaignsCommand({ solutionArn: arn }),
+    );
+    const users = campaigns.filter((c) => !c.status?.startsWith("DELETE"));
+    if (users.length > 0) {
+      throw new Error(
+        `Solution ${arn} is still deployed by campaign(s) ${users.map((c) => c.campaignArn).join(", ")}; ` +
+          `Personalize deletes a solution only after its campaigns. Give the Campaign solutionArn ` +
+          `(solution.arn) so that replacing the solution replaces the campaign first, or delete the campaign.`,
+      );
+    }
     const { solution } = await ctx.client.send(new DescribeSolutionCommand({ solutionArn: arn }));
     const latest = solution?.latestSolutionVersion;
     if (latest?.solutionVersionArn && isInProgress(latest.status)) {

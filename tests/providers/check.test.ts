@@ -393,6 +393,24 @@ const cases: Case[] = [
     news: { ...valid.campaign, solutionVersionArn: "latest" },
     reasons: ['solutionVersionArn "latest" is not a solution version ARN'],
   },
+  {
+    title: "Campaign: a version of another solution",
+    provider: campaignProvider,
+    news: {
+      ...valid.campaign,
+      solutionArn: "arn:aws:personalize:us-east-1:111122223333:solution/other",
+    },
+    reasons: [
+      `solutionVersionArn "${VERSION}" is not a version of solutionArn "arn:aws:personalize:us-east-1:111122223333:solution/other"`,
+    ],
+  },
+  {
+    title: "Campaign: its own solution",
+    provider: campaignProvider,
+    news: { ...valid.campaign, solutionArn: SOLUTION },
+    reasons: [],
+    inputs: { solutionArn: SOLUTION },
+  },
   // EventTracker and Filter
   {
     title: "EventTracker: valid",

@@ -304,6 +304,7 @@ describe("providers: create/read/update/delete against the emulator", function (
     const args = {
       ...base,
       name: "segment-workshop-campaign",
+      solutionArn: deployed.solution.id,
       solutionVersionArn: deployed.version1.id,
     };
     const campaign = await create(campaignProvider, args);
@@ -377,6 +378,12 @@ describe("providers: create/read/update/delete against the emulator", function (
   });
 
   it("delete: waits until Describe says NotFound; versions and import jobs are forgotten", async () => {
+    // The service refuses to delete a solution under a campaign for as long as the campaign
+    // exists: say so at once instead of waiting out the timeout.
+    await assert.rejects(
+      solutionProvider.delete!(deployed.solution.id, deployed.solution.outs),
+      /^Error: Solution \S+ is still deployed by campaign\(s\) \S+campaign\/segment-workshop-campaign; /,
+    );
     await campaignProvider.delete!(deployed.campaign.id, deployed.campaign.outs);
     await assert.rejects(
       personalize.send(new DescribeCampaignCommand({ campaignArn: deployed.campaign.id })),

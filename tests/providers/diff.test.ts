@@ -382,6 +382,23 @@ const cases: Case[] = [
     expect: "update",
   },
   {
+    title:
+      "Campaign: a replaced solution (solutionArn unknown, as the engine asks about dependents) replaces the campaign, deleting first",
+    provider: campaignProvider,
+    olds: { ...campaign, solutionArn: solution.arn },
+    change: { solutionArn: UNKNOWN, solutionVersionArn: UNKNOWN },
+    expect: "replace",
+    replaces: ["solutionArn"],
+    deleteBeforeReplace: true,
+  },
+  {
+    title: "Campaign: a new version of the same solution still updates in place",
+    provider: campaignProvider,
+    olds: { ...campaign, solutionArn: solution.arn },
+    change: { solutionVersionArn: UNKNOWN },
+    expect: "update",
+  },
+  {
     title: "Campaign: TPS updates in place",
     provider: campaignProvider,
     olds: campaign,
