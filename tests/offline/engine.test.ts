@@ -221,6 +221,24 @@ describe("offline engine", () => {
     assert.deepEqual(engine.resources().find((r) => r.name === "item-a")?.outputs.createdAt, {});
   });
 
+  it("fails fast, with the serializer's message, on a provider that cannot be serialized", async () => {
+    const unserializable = resolve(__dirname, "fixtures/unserializable.ts");
+    const engine = new OfflineEngine({
+      program: unserializable,
+      project: "fixture",
+      stack: "test",
+      reload: [unserializable],
+    });
+    const hooks = process.listeners("unhandledRejection");
+    await assert.rejects(
+      engine.up(),
+      /could not be serialized because\s+it was a native code function/,
+    );
+    assert.deepEqual(engine.resources(), []);
+    // The mocha root hook (tests/hooks.ts) is back in place for everything after the run.
+    assert.deepEqual(process.listeners("unhandledRejection"), hooks);
+  });
+
   it("keeps the state in a JSON file that a new engine picks up", async () => {
     const dir = mkdtempSync(join(tmpdir(), "offline-state-"));
     try {
