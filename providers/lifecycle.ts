@@ -498,7 +498,12 @@ export async function readResource(
     if (isNotFound(err)) return {};
     throw err;
   }
-  const inputs: Props = { ...stored, ...spec.inputsFromService(described) };
+  // The service's values replace what the program set, so drift shows in the next diff. A
+  // field the program left unset stays unset: the service's default for it is not drift.
+  const inputs: Props = { ...stored };
+  for (const [key, value] of Object.entries(spec.inputsFromService(described))) {
+    if (stored[key] !== undefined && value !== undefined) inputs[key] = value;
+  }
   if (spec.taggable) {
     const tags = await readTags(ctx, id);
     if (Object.keys(tags).length > 0 || inputs.tags !== undefined) inputs.tags = tags;

@@ -55,7 +55,26 @@ async function create(provider: dynamic.ResourceProvider, news: Props): Promise<
   const inputs = wire(checked.inputs);
   const result = await provider.create(inputs);
   assert.ok(result.id, "create returns an id");
-  return { id: result.id, inputs, outs: wire(result.outs) };
+  const deployed = { id: result.id, inputs, outs: wire(result.outs) };
+  await assertRefreshConverges(provider, deployed, news);
+  return deployed;
+}
+
+/** refresh (read) then the same program again: no diff, or every `up` after a refresh would change something. */
+async function assertRefreshConverges(
+  provider: dynamic.ResourceProvider,
+  d: Deployed,
+  news: Props,
+) {
+  const read = await provider.read!(d.id, d.outs);
+  assert.equal(read.id, d.id);
+  const again = await provider.check!(wire(read.inputs), news);
+  const diff = await provider.diff!(d.id, wire(read.props), wire(again.inputs));
+  assert.equal(
+    diff.changes,
+    false,
+    `refresh of ${d.id} must converge, got ${JSON.stringify(diff)}`,
+  );
 }
 
 /** check -> diff -> update, as the engine runs a changed resource; returns the diff it decided on. */
