@@ -22,15 +22,12 @@ const UNSUPPORTED = [
   "policy",
   "versioning",
   "tagging",
-  "uploads",
-  "uploadId",
   "lifecycle",
   "cors",
   "website",
   "encryption",
   "versions",
   "delete",
-  "location",
   "notification",
   "replication",
   "logging",
@@ -121,7 +118,7 @@ export function handleS3(store: S3Store, req: S3Request): HttpAnswer {
   if (unsupported)
     throw new ServiceError(
       "NotImplemented",
-      `The emulator's S3 subset does not implement the ?${unsupported} subresource (${req.method} ${req.path}). Supported: buckets (create, head, delete, list) and single-part objects (put, get, head, delete, ListObjectsV2).`,
+      `The emulator's S3 subset does not implement the ?${unsupported} subresource (${req.method} ${req.path}). Supported: buckets (create, head, delete, list, location) and objects (put, multipart upload, get, head, delete, ListObjectsV2).`,
       400,
     );
   if (!bucket) {
@@ -135,16 +132,48 @@ export function handleS3(store: S3Store, req: S3Request): HttpAnswer {
         return { status: 200, headers: { location: `/${bucket}` } };
       case "HEAD":
         return { status: 200, headers: { "x-amz-bucket-region": store.headBucket(bucket).region } };
+      case "GET":
+        if (req.query.has("location")) {
+          // GetBucketLocation answers an empty constraint for us-east-1, as S3 does.
+          const region = store.headBucket(bucket).region;
+          return xml(
+            `<LocationConstraint xmlns="${NS}">${region === "us-east-1" ? "" : xmlEscape(region)}</LocationConstraint>`,
+          );
+        }
+        return listObjects(store, bucket, req.query);
       case "DELETE":
         store.deleteBucket(bucket);
         return { status: 204, headers: {} };
-      case "GET":
-        return listObjects(store, bucket, req.query);
       default:
         throw methodNotAllowed(req);
     }
   }
+  const uploadId = req.query.get("uploadId");
   switch (req.method) {
+    case "POST": {
+      if (req.query.has("uploads")) {
+        const id = store.createUpload(bucket, key, req.headers["content-type"], userMetadata(req));
+        return xml(
+          `<InitiateMultipartUploadResult xmlns="${NS}"><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+        );
+      }
+      if (uploadId === null) throw methodNotAllowed(req);
+      const listing = req.body.toString("utf8");
+      const parts = [...listing.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({
+        partNumber: Number(/<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(m[1])?.[1] ?? NaN),
+        etag: (/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1])?.[1] ?? "").replace(/&quot;/g, '"').trim(),
+      }));
+      if (parts.some((p) => !Number.isInteger(p.partNumber)))
+        throw new ServiceError(
+          "MalformedXML",
+          "The CompleteMultipartUpload body has a part without a valid PartNumber.",
+          400,
+        );
+      const meta = store.completeUpload(bucket, key, uploadId, parts);
+      return xml(
+        `<CompleteMultipartUploadResult xmlns="${NS}"><Location>/${xmlEscape(bucket)}/${xmlEscape(key)}</Location><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>${xmlEscape(meta.etag)}</ETag></CompleteMultipartUploadResult>`,
+      );
+    }
     case "PUT": {
       if (req.headers["x-amz-copy-source"])
         throw new ServiceError(
@@ -152,25 +181,24 @@ export function handleS3(store: S3Store, req: S3Request): HttpAnswer {
           "The emulator's S3 subset does not implement CopyObject (x-amz-copy-source).",
           400,
         );
-      const encoding = String(req.headers["content-encoding"] ?? "");
-      const sha = String(req.headers["x-amz-content-sha256"] ?? "");
-      const body =
-        encoding.includes("aws-chunked") || sha.startsWith("STREAMING-")
-          ? decodeAwsChunked(req.body)
-          : req.body;
-      const md5 = req.headers["content-md5"];
-      if (typeof md5 === "string" && createHash("md5").update(body).digest("base64") !== md5)
-        throw new ServiceError(
-          "BadDigest",
-          `The Content-MD5 you specified (${md5}) did not match what we received.`,
-          400,
+      const body = payload(req);
+      if (uploadId !== null) {
+        const etag = store.uploadPart(
+          bucket,
+          key,
+          uploadId,
+          Number(req.query.get("partNumber")),
+          body,
         );
-      const metadata: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers))
-        if (name.startsWith("x-amz-meta-") && typeof value === "string")
-          metadata[name.slice(11)] = value;
-      const contentType = req.headers["content-type"];
-      const meta = store.putObject(bucket, key, body, contentType, metadata);
+        return { status: 200, headers: { etag } };
+      }
+      const meta = store.putObject(
+        bucket,
+        key,
+        body,
+        req.headers["content-type"],
+        userMetadata(req),
+      );
       return { status: 200, headers: { etag: meta.etag } };
     }
     case "GET": {
@@ -199,11 +227,38 @@ export function handleS3(store: S3Store, req: S3Request): HttpAnswer {
       return { status: 200, headers: { ...objectHeaders(meta), "content-length": meta.size } };
     }
     case "DELETE":
-      store.deleteObject(bucket, key);
+      if (uploadId !== null) store.abortUpload(bucket, key, uploadId);
+      else store.deleteObject(bucket, key);
       return { status: 204, headers: {} };
     default:
       throw methodNotAllowed(req);
   }
+}
+
+/** The request's bytes: aws-chunked framing removed, Content-MD5 checked when given. */
+function payload(req: S3Request): Buffer {
+  const encoding = String(req.headers["content-encoding"] ?? "");
+  const sha = String(req.headers["x-amz-content-sha256"] ?? "");
+  const body =
+    encoding.includes("aws-chunked") || sha.startsWith("STREAMING-")
+      ? decodeAwsChunked(req.body)
+      : req.body;
+  const md5 = req.headers["content-md5"];
+  if (typeof md5 === "string" && createHash("md5").update(body).digest("base64") !== md5)
+    throw new ServiceError(
+      "BadDigest",
+      `The Content-MD5 you specified (${md5}) did not match what we received.`,
+      400,
+    );
+  return body;
+}
+
+function userMetadata(req: S3Request): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers))
+    if (name.startsWith("x-amz-meta-") && typeof value === "string")
+      metadata[name.slice(11)] = value;
+  return metadata;
 }
 
 function methodNotAllowed(req: S3Request): ServiceError {

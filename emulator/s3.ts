@@ -3,7 +3,7 @@
  * memory, or as files in the data dir (store.ts) when one is set. It is also the
  * `ObjectStore` the data plane reads import files from.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { ObjectStore } from "./dataplane";
 import { ServiceError } from "./errors";
 import type { BucketState, DiskStore, ObjectMeta } from "./store";
@@ -42,8 +42,20 @@ export interface ListResult {
   last?: string;
 }
 
+interface Upload {
+  bucket: string;
+  key: string;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  parts: Map<number, { etag: string; body: Buffer }>;
+}
+
+const md5 = (body: Buffer) => createHash("md5").update(body).digest();
+
 export class S3Store implements ObjectStore {
   private readonly buckets = new Map<string, Bucket>();
+  /** Multipart uploads in progress; held in memory only (an unfinished upload does not survive a restart). */
+  private readonly uploads = new Map<string, Upload>();
 
   constructor(
     private readonly now: () => number,
@@ -127,6 +139,7 @@ export class S3Store implements ObjectStore {
     body: Buffer,
     contentType?: string,
     metadata?: Record<string, string>,
+    etag = `"${md5(body).toString("hex")}"`,
   ): ObjectMeta {
     const bucket = this.bucket(bucketName);
     if (key.length === 0 || Buffer.byteLength(key) > 1024)
@@ -137,7 +150,7 @@ export class S3Store implements ObjectStore {
       );
     const meta: ObjectMeta = {
       key,
-      etag: `"${createHash("md5").update(body).digest("hex")}"`,
+      etag,
       size: body.length,
       lastModified: this.now(),
     };
@@ -150,6 +163,98 @@ export class S3Store implements ObjectStore {
     this.changed();
     if (previous?.meta.blob) this.disk?.deleteBlob(previous.meta.blob);
     return meta;
+  }
+
+  createUpload(
+    bucket: string,
+    key: string,
+    contentType?: string,
+    metadata?: Record<string, string>,
+  ): string {
+    this.bucket(bucket);
+    const uploadId = randomBytes(16).toString("base64url");
+    this.uploads.set(uploadId, { bucket, key, contentType, metadata, parts: new Map() });
+    return uploadId;
+  }
+
+  private upload(bucket: string, key: string, uploadId: string): Upload {
+    this.bucket(bucket);
+    const upload = this.uploads.get(uploadId);
+    if (!upload || upload.bucket !== bucket || upload.key !== key)
+      throw new ServiceError(
+        "NoSuchUpload",
+        `The specified upload does not exist: ${uploadId} for ${bucket}/${key}. The upload ID may be invalid, or the upload may have been aborted or completed.`,
+        404,
+      );
+    return upload;
+  }
+
+  uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Buffer,
+  ): string {
+    const upload = this.upload(bucket, key, uploadId);
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000)
+      throw new ServiceError(
+        "InvalidArgument",
+        `Part number must be an integer between 1 and 10000, got ${partNumber}.`,
+        400,
+      );
+    const etag = `"${md5(body).toString("hex")}"`;
+    upload.parts.set(partNumber, { etag, body });
+    return etag;
+  }
+
+  /** Joins the listed parts; the ETag is S3's `md5(concat(part md5s))-N`. */
+  completeUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+  ): ObjectMeta {
+    const upload = this.upload(bucket, key, uploadId);
+    if (parts.length === 0)
+      throw new ServiceError("MalformedXML", "CompleteMultipartUpload lists no parts.", 400);
+    const bodies: Buffer[] = [];
+    const digests: Buffer[] = [];
+    let previous = 0;
+    for (const { partNumber, etag } of parts) {
+      if (partNumber <= previous)
+        throw new ServiceError(
+          "InvalidPartOrder",
+          `The list of parts was not in ascending order: part ${partNumber} after ${previous}.`,
+          400,
+        );
+      previous = partNumber;
+      const part = upload.parts.get(partNumber);
+      if (!part || part.etag.replace(/"/g, "") !== etag.replace(/"/g, ""))
+        throw new ServiceError(
+          "InvalidPart",
+          `Part ${partNumber} with ETag ${etag} was not uploaded to ${uploadId}.`,
+          400,
+        );
+      bodies.push(part.body);
+      digests.push(md5(part.body));
+    }
+    const etag = `"${md5(Buffer.concat(digests)).toString("hex")}-${parts.length}"`;
+    const meta = this.putObject(
+      bucket,
+      key,
+      Buffer.concat(bodies),
+      upload.contentType,
+      upload.metadata,
+      etag,
+    );
+    this.uploads.delete(uploadId);
+    return meta;
+  }
+
+  abortUpload(bucket: string, key: string, uploadId: string): void {
+    this.upload(bucket, key, uploadId);
+    this.uploads.delete(uploadId);
   }
 
   headObject(bucketName: string, key: string): ObjectMeta {

@@ -2,7 +2,7 @@
 import { DescribeDatasetGroupCommand } from "@aws-sdk/client-personalize";
 import { strict as assert } from "node:assert";
 import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -144,6 +144,13 @@ describe("emulator command line", function () {
         await aws("s3", "cp", "s3://cli-bucket/transformed/interactions.csv", "-"),
         "USER_ID,ITEM_ID,TIMESTAMP\n1,navy-sport-jacket,1700000000\n",
       );
+
+      // Over the CLI's 8 MB threshold: a multipart upload, and a download of the same bytes.
+      const big = join(dir, "big.bin");
+      writeFileSync(big, Buffer.alloc(9 * 1024 * 1024, "z"));
+      await aws("s3", "cp", big, "s3://cli-bucket/big.bin");
+      await aws("s3", "cp", "s3://cli-bucket/big.bin", join(dir, "big-back.bin"));
+      assert.ok(readFileSync(join(dir, "big-back.bin")).equals(readFileSync(big)));
 
       server.child.kill("SIGTERM");
       assert.equal(await server.exited, 0, server.stderr());

@@ -1,6 +1,11 @@
 // The S3 subset through the real S3 client (path-style).
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetBucketLocationCommand,
+  UploadPartCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -151,5 +156,80 @@ describe("emulator S3 subset", function () {
       afterB.Contents!.map((c) => c.Key),
       ["c.csv", "with space/é.csv"],
     );
+  });
+
+  it("assembles multipart uploads with S3's multipart ETag, and answers GetBucketLocation", async () => {
+    const s3 = h.s3;
+    await s3.send(new CreateBucketCommand({ Bucket: "multi" }));
+    assert.equal(
+      (await s3.send(new GetBucketLocationCommand({ Bucket: "multi" }))).LocationConstraint,
+      undefined,
+    );
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: "multi",
+        Key: "big.csv",
+        ContentType: "text/csv",
+      }),
+    );
+    const parts = [Buffer.alloc(5 * 1024 * 1024, "a"), Buffer.from("tail")];
+    const etags: string[] = [];
+    for (const [i, Body] of parts.entries())
+      etags.push(
+        (
+          await s3.send(
+            new UploadPartCommand({
+              Bucket: "multi",
+              Key: "big.csv",
+              UploadId,
+              PartNumber: i + 1,
+              Body,
+            }),
+          )
+        ).ETag!,
+      );
+    const wrong = await rejection(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: "multi",
+          Key: "big.csv",
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0000"' }] },
+        }),
+      ),
+    );
+    assert.equal(wrong.name, "InvalidPart");
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: "multi",
+        Key: "big.csv",
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
+    const digests = Buffer.concat(parts.map((p) => createHash("md5").update(p).digest()));
+    assert.equal(done.ETag, `"${createHash("md5").update(digests).digest("hex")}-2"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: "multi", Key: "big.csv" }));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts)));
+    assert.equal(got.ContentType, "text/csv");
+
+    const { UploadId: abandoned } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: "multi", Key: "gone.csv" }),
+    );
+    await s3.send(
+      new AbortMultipartUploadCommand({ Bucket: "multi", Key: "gone.csv", UploadId: abandoned }),
+    );
+    const aborted = await rejection(
+      s3.send(
+        new UploadPartCommand({
+          Bucket: "multi",
+          Key: "gone.csv",
+          UploadId: abandoned,
+          PartNumber: 1,
+          Body: "x",
+        }),
+      ),
+    );
+    assert.equal(aborted.name, "NoSuchUpload");
   });
 });
