@@ -1,0 +1,136 @@
+/**
+ * The whole offline deploy (`OfflineEngine.up` of index.ts, as `npm start` runs it) against
+ * the emulator's own work on the critical path, measured in the same run: the configured
+ * lifecycle durations of the chain dataset group -> dataset -> import job -> solution version
+ * -> campaign (the solution runs beside the dataset and import), with the import and training
+ * times the data plane actually took. The ratio is what the engine, the providers' polling
+ * and the program itself add on top of work the service must do anyway. Also reports how many
+ * Describe calls the providers made per resource while waiting.
+ */
+import { resolve } from "path";
+import { DEFAULT_DURATIONS, startEmulator } from "../emulator";
+import { createDataPlane } from "../emulator/data";
+import type { DataPlaneFactory } from "../emulator/dataplane";
+import { startApiRecorder } from "../offline/api-recorder";
+import { OfflineEngine } from "../offline/engine";
+import { loadStackConfig } from "../offline/stack-config";
+import type { BenchReport } from "./index";
+
+const ROOT = resolve(__dirname, "..");
+/** The emulator's default, as `npm start` uses it. */
+const DURATION_SCALE = 1;
+/** emulator/resources.ts: the share of a create spent in CREATE PENDING, before work starts. */
+const PENDING_SHARE = 0.25;
+
+export async function run(): Promise<BenchReport> {
+  // The data plane's import and training, timed through the emulator's own seam.
+  const work = { importMs: 0, trainMs: 0 };
+  const timedDataPlane: DataPlaneFactory = (deps) => {
+    const plane = createDataPlane(deps);
+    const importData = plane.importData.bind(plane);
+    const train = plane.train.bind(plane);
+    plane.importData = async (spec) => {
+      const started = performance.now();
+      try {
+        return await importData(spec);
+      } finally {
+        work.importMs += performance.now() - started;
+      }
+    };
+    plane.train = async (spec) => {
+      const started = performance.now();
+      try {
+        return await train(spec);
+      } finally {
+        work.trainMs += performance.now() - started;
+      }
+    };
+    return plane;
+  };
+
+  const emulator = await startEmulator({
+    port: 0,
+    durationScale: DURATION_SCALE,
+    dataPlane: timedDataPlane,
+  });
+  const recorder = await startApiRecorder(emulator.url);
+  try {
+    const files = loadStackConfig(ROOT, "local");
+    const engine = new OfflineEngine({
+      program: resolve(ROOT, files.main),
+      project: files.project,
+      stack: "local",
+      config: { ...files.config, [`${files.project}:endpoint`]: recorder.url },
+    });
+
+    let started = performance.now();
+    await engine.up();
+    const deployMs = performance.now() - started;
+    const upCalls = [...recorder.calls];
+    const personalizeResources = engine
+      .resources()
+      .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/personalize:")).length;
+
+    recorder.reset();
+    started = performance.now();
+    await engine.up();
+    const noopMs = performance.now() - started;
+    const noopWrites = recorder.writes().length;
+
+    started = performance.now();
+    await engine.destroy();
+    const destroyMs = performance.now() - started;
+
+    const d = (kind: keyof typeof DEFAULT_DURATIONS) => DEFAULT_DURATIONS[kind] * DURATION_SCALE;
+    const withWork = (duration: number, workMs: number) =>
+      Math.max(duration, duration * PENDING_SHARE + workMs);
+    const importMs = withWork(d("datasetImportJob"), work.importMs);
+    const versionMs = withWork(d("solutionVersion"), work.trainMs);
+    const floorMs =
+      d("datasetGroup") +
+      Math.max(d("dataset") + importMs, d("solution")) +
+      versionMs +
+      d("campaign");
+
+    const describes: Record<string, number> = {};
+    for (const c of upCalls) {
+      if (c.service === "personalize" && c.operation.startsWith("Describe")) {
+        const kind = c.operation.slice("Describe".length);
+        describes[kind] = (describes[kind] ?? 0) + 1;
+      }
+    }
+    const describeTotal = Object.values(describes).reduce((a, b) => a + b, 0);
+    const perResource = describeTotal / personalizeResources;
+    const ratio = deployMs / floorMs;
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    return {
+      name: "offline deploy (npm start's engine) vs the emulator's critical path",
+      lines: [
+        `deploy (engine.up of index.ts): ${s(deployMs)}`,
+        `emulator critical path:         ${s(floorMs)} (lifecycles at scale ${DURATION_SCALE}, import ${s(work.importMs)}, training ${s(work.trainMs)})`,
+        `ratio deploy / critical path:   ${ratio.toFixed(2)}x`,
+        `Describe calls during up:       ${describeTotal} for ${personalizeResources} Personalize resources = ${perResource.toFixed(1)} per resource`,
+        `  by kind: ${Object.entries(describes)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(", ")}`,
+        `no-change up: ${s(noopMs)}, ${noopWrites} API writes; destroy: ${s(destroyMs)}`,
+      ],
+      json: {
+        deploySeconds: deployMs / 1000,
+        criticalPathSeconds: floorMs / 1000,
+        ratio,
+        importSeconds: work.importMs / 1000,
+        trainingSeconds: work.trainMs / 1000,
+        durationScale: DURATION_SCALE,
+        describeCalls: describes,
+        describeCallsPerResource: perResource,
+        noopUpSeconds: noopMs / 1000,
+        noopUpWrites: noopWrites,
+        destroySeconds: destroyMs / 1000,
+      },
+    };
+  } finally {
+    await recorder.close();
+    await emulator.close();
+  }
+}
