@@ -155,7 +155,7 @@ export { inProgress as isInProgress };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A timeout while waiting; carries the resource so the engine keeps it in state ("failed to initialise"). */
+/** The deadline passed while waiting on the service; the resource may still get there. */
 export class WaitTimeoutError extends Error {
   constructor(message: string) {
     super(message);
@@ -392,11 +392,11 @@ async function buildOutputs(
   described: Props,
   arn: string,
 ): Promise<Props> {
-  const outs: Props = {};
-  for (const [key, value] of Object.entries(inputs)) {
-    if (!key.startsWith("__")) outs[outputKey(spec, key)] = value;
-  }
-  Object.assign(outs, await spec.outputs(ctx, described, arn), { arn });
+  const outs = {
+    ...inputsForOutputs(spec, inputs),
+    ...(await spec.outputs(ctx, described, arn)),
+    arn,
+  };
   return plain(outs) as Props;
 }
 
@@ -474,6 +474,7 @@ export async function createResource(
   return { id: arn, outs: await buildOutputs(spec, ctx, inputs, described, arn) };
 }
 
+/** Outputs start as the inputs (diff compares against them), under their output keys. */
 function inputsForOutputs(spec: ResourceSpec, inputs: Props): Props {
   const outs: Props = {};
   for (const [key, value] of Object.entries(inputs))

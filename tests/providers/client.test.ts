@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { isLoopback, paceFor, personalizeClient, s3Client } from "../../providers";
+
+describe("providers: clients", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  for (const [endpoint, loopback] of [
+    ["http://127.0.0.1:4599", true],
+    ["http://localhost:4599/prefix", true],
+    ["http://[::1]:4599", true],
+    ["https://personalize.us-east-1.amazonaws.com", false],
+    ["http://10.0.0.5:4599", false],
+    ["not a url", false],
+    [undefined, false],
+  ] as const) {
+    it(`${String(endpoint)} is ${loopback ? "" : "not "}the local emulator`, () => {
+      assert.equal(isLoopback(endpoint), loopback);
+      // Polls start fast against the emulator, slow against AWS.
+      assert.deepEqual(
+        paceFor(endpoint),
+        loopback
+          ? { initialMs: 50, factor: 1.5, capMs: 2000 }
+          : { initialMs: 5000, factor: 1.5, capMs: 20000 },
+      );
+    });
+  }
+
+  it("falls back to dummy credentials for the emulator when the environment has none", async () => {
+    for (const name of [
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_PROFILE",
+      "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ]) {
+      delete process.env[name];
+    }
+    for (const client of [
+      personalizeClient({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }),
+      s3Client({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }),
+    ]) {
+      const credentials = await client.config.credentials();
+      assert.equal(credentials.accessKeyId, "emulator");
+      client.destroy();
+    }
+  });
+
+  it("uses the environment's credentials whenever there are some, even for the emulator", async () => {
+    process.env.AWS_ACCESS_KEY_ID = "AKIDFROMENV";
+    process.env.AWS_SECRET_ACCESS_KEY = "secret";
+    const client = personalizeClient({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" });
+    assert.equal((await client.config.credentials()).accessKeyId, "AKIDFROMENV");
+    client.destroy();
+  });
+
+  it("never invents credentials for AWS itself", async () => {
+    for (const name of [
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_PROFILE",
+      "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ]) {
+      delete process.env[name];
+    }
+    process.env.AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/credentials";
+    process.env.AWS_CONFIG_FILE = "/nonexistent/config";
+    process.env.AWS_EC2_METADATA_DISABLED = "true";
+    const client = personalizeClient({ region: "us-east-1" });
+    await assert.rejects(client.config.credentials());
+    client.destroy();
+  });
+});
