@@ -285,11 +285,16 @@ export function checkInputs(spec: ResourceSpec, olds: Props, news: Props): dynam
   return { inputs: plain(inputs) as Props, failures };
 }
 
+/** `tags: {}` and no tags are the same thing to the service. */
+const noTagsAsUndefined = (v: unknown) =>
+  v && typeof v === "object" && Object.keys(v).length === 0 ? undefined : v;
+
 /** Compares one field as the service sees it; an unknown new value always counts as a change. */
 export function fieldChanged(spec: ResourceSpec, field: string, olds: Props, news: Props): boolean {
   const next = news[field];
   if (isUnknown(next)) return true;
-  const norm = spec.normalize?.[field] ?? ((v: unknown) => v);
+  const norm =
+    spec.normalize?.[field] ?? (field === "tags" ? noTagsAsUndefined : (v: unknown) => v);
   const prev = olds[outputKey(spec, field)];
   const safe = (v: unknown) => {
     try {

@@ -147,6 +147,13 @@ const cases: Case[] = [
     expect: "none",
   },
   {
+    title: "DatasetGroup: empty tags are no tags",
+    provider: datasetGroupProvider,
+    olds: dg,
+    change: { tags: {} },
+    expect: "none",
+  },
+  {
     title: "DatasetGroup: tags update in place",
     provider: datasetGroupProvider,
     olds: dg,
