@@ -487,9 +487,10 @@ export class OfflineEngine {
       ? await provider.diff(old.id, old.outputs, checked)
       : {};
     const replaces = diff.replaces ?? [];
+    // DIFF_UNKNOWN (no `changes`, or no diff at all): the engine compares the inputs itself.
+    // Replaces count only when there are changes, as in the engine's step generator.
     const changed =
-      replaces.length > 0 ||
-      (diff.changes === undefined ? !sameJson(old.inputs, checked) : diff.changes);
+      typeof diff.changes === "boolean" ? diff.changes : !sameJson(old.inputs, checked);
     if (!changed) {
       this.plan(run, old, "same");
       if (!run.preview) this.put({ ...record(old.id, old.outputs) });
