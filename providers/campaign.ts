@@ -13,6 +13,7 @@ import {
   ResourceSpec,
   StatusView,
   tagList,
+  withOutputKeys,
 } from "./lifecycle";
 import {
   checkArn,
@@ -149,7 +150,17 @@ export class Campaign extends pulumi.dynamic.Resource {
     super(
       campaignProvider,
       name,
-      { ...args, arn: undefined, status: undefined },
+      withOutputKeys(args, [
+        "arn",
+        "status",
+        "name",
+        "solutionVersionArn",
+        "solutionArn",
+        "minProvisionedTPS",
+        "campaignConfig",
+        "region",
+        "tags",
+      ]),
       opts,
       "personalize",
       "Campaign",

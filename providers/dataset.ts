@@ -13,6 +13,7 @@ import {
   ResourceSpec,
   StatusView,
   tagList,
+  withOutputKeys,
 } from "./lifecycle";
 import { checkArn, checkName, show, UNKNOWN } from "./validate";
 
@@ -114,7 +115,16 @@ export class Dataset extends pulumi.dynamic.Resource {
     super(
       datasetProvider,
       name,
-      { ...args, arn: undefined, status: undefined },
+      withOutputKeys(args, [
+        "arn",
+        "status",
+        "name",
+        "datasetGroupArn",
+        "datasetType",
+        "schemaArn",
+        "region",
+        "tags",
+      ]),
       opts,
       "personalize",
       "Dataset",

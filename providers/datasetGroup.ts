@@ -4,7 +4,14 @@ import {
   DescribeDatasetGroupCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import {
+  CommonArgs,
+  withOutputKeys,
+  PersonalizeProvider,
+  Props,
+  ResourceSpec,
+  tagList,
+} from "./lifecycle";
 import { checkArn, checkEnum, checkName, UNKNOWN } from "./validate";
 
 export const DOMAINS = ["ECOMMERCE", "VIDEO_ON_DEMAND"] as const;
@@ -85,7 +92,7 @@ export class DatasetGroup extends pulumi.dynamic.Resource {
     super(
       datasetGroupProvider,
       name,
-      { ...args, arn: undefined, status: undefined },
+      withOutputKeys(args, ["arn", "status", "name", "domain", "region", "tags"]),
       opts,
       "personalize",
       "DatasetGroup",

@@ -4,7 +4,14 @@ import {
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import {
+  CommonArgs,
+  withOutputKeys,
+  PersonalizeProvider,
+  Props,
+  ResourceSpec,
+  tagList,
+} from "./lifecycle";
 import {
   canonical,
   checkArn,
@@ -145,7 +152,18 @@ export class DatasetImportJob extends pulumi.dynamic.Resource {
     super(
       datasetImportJobProvider,
       name,
-      { ...args, arn: undefined, status: undefined, jobNamePrefix: undefined },
+      withOutputKeys(args, [
+        "arn",
+        "status",
+        "jobName",
+        "jobNamePrefix",
+        "datasetArn",
+        "dataLocation",
+        "roleArn",
+        "importMode",
+        "dataHash",
+        "region",
+      ]),
       opts,
       "personalize",
       "DatasetImportJob",

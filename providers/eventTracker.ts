@@ -4,7 +4,14 @@ import {
   DescribeEventTrackerCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import {
+  CommonArgs,
+  withOutputKeys,
+  PersonalizeProvider,
+  Props,
+  ResourceSpec,
+  tagList,
+} from "./lifecycle";
 import { checkArn, checkName } from "./validate";
 
 export interface EventTrackerArgs extends CommonArgs {
@@ -65,7 +72,7 @@ export class EventTracker extends pulumi.dynamic.Resource {
     super(
       eventTrackerProvider,
       name,
-      { ...args, arn: undefined, status: undefined, trackingId: undefined },
+      withOutputKeys(args, ["arn", "status", "name", "trackingId", "datasetGroupArn", "region"]),
       opts,
       "personalize",
       "EventTracker",

@@ -4,7 +4,14 @@ import {
   DescribeFilterCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import {
+  CommonArgs,
+  withOutputKeys,
+  PersonalizeProvider,
+  Props,
+  ResourceSpec,
+  tagList,
+} from "./lifecycle";
 import { checkArn, checkName, checkString } from "./validate";
 
 export interface FilterArgs extends CommonArgs {
@@ -74,7 +81,14 @@ export class Filter extends pulumi.dynamic.Resource {
     super(
       filterProvider,
       name,
-      { ...args, arn: undefined, status: undefined },
+      withOutputKeys(args, [
+        "arn",
+        "status",
+        "name",
+        "filterExpression",
+        "datasetGroupArn",
+        "region",
+      ]),
       opts,
       "personalize",
       "Filter",

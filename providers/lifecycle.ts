@@ -57,6 +57,16 @@ export interface CommonArgs {
   providerVersion?: Input<string>;
 }
 
+/**
+ * The props a resource class hands to `dynamic.Resource`: its inputs, plus every declared
+ * output key the inputs lack, set to undefined. The SDK creates an Output only for keys
+ * present in props, so a `declare readonly` output missing here stays undefined for ever
+ * (pulumi-dynamic-providers.md §2, pitfall 6). `undefined` members are not sent to the engine.
+ */
+export function withOutputKeys(args: object, keys: readonly string[]): Record<string, unknown> {
+  return { ...Object.fromEntries(keys.map((key) => [key, undefined])), ...args };
+}
+
 /** Rules of the inputs every resource has. */
 const COMMON_FIELDS: Record<string, FieldRule> = {
   region: "replace",

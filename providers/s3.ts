@@ -9,7 +9,7 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import { errorCode, errorMessage, isNotFound, s3Client } from "./client";
-import { Props } from "./lifecycle";
+import { Props, withOutputKeys } from "./lifecycle";
 import {
   canonical,
   checkEndpoint,
@@ -170,7 +170,14 @@ export class LocalBucket extends pulumi.dynamic.Resource {
   declare readonly region: pulumi.Output<string>;
 
   constructor(name: string, args: LocalBucketArgs, opts?: pulumi.CustomResourceOptions) {
-    super(localBucketProvider, name, { ...args, arn: undefined }, opts, "s3", "LocalBucket");
+    super(
+      localBucketProvider,
+      name,
+      withOutputKeys(args, ["bucket", "arn", "endpoint", "region"]),
+      opts,
+      "s3",
+      "LocalBucket",
+    );
   }
 }
 
@@ -290,7 +297,7 @@ export class LocalObject extends pulumi.dynamic.Resource {
     super(
       localObjectProvider,
       name,
-      { ...args, etag: undefined, s3Uri: undefined },
+      withOutputKeys(args, ["bucket", "key", "etag", "s3Uri"]),
       opts,
       "s3",
       "LocalObject",

@@ -5,7 +5,7 @@ import {
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalSchemaJson, parseSchema } from "../schemas/avro";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, withOutputKeys } from "./lifecycle";
 import { checkEnum, checkName, errorFree, UNKNOWN } from "./validate";
 import { DOMAINS } from "./datasetGroup";
 
@@ -79,7 +79,7 @@ export class Schema extends pulumi.dynamic.Resource {
     super(
       schemaProvider,
       name,
-      { ...args, arn: undefined, status: undefined },
+      withOutputKeys(args, ["arn", "status", "name", "schema", "region"]),
       opts,
       "personalize",
       "Schema",

@@ -17,6 +17,7 @@ import {
   ResourceSpec,
   StatusView,
   tagList,
+  withOutputKeys,
 } from "./lifecycle";
 import {
   canonical,
@@ -204,7 +205,18 @@ export class Solution extends pulumi.dynamic.Resource {
     super(
       solutionProvider,
       name,
-      { ...args, arn: undefined, status: undefined },
+      withOutputKeys(args, [
+        "arn",
+        "status",
+        "name",
+        "datasetGroupArn",
+        "recipeArn",
+        "performHPO",
+        "performAutoTraining",
+        "solutionConfig",
+        "region",
+        "tags",
+      ]),
       opts,
       "personalize",
       "Solution",

@@ -13,6 +13,7 @@ import {
   Props,
   ResourceSpec,
   tagList,
+  withOutputKeys,
 } from "./lifecycle";
 import { checkArn, checkEnum, checkName, show, UNKNOWN } from "./validate";
 
@@ -131,7 +132,15 @@ export class SolutionVersion extends pulumi.dynamic.Resource {
     super(
       solutionVersionProvider,
       name,
-      { ...args, arn: undefined, status: undefined, trainingHours: undefined, metrics: undefined },
+      withOutputKeys(args, [
+        "arn",
+        "status",
+        "solutionArn",
+        "trainingMode",
+        "trainingHours",
+        "metrics",
+        "region",
+      ]),
       opts,
       "personalize",
       "SolutionVersion",
