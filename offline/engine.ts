@@ -216,6 +216,9 @@ export class OfflineEngine {
   up(): Promise<RunResult> {
     return this.operate("up", async (run) => {
       const outputs = await this.runProgram(run);
+      // A resource that never registered because a step it needed failed is not "removed";
+      // like the engine, delete nothing after a failed program.
+      if (run.failures.length > 0) throw failureOf(run.operation, run.failures);
       // Both kinds of leftovers go in one reverse-dependency walk, as the engine's do.
       const replaced = new Set(run.deleteAtEnd);
       await this.deleteInOrder(run, [...this.removedResources(run), ...replaced], (r) =>
@@ -590,7 +593,9 @@ export class OfflineEngine {
     const inputs = toEngineValues(args.inputs) as Record<string, unknown>;
     const op: StepOp = !old ? "create" : sameJson(old.inputs, inputs) ? "same" : "update";
     const id = old?.id ?? args.id ?? `${args.name}-${randomHex(7)}`;
-    const outputs = { ...cannedOutputs(args.type, id, this.config["aws:region"]), ...inputs };
+    const canned = cannedOutputs(args.type, id, this.config["aws:region"]);
+    // `.get` (an id given) reads a resource the stack does not manage: nothing to record.
+    if (args.id) return { id, state: { ...canned, ...args.inputs } };
     this.plan(run, { urn, type: args.type, name: args.name }, op);
     if (!run.preview) {
       this.put({
@@ -600,12 +605,13 @@ export class OfflineEngine {
         ...(meta.parent ? { parent: meta.parent } : {}),
         id,
         inputs,
-        outputs,
+        outputs: { ...canned, ...inputs },
         dependencies: meta.dependencies,
         propertyDependencies: meta.propertyDependencies,
       });
     }
-    return { id, state: outputs };
+    // The inputs as the SDK sent them: unknown stays unknown in preview, secret stays secret.
+    return { id, state: { ...canned, ...args.inputs } };
   }
 
   private async refreshOne(run: Run, r: ResourceState): Promise<void> {

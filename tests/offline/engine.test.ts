@@ -207,6 +207,25 @@ describe("offline engine", () => {
     assert.deepEqual(server.writes(), ["POST item-b"]);
   });
 
+  it("after a failed step, deletes nothing the program could not register", async () => {
+    const engine = engineFor({ "fixture:quietExports": "true" });
+    await engine.up();
+    server.calls.length = 0;
+    // The group's replacement (create-first) fails, so the items waiting for its id never
+    // register; they are not "removed from the program" and must survive.
+    engine.config["fixture:groupSlot"] = "s2";
+    engine.config["fixture:failGroup"] = "yes";
+    await assert.rejects(engine.up(), /group refused by the service/);
+    assert.deepEqual(server.writes(), []);
+    assert.deepEqual(
+      engine
+        .resources()
+        .map((r) => r.name)
+        .sort(),
+      ["group", "item-a", "item-b"],
+    );
+  });
+
   it("rejects outputs that cannot cross the wire, as the real host does", async () => {
     const engine = engineFor({ "fixture:returnUndefined": "true", "fixture:items": "a" });
     await assert.rejects(
