@@ -155,6 +155,19 @@ describe("offline end to end: index.ts on the emulator", function () {
     const changed = join(tmp, "interactions.csv");
     writeFileSync(changed, lines.slice(0, lines.length - 500).join("\n") + "\n");
     engine.config[key("dataFile")] = changed;
+    // What a pull request's preview would show: new job and version, the campaign in place.
+    const plan = await engine.preview();
+    assert.deepEqual(writes(), []);
+    const planned = plan.steps.map((s) => `${s.op} ${s.type.replace(DYNAMIC, "")}`);
+    for (const step of [
+      "replace personalize:DatasetImportJob",
+      "replace personalize:SolutionVersion",
+      "update personalize:Campaign",
+      "same personalize:DatasetGroup",
+      "same personalize:Solution",
+    ]) {
+      assert.ok(planned.includes(step), `${step} in ${planned.join(", ")}`);
+    }
     const result = await engine.up();
     const { outputs } = result;
     assert.notEqual(outputs.datasetImportJobArn, deployed.outputs.datasetImportJobArn);
@@ -179,8 +192,17 @@ describe("offline end to end: index.ts on the emulator", function () {
     deployed = result;
   });
 
-  it("a TPS change updates the campaign in place", async () => {
+  it("a TPS change previews as one update, then updates the campaign in place", async () => {
     engine.config[key("minProvisionedTPS")] = "3";
+    const plan = await engine.preview();
+    assert.deepEqual(writes(), []);
+    assert.deepEqual(
+      plan.steps
+        .filter((s) => s.op !== "same")
+        .map((s) => `${s.op} ${s.type.replace(DYNAMIC, "")}`),
+      ["update personalize:Campaign"],
+    );
+    assert.equal((await campaign(deployed.outputs.campaignArn)).minProvisionedTPS, 1);
     const result = await engine.up();
     assert.deepEqual(writes(), ["UpdateCampaign"]);
     assert.equal(result.outputs.campaignArn, deployed.outputs.campaignArn);
