@@ -7,7 +7,7 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "fs";
+import { existsSync, readFileSync } from "fs";
 import { errorCode, errorMessage, isNotFound, s3Client } from "./client";
 import { Props, withOutputKeys } from "./lifecycle";
 import {
@@ -19,6 +19,7 @@ import {
   isUnknown,
   plain,
   show,
+  UNKNOWN,
 } from "./validate";
 
 /**
@@ -199,6 +200,17 @@ export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
     checkCommon(inputs, failures);
     checkString(failures, "key", inputs.key, { required: true, min: 1, max: 1024 });
     checkString(failures, "source", inputs.source, { required: true, min: 1 });
+    // Caught in preview rather than half-way through `up`.
+    if (
+      typeof inputs.source === "string" &&
+      inputs.source !== UNKNOWN &&
+      !existsSync(inputs.source)
+    ) {
+      failures.push({
+        property: "source",
+        reason: `source ${show(inputs.source)} does not exist (relative paths are from ${process.cwd()})`,
+      });
+    }
     checkString(failures, "contentHash", inputs.contentHash, { required: true, min: 1 });
     checkString(failures, "contentType", inputs.contentType, { min: 1 });
     return { inputs: plain(inputs) as Props, failures };

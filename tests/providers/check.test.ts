@@ -92,7 +92,7 @@ const valid = {
   object: {
     bucket: "workshop-data",
     key: "transformed/interactions.csv",
-    source: "/tmp/interactions.csv",
+    source: join(__dirname, "../../data/interactions.csv"),
     contentHash: "abc",
     endpoint: "http://127.0.0.1:4599",
   },
@@ -456,6 +456,14 @@ const cases: Case[] = [
     reasons: [
       `bucket "Bad_Bucket" is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-')`,
       "endpoint is required",
+    ],
+  },
+  {
+    title: "LocalObject: a source file that is not there",
+    provider: localObjectProvider,
+    news: { ...valid.object, source: "/nonexistent/interactions.csv" },
+    reasons: [
+      `source "/nonexistent/interactions.csv" does not exist (relative paths are from ${process.cwd()})`,
     ],
   },
   { title: "LocalObject: valid", provider: localObjectProvider, news: valid.object, reasons: [] },

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { join } from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import {
@@ -73,7 +74,7 @@ const providers: [string, dynamic.ResourceProvider, Record<string, unknown>][] =
     {
       bucket: "data",
       key: "k.csv",
-      source: "/tmp/k.csv",
+      source: join(__dirname, "../../data/interactions.csv"),
       contentHash: "h",
       endpoint: "http://127.0.0.1:1",
     },
