@@ -212,14 +212,15 @@ describe("offline end to end: index.ts on the emulator", function () {
     deployed = result;
   });
 
-  // Pending: with the stack as it is, this deadlocks in the real engine as it does here. The
-  // renamed group forces a new solution under the same name, which the provider replaces
-  // delete-first; the campaign only takes the solution VERSION as an input (an in-place
-  // update), so the engine does not delete it first, and DeleteSolution is refused while the
-  // campaign uses the solution ("Solution ... is used by campaign(s) ...; delete them
-  // first."), retried until the provider's timeout. Enable it once the campaign is replaced
-  // along with its solution (e.g. a replace-on-change `solutionArn` input).
-  it.skip("renaming the dataset group replaces the chain below it, deleting first", async () => {
+  it("renaming the dataset group replaces the chain below it, deleting first", async function () {
+    // The renamed group forces a new solution under the same (account-unique) name, which
+    // the provider replaces delete-first. The engine deletes a dependent first only if an
+    // input of it came from the replaced resource and its diff then asks for replacement;
+    // a campaign that takes only the solution VERSION would be updated in place instead,
+    // and DeleteSolution is refused while the campaign uses the solution (in Pulumi as
+    // here). So this needs the stack to pass the campaign its `solutionArn`; until it
+    // does, the step is pending rather than failing on a known stack defect.
+    if (!("solutionArn" in (engine.resources("Campaign")[0]?.inputs ?? {}))) this.skip();
     engine.config[key("datasetGroupName")] = "renamed-dataset-group";
     const result = await engine.up();
     const calls = writes();
@@ -233,7 +234,8 @@ describe("offline end to end: index.ts on the emulator", function () {
     // Children go before their dataset group.
     assert.ok(at("DeleteSolution") < at("DeleteDatasetGroup"), calls.join(", "));
     assert.ok(at("DeleteDataset") < at("DeleteDatasetGroup"), calls.join(", "));
-    for (const arn of ["datasetGroupArn", "datasetArn", "solutionArn", "solutionVersionArn"]) {
+    // ARNs follow names: the solution comes back under the same ARN, its version does not.
+    for (const arn of ["datasetGroupArn", "datasetArn", "solutionVersionArn"]) {
       assert.notEqual(result.outputs[arn], deployed.outputs[arn], `${arn} is replaced`);
     }
     assert.match(String(result.outputs.datasetGroupArn), /dataset-group\/renamed-dataset-group$/);
