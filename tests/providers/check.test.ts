@@ -510,6 +510,47 @@ describe("providers: check", () => {
     });
   }
 
+  /** Each provider with valid inputs covering its fields, and whether it takes tags. */
+  const everyProvider: [string, Provider, Record<string, unknown>, boolean][] = [
+    ["DatasetGroup", datasetGroupProvider, valid.datasetGroup, true],
+    ["Schema", schemaProvider, valid.schema, false],
+    ["Dataset", datasetProvider, valid.dataset, true],
+    ["DatasetImportJob", datasetImportJobProvider, valid.importJob, true],
+    [
+      "Solution",
+      solutionProvider,
+      { ...valid.solution, performHPO: true, eventType: "Order Completed" },
+      true,
+    ],
+    [
+      "SolutionVersion",
+      solutionVersionProvider,
+      { ...valid.solutionVersion, name: "v1", trainingMode: "UPDATE" },
+      true,
+    ],
+    [
+      "Campaign",
+      campaignProvider,
+      { ...valid.campaign, solutionArn: SOLUTION, minProvisionedTPS: 2 },
+      true,
+    ],
+    ["EventTracker", eventTrackerProvider, valid.eventTracker, true],
+    ["Filter", filterProvider, valid.filter, true],
+    ["LocalBucket", localBucketProvider, valid.bucket, false],
+    ["LocalObject", localObjectProvider, valid.object, false],
+  ];
+  for (const [kind, provider, inputs, taggable] of everyProvider) {
+    it(`${kind}: in preview every input may be unknown, and stays unknown`, async () => {
+      const keys = [...Object.keys(inputs), "region", ...(taggable ? ["tags"] : [])];
+      const { inputs: checked, reasons } = await check(
+        provider,
+        Object.fromEntries(keys.map((key) => [key, UNKNOWN])),
+      );
+      assert.deepEqual(reasons, []);
+      for (const key of keys) assert.equal(checked[key], UNKNOWN, key);
+    });
+  }
+
   it("keeps __provider in the checked inputs", async () => {
     const { inputs } = await check(datasetGroupProvider, { name: "g", __provider: "code" });
     assert.equal(inputs.__provider, "code");
