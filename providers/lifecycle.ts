@@ -159,9 +159,8 @@ export function paceFor(endpoint: string | undefined): Pace {
 
 /** Status families (personalize-api.md §2.3): anything not ACTIVE and not ending in FAILED is in progress. */
 export const isFailed = (status: string | undefined) => !!status && status.endsWith("FAILED");
-const inProgress = (status: string | undefined) =>
+export const isInProgress = (status: string | undefined) =>
   !status || (!["ACTIVE", "INACTIVE", "CREATE STOPPED"].includes(status) && !isFailed(status));
-export { inProgress as isInProgress };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -349,7 +348,8 @@ function inputsOf(spec: ResourceSpec, props: Props): Props {
   return inputs;
 }
 
-function tagList(tags: unknown): { tagKey: string; tagValue: string }[] | undefined {
+/** The API's tag list from the `tags` map input; undefined when there are none. */
+export function tagList(tags: unknown): { tagKey: string; tagValue: string }[] | undefined {
   if (!tags || typeof tags !== "object") return undefined;
   const list = Object.entries(tags as Record<string, string>).map(([tagKey, tagValue]) => ({
     tagKey,
@@ -357,7 +357,6 @@ function tagList(tags: unknown): { tagKey: string; tagValue: string }[] | undefi
   }));
   return list.length > 0 ? list : undefined;
 }
-export { tagList };
 
 async function readTags(ctx: Context, arn: string): Promise<Record<string, string>> {
   const out = await ctx.client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
@@ -396,7 +395,7 @@ async function waitUntilSettled(
   return ctx.waitFor(what, async () => {
     const described = await spec.describe(ctx, arn);
     const status = view(described)?.status;
-    return inProgress(status) ? undefined : described;
+    return isInProgress(status) ? undefined : described;
   });
 }
 
