@@ -197,7 +197,18 @@ describe("providers: create/read/update/delete against the emulator", function (
     const tags = await personalize.send(new ListTagsForResourceCommand({ resourceArn: dg.id }));
     assert.deepEqual(tags.tags, [{ tagKey: "team", tagValue: "recs" }]);
     assert.deepEqual(next.outs.tags, { team: "recs" });
-    deployed.dg = next;
+    // A provider fix reaches resources deployed by older code: a new providerVersion is an
+    // in-place update that rewrites the stored outputs, not a replacement.
+    const { deployed: fixed } = await update(datasetGroupProvider, next, {
+      ...base,
+      name: "workshop",
+      tags: { team: "recs" },
+      providerVersion: "2.0.0",
+    });
+    assert.equal(fixed.outs.providerVersion, "2.0.0");
+    assert.equal(fixed.outs.arn, dg.id);
+    assert.equal(fixed.outs.status, "ACTIVE");
+    deployed.dg = fixed;
   });
 
   it("Schema: create and read; the service's whitespace is not a diff", async () => {
