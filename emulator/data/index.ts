@@ -262,7 +262,11 @@ export class EmulatorDataPlane implements DataPlane {
       scores = popularityScores(model);
     }
     const filtered = this.filterFor(body, version, userId);
-    const items = best(model, scores, k, (j) => j === exclude || (filtered ? filtered(j) : false));
+    const excluded =
+      exclude === undefined && !filtered
+        ? undefined
+        : (j: number) => j === exclude || (filtered ? filtered(j) : false);
+    const items = best(model, scores, k, excluded);
     return {
       itemList: items.map((s) => ({ itemId: model.itemIds[s.item], score: round(s.score) })),
       recommendationId: `RID-${randomUUID()}`,

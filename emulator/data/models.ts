@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Model } from "../ml/model";
+import { withFastShape, type Model } from "../ml/model";
 import { readStored, writeStored } from "./persist";
 
 export interface TrainedVersion {
@@ -46,7 +46,7 @@ export class ModelStore {
         const meta = header as unknown as Omit<TrainedVersion, "model"> & {
           model: Pick<Model, "config" | "itemIds" | "userIds" | "eventTypes">;
         };
-        const model = { ...meta.model, ...arrays } as unknown as Model;
+        const model = withFastShape({ ...meta.model, ...arrays } as unknown as Model);
         this.versions.set(meta.solutionVersionArn, { ...meta, model });
       }
     }

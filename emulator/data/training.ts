@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { InteractionColumns } from "../ml/interactions";
 import { computeMetrics } from "../ml/metrics";
-import type { Model, TrainingConfig } from "../ml/model";
+import { withFastShape, type Model, type TrainingConfig } from "../ml/model";
 import { trainModel } from "../ml/train";
 
 export interface TrainingJob {
@@ -80,8 +80,9 @@ export class Trainer {
       this.pending.delete(msg.id);
       if (this.pending.size === 0) worker.unref();
       if (!waiter) return;
-      if (msg.result) waiter.resolve(msg.result);
-      else waiter.reject(new Error(msg.error ?? "training failed"));
+      if (msg.result) {
+        waiter.resolve({ model: withFastShape(msg.result.model), metrics: msg.result.metrics });
+      } else waiter.reject(new Error(msg.error ?? "training failed"));
     });
     worker.on("error", (err) => {
       for (const waiter of this.pending.values()) waiter.reject(err);

@@ -36,6 +36,29 @@ export interface Model {
   historyValues: Float32Array;
 }
 
+/**
+ * The same model as an object literal with a fixed shape. Models that crossed a worker
+ * boundary or were read from disk are dictionary-mode objects, slow on the hot path.
+ */
+export function withFastShape(m: Model): Model {
+  return {
+    config: m.config,
+    itemIds: m.itemIds,
+    itemRank: m.itemRank,
+    popularity: m.popularity,
+    neighborOffsets: m.neighborOffsets,
+    neighborItems: m.neighborItems,
+    neighborScores: m.neighborScores,
+    userIds: m.userIds,
+    eventTypes: m.eventTypes,
+    historyOffsets: m.historyOffsets,
+    historyItems: m.historyItems,
+    historyTimes: m.historyTimes,
+    historyTypes: m.historyTypes,
+    historyValues: m.historyValues,
+  };
+}
+
 /** One event of a user's history, with the model's item index. */
 export interface HistoryEvent {
   item: number;
@@ -99,6 +122,12 @@ interface Derived {
   zeros: Float64Array;
   /** Final scores of the candidates of one synchronous `best` call. */
   scratch: Float64Array;
+  /** The similarity array of the latest Scores (reused: allocating it per request costs more than scoring). */
+  sim: Float64Array;
+  /** Backing store of the latest Scores' touched list, and of `best`'s candidates. */
+  touchedBuffer: Int32Array;
+  touchedCount: number;
+  candidates: Int32Array;
 }
 
 const derivedCache = new WeakMap<Model, Derived>();
@@ -124,6 +153,10 @@ function derived(model: Model): Derived {
       popOrder: Int32Array.from(trained),
       zeros: new Float64Array(n),
       scratch: new Float64Array(n),
+      sim: new Float64Array(n),
+      touchedBuffer: new Int32Array(n),
+      touchedCount: 0,
+      candidates: new Int32Array(n),
     };
     derivedCache.set(model, d);
   }
@@ -133,12 +166,21 @@ function derived(model: Model): Derived {
 /**
  * Scores over the catalogue, kept sparse: a similarity part on the `touched` items plus
  * `blend` times normalised popularity on every item. Answers never scan the whole
- * catalogue: untouched items can only be ordered by popularity.
+ * catalogue: untouched items can only be ordered by popularity. A Scores is valid until the
+ * next userScores / relatedScores call on the same model (its array is reused).
  */
 export interface Scores {
   sim: Float64Array;
-  touched: number[];
+  touched: Int32Array;
   blend: number;
+}
+
+/** The model's similarity array, cleared of the previous Scores' entries. */
+function freshSim(model: Model): Float64Array {
+  const d = derived(model);
+  for (let t = 0; t < d.touchedCount; t++) d.sim[d.touchedBuffer[t]] = 0;
+  d.touchedCount = 0;
+  return d.sim;
 }
 
 /**
@@ -147,10 +189,17 @@ export interface Scores {
  */
 export function userScores(model: Model, history: readonly HistoryEvent[]): Scores {
   const n = model.itemIds.length;
-  const sim = new Float64Array(n);
-  const touched: number[] = [];
+  const sim = freshSim(model);
+  const d = derived(model);
+  const buffer = d.touchedBuffer;
+  let count = 0;
   const seen = new Set<number>();
   let weightSum = 0;
+  // Locals, not property reads, in the loop: a model that crossed a worker boundary is a
+  // dictionary-mode object whose property reads are slow.
+  const offsets = model.neighborOffsets;
+  const items = model.neighborItems;
+  const weights = model.neighborScores;
   for (let h = history.length - 1; h >= 0 && seen.size < HISTORY_WINDOW; h--) {
     const e = history[h];
     if (e.item < 0 || e.item >= n || seen.has(e.item)) continue;
@@ -158,32 +207,35 @@ export function userScores(model: Model, history: readonly HistoryEvent[]): Scor
     const w = Math.pow(0.5, seen.size / RECENCY_HALF_LIFE);
     seen.add(e.item);
     weightSum += w;
-    for (let p = model.neighborOffsets[e.item]; p < model.neighborOffsets[e.item + 1]; p++) {
-      const j = model.neighborItems[p];
-      if (sim[j] === 0) touched.push(j);
-      sim[j] += w * model.neighborScores[p];
+    for (let p = offsets[e.item], end = offsets[e.item + 1]; p < end; p++) {
+      const j = items[p];
+      if (sim[j] === 0) buffer[count++] = j;
+      sim[j] += w * weights[p];
     }
   }
-  if (weightSum > 0) for (const j of touched) sim[j] /= weightSum;
-  return { sim, touched, blend: POPULARITY_BLEND };
+  if (weightSum > 0) for (let t = 0; t < count; t++) sim[buffer[t]] /= weightSum;
+  d.touchedCount = count;
+  return { sim, touched: buffer.subarray(0, count), blend: POPULARITY_BLEND };
 }
 
 /** Scores of items related to `item`: its neighbours, then popularity. */
 export function relatedScores(model: Model, item: number): Scores {
   const n = model.itemIds.length;
-  const sim = new Float64Array(n);
-  const touched: number[] = [];
+  const sim = freshSim(model);
+  const d = derived(model);
+  let count = 0;
   if (item >= 0 && item < n) {
     for (let p = model.neighborOffsets[item]; p < model.neighborOffsets[item + 1]; p++) {
-      touched.push(model.neighborItems[p]);
+      d.touchedBuffer[count++] = model.neighborItems[p];
       sim[model.neighborItems[p]] = model.neighborScores[p];
     }
   }
-  return { sim, touched, blend: POPULARITY_BLEND };
+  d.touchedCount = count;
+  return { sim, touched: d.touchedBuffer.subarray(0, count), blend: POPULARITY_BLEND };
 }
 
 export function popularityScores(model: Model): Scores {
-  return { sim: derived(model).zeros, touched: [], blend: 1 };
+  return { sim: derived(model).zeros, touched: new Int32Array(0), blend: 1 };
 }
 
 /** One item's final score. */
@@ -203,25 +255,30 @@ export function best(
   excluded?: (item: number) => boolean,
 ): Scored[] {
   const d = derived(model);
-  const candidates: number[] = [];
+  const candidates = d.candidates;
+  let count = 0;
   let total = scores.blend * d.popNormSum;
+  const popularity = model.popularity;
   for (const j of scores.touched) {
-    if (model.popularity[j] <= 0) continue;
+    if (popularity[j] <= 0) continue;
     total += scores.sim[j];
-    if (!excluded || !excluded(j)) candidates.push(j);
+    if (!excluded || !excluded(j)) candidates[count++] = j;
   }
   // Untouched items score by popularity alone, so the k most popular allowed ones are enough.
   let untouched = 0;
   for (let p = 0; p < d.popOrder.length && untouched < k; p++) {
     const j = d.popOrder[p];
     if (scores.sim[j] !== 0 || (excluded && excluded(j))) continue;
-    candidates.push(j);
+    candidates[count++] = j;
     untouched++;
   }
   // Only candidates' entries are written and read, so the shared scratch needs no reset.
   const final = d.scratch;
-  for (const j of candidates) final[j] = scores.sim[j] + scores.blend * d.popNorm[j];
-  const top = topKOf(candidates, candidates.length, final, model.itemRank, k);
+  for (let c = 0; c < count; c++) {
+    const j = candidates[c];
+    final[j] = scores.sim[j] + scores.blend * d.popNorm[j];
+  }
+  const top = topKOf(candidates, count, final, model.itemRank, k);
   return top.map((item) => ({ item, score: total > 0 ? final[item] / total : 0 }));
 }
 

@@ -179,7 +179,8 @@ function cooccurrence(
   const rank = sortRanks(data.itemIds);
   const counts = new Int32Array(nItems);
   const inverseRoot = new Float64Array(nItems);
-  for (let j = 0; j < nItems; j++) inverseRoot[j] = userCount[j] > 0 ? 1 / Math.sqrt(userCount[j]) : 0;
+  for (let j = 0; j < nItems; j++)
+    inverseRoot[j] = userCount[j] > 0 ? 1 / Math.sqrt(userCount[j]) : 0;
   const touched = new Int32Array(nItems);
   const neighborOffsets = new Int32Array(nItems + 1);
   const outItems: number[] = [];
