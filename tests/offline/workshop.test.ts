@@ -90,6 +90,23 @@ describe("offline end to end: index.ts on the emulator", function () {
 
   beforeEach(() => recorder.reset());
 
+  it("a preview with data that would not import fails before any call, saying why", async () => {
+    const bad = join(tmp, "bad-interactions.csv");
+    writeFileSync(bad, "USER,ITEM\n1,shoe\n");
+    const configured = engine.config[key("dataFile")];
+    engine.config[key("dataFile")] = bad;
+    try {
+      await assert.rejects(
+        engine.preview(),
+        /dataFile ".*bad-interactions\.csv" would fail to import/,
+      );
+    } finally {
+      engine.config[key("dataFile")] = configured;
+    }
+    assert.deepEqual(recorder.calls, []);
+    assert.deepEqual(engine.resources(), []);
+  });
+
   it("previews an empty state: every resource planned, no mutating call", async () => {
     const preview = await engine.preview();
     assert.deepEqual(writes(), []);
