@@ -83,6 +83,7 @@ export class DataStore extends pulumi.ComponentResource {
       `${name}-encryption`,
       {
         bucket: bucket.id,
+        // SSE-S3 rather than a KMS key: the import role would otherwise also need kms:Decrypt.
         rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
       },
       opts,
@@ -108,7 +109,7 @@ export class DataStore extends pulumi.ComponentResource {
         key,
         source: new pulumi.asset.FileAsset(dataPath),
         contentType: "text/csv",
-        // The object's ETag is not a content hash under SSE-KMS; this makes data changes explicit.
+        // The same sha256 the import job gets as dataHash, so one preview shows both changing.
         sourceHash: dataHash,
         tags,
       },
