@@ -515,6 +515,38 @@ describe("workshop stack across stacks and changes (mocks)", () => {
   });
 });
 
+describe("index.ts, the Pulumi program (mocks)", () => {
+  it("exports every stack output under its name, read from the stack's config", async () => {
+    const engine = new RecordingEngine();
+    await engine.install("prod", { "aws:region": "eu-central-1", dataFile: writeCsv("prod.csv") });
+    const programPath = require.resolve("../../index");
+    delete require.cache[programPath];
+    const program: WorkshopOutputs = require(programPath);
+    const outputs = await resolveAll(program);
+    await engine.settle();
+    assert.deepStrictEqual(Object.keys(program).sort(), [
+      "bucketName",
+      "campaignArn",
+      "campaignName",
+      "dataLocation",
+      "datasetArn",
+      "datasetGroupArn",
+      "datasetImportJobArn",
+      "roleArn",
+      "schemaArn",
+      "solutionArn",
+      "solutionVersionArn",
+      "target",
+    ]);
+    assert.strictEqual(outputs.campaignName, "segment-workshop-prod-campaign");
+    assert.strictEqual(
+      outputs.campaignArn,
+      "arn:aws:personalize:eu-central-1:123456789012:campaign/segment-workshop-prod-campaign",
+    );
+    assert.strictEqual(outputs.dataLocation, `s3://${outputs.bucketName}/transformed/prod.csv`);
+  });
+});
+
 describe("workshop stack errors and warnings (mocks)", () => {
   async function warningsOf(stack: string, config: Record<string, string>): Promise<string[]> {
     const seen: string[] = [];
