@@ -118,6 +118,26 @@ describe("offline engine", () => {
     assert.equal(engine.resources().length, 3);
   });
 
+  it("honours the deleteBeforeReplace resource option", async () => {
+    const engine = engineFor({ "fixture:deleteFirst": "true", "fixture:items": "a" });
+    await engine.up();
+    server.calls.length = 0;
+    engine.config["fixture:slot"] = "s2";
+    await engine.up();
+    assert.deepEqual(server.writes(), ["DELETE item-a", "POST item-a"]);
+  });
+
+  it("honours ignoreChanges: an ignored input keeps its stored value", async () => {
+    const engine = engineFor({ "fixture:ignoreValue": "true" });
+    await engine.up();
+    server.calls.length = 0;
+    engine.config["fixture:value"] = "2";
+    const result = await engine.up();
+    assert.deepEqual(server.writes(), []);
+    assert.ok(result.steps.every((s) => s.op === "same"));
+    assert.equal(engine.resources().find((r) => r.name === "item-a")?.inputs.value, "1");
+  });
+
   it("deletes resources the program no longer declares", async () => {
     const engine = engineFor();
     await engine.up();
