@@ -36,6 +36,7 @@ export const KNOWN_RECIPES: readonly string[] = [
   "aws-hrnn-coldstart",
 ];
 
+/** The workshop's HRNN recipes: accepted everywhere, warned about on `target: aws`. */
 export const LEGACY_RECIPES: readonly string[] = [
   "aws-hrnn",
   "aws-hrnn-metadata",
@@ -167,7 +168,10 @@ function parseName(get: ConfigGetter, key: string, fallback: string): string {
   return value;
 }
 
-/** Stack names may hold `.`, `_` and capitals; a prefix may not, so those become `-`. */
+/**
+ * The default name prefix of a stack: `segment-workshop` on `dev`, `segment-workshop-<stack>`
+ * elsewhere. Stack names may hold `.`, `_` and capitals; a prefix may not, so those become `-`.
+ */
 export function defaultNamePrefix(stack: string): string {
   if (stack === "dev") return "segment-workshop";
   const slug = stack

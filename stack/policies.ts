@@ -16,6 +16,7 @@ export interface PolicyDocument {
   readonly Statement: readonly PolicyStatement[];
 }
 
+/** One statement; `Condition` maps an operator to `{ key: value(s) }`. */
 export interface PolicyStatement {
   readonly Sid?: string;
   readonly Effect: "Allow" | "Deny";
@@ -25,8 +26,10 @@ export interface PolicyStatement {
   readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
 }
 
+/** The service principal that import jobs act as. */
 export const PERSONALIZE_PRINCIPAL = "personalize.amazonaws.com";
 
+/** What the policies grant on: one bucket, one account, one key prefix. */
 export interface DataAccess {
   /** The bucket's ARN (`arn:aws:s3:::name`; other partitions differ, so it is never built here). */
   readonly bucketArn: string;
