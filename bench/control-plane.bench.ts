@@ -1,8 +1,10 @@
 /**
  * Control-plane Describe throughput of the emulator under ~50 concurrent keep-alive clients,
  * next to a bare `node:http` server that answers a fixed JSON body, measured in the same run.
- * Each server runs alone in a child process (one core), the load generator in this one, so
- * the ratio compares servers, not the load generator against itself.
+ * Each server runs alone in a child process; the load generator runs in this one. Short
+ * rounds alternate between the two servers so that other work on the machine hits both alike.
+ * Server CPU per request is reported too: on a small machine the load generator, not the
+ * server, can limit throughput, and then only the CPU figure compares the servers.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { Agent, createServer, request } from "node:http";
@@ -11,7 +13,8 @@ import type { BenchReport } from "./index";
 
 const CONCURRENCY = 50;
 const WARMUP_MS = 500;
-const MEASURE_MS = 3000;
+const MEASURE_MS = 6000;
+const ROUNDS = 6;
 const AUTH =
   "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/personalize/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000";
 const GROUP_ARN = "arn:aws:personalize:us-east-1:000000000000:dataset-group/bench";
@@ -25,15 +28,29 @@ const FIXED_BODY = JSON.stringify({
   },
 });
 
+interface Server {
+  child: ChildProcess;
+  url: string;
+}
+
+interface Round {
+  latencies: number[];
+  seconds: number;
+  errors: number;
+  /** Server CPU time during the round, microseconds. */
+  cpuMicros: number;
+}
+
 interface Result {
   requests: number;
   rps: number;
   p50: number;
   p99: number;
   errors: number;
+  cpuMicrosPerRequest: number;
 }
 
-/** Child-process mode: serve, report the URL to the parent, run until killed. */
+/** Child-process mode: serve, report the URL, answer CPU-time queries, run until killed. */
 async function serve(kind: string): Promise<void> {
   let url: string;
   if (kind === "emulator") {
@@ -53,10 +70,14 @@ async function serve(kind: string): Promise<void> {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
+  process.on("message", () => {
+    const { user, system } = process.cpuUsage();
+    process.send!({ cpuMicros: user + system });
+  });
   process.send!({ url });
 }
 
-function startChild(kind: string): Promise<{ child: ChildProcess; url: string }> {
+function startChild(kind: string): Promise<Server> {
   const child = fork(__filename, ["--serve", kind], {
     execArgv: ["-r", "ts-node/register/transpile-only"],
     stdio: "inherit",
@@ -64,6 +85,13 @@ function startChild(kind: string): Promise<{ child: ChildProcess; url: string }>
   return new Promise((resolve, reject) => {
     child.once("message", (m: { url: string }) => resolve({ child, url: m.url }));
     child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once("message", (m: { cpuMicros: number }) => resolve(m.cpuMicros));
+    child.send("cpu");
   });
 }
 
@@ -92,32 +120,36 @@ function call(agent: Agent, url: string, target: string, body: string): Promise<
   });
 }
 
-async function load(url: string): Promise<Result> {
+/** Drives the server with CONCURRENCY keep-alive clients for `ms`. */
+async function load(server: Server, ms: number): Promise<Round> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const body = JSON.stringify({ datasetGroupArn: GROUP_ARN });
   const latencies: number[] = [];
   let errors = 0;
-  let measuring = false;
   let stop = false;
   const worker = async () => {
     while (!stop) {
       const start = process.hrtime.bigint();
-      const status = await call(agent, url, "AmazonPersonalize.DescribeDatasetGroup", body);
+      const status = await call(agent, server.url, "AmazonPersonalize.DescribeDatasetGroup", body);
       if (status !== 200) errors++;
-      if (measuring) latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+      latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
   };
-  const workers = Array.from({ length: CONCURRENCY }, worker);
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
-  measuring = true;
+  const cpuBefore = await cpuOf(server.child);
   const began = process.hrtime.bigint();
-  await new Promise((r) => setTimeout(r, MEASURE_MS));
-  measuring = false;
-  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  const workers = Array.from({ length: CONCURRENCY }, worker);
+  await new Promise((r) => setTimeout(r, ms));
   stop = true;
   await Promise.all(workers);
+  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  const cpuMicros = (await cpuOf(server.child)) - cpuBefore;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
+  return { latencies, seconds, errors, cpuMicros };
+}
+
+function summarize(rounds: Round[]): Result {
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = rounds.reduce((sum, r) => sum + r.seconds, 0);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   return {
@@ -125,21 +157,18 @@ async function load(url: string): Promise<Result> {
     rps: latencies.length / seconds,
     p50: at(0.5),
     p99: at(0.99),
-    errors,
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    cpuMicrosPerRequest: rounds.reduce((sum, r) => sum + r.cpuMicros, 0) / latencies.length,
   };
 }
 
 export async function run(): Promise<BenchReport> {
   const bare = await startChild("bare");
-  let bareResult: Result;
+  let emulator: Server | undefined;
+  const bareRounds: Round[] = [];
+  const emulatorRounds: Round[] = [];
   try {
-    bareResult = await load(bare.url);
-  } finally {
-    bare.child.kill();
-  }
-  const emulator = await startChild("emulator");
-  let emulatorResult: Result;
-  try {
+    emulator = await startChild("emulator");
     const created = await call(
       new Agent(),
       emulator.url,
@@ -147,22 +176,42 @@ export async function run(): Promise<BenchReport> {
       JSON.stringify({ name: "bench" }),
     );
     if (created !== 200) throw new Error(`CreateDatasetGroup answered ${created}`);
-    emulatorResult = await load(emulator.url);
+    await load(bare, WARMUP_MS);
+    await load(emulator, WARMUP_MS);
+    for (let round = 0; round < ROUNDS; round++) {
+      bareRounds.push(await load(bare, MEASURE_MS / ROUNDS));
+      emulatorRounds.push(await load(emulator, MEASURE_MS / ROUNDS));
+    }
   } finally {
-    emulator.child.kill();
+    bare.child.kill();
+    emulator?.child.kill();
   }
+  const bareResult = summarize(bareRounds);
+  const emulatorResult = summarize(emulatorRounds);
   const ratio = emulatorResult.rps / bareResult.rps;
+  const cpuRatio = bareResult.cpuMicrosPerRequest / emulatorResult.cpuMicrosPerRequest;
+  const rps = (r: Round) => r.latencies.length / r.seconds;
+  const roundRatios = emulatorRounds.map((r, i) => rps(r) / rps(bareRounds[i]));
   const fmt = (r: Result) =>
-    `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.requests} requests, ${r.errors} non-200`;
+    `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ` +
+    `${r.cpuMicrosPerRequest.toFixed(0)} us server CPU/request, ${r.requests} requests, ${r.errors} non-200`;
   return {
     name: "control-plane",
     lines: [
-      `DescribeDatasetGroup, ${CONCURRENCY} concurrent keep-alive clients, ${MEASURE_MS} ms after ${WARMUP_MS} ms warm-up`,
+      `DescribeDatasetGroup, ${CONCURRENCY} concurrent keep-alive clients, ${ROUNDS} alternating rounds of ${MEASURE_MS / ROUNDS} ms per server`,
       `  emulator:        ${fmt(emulatorResult)}`,
       `  bare node:http:  ${fmt(bareResult)}`,
-      `  ratio emulator/bare: ${ratio.toFixed(2)} (aim >= 0.5)`,
+      `  throughput ratio emulator/bare: ${ratio.toFixed(2)} (aim >= 0.5; rounds ${Math.min(...roundRatios).toFixed(2)}..${Math.max(...roundRatios).toFixed(2)})`,
+      `  server CPU per request, bare/emulator: ${cpuRatio.toFixed(2)} (the throughput ratio when the server, not the load generator, is the limit)`,
     ],
-    json: { concurrency: CONCURRENCY, emulator: emulatorResult, bare: bareResult, ratio },
+    json: {
+      concurrency: CONCURRENCY,
+      emulator: emulatorResult,
+      bare: bareResult,
+      ratio,
+      cpuRatio,
+      roundRatios,
+    },
   };
 }
 
