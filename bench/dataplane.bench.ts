@@ -56,22 +56,26 @@ const SCHEMA = JSON.stringify({
   version: "1.0",
 });
 
-/** 1M interactions: each user prefers one category; deterministic. */
+/** 1M interactions: each user prefers one category; deterministic. Built in chunks to keep the bench's own memory small. */
 function generate(): Buffer {
   let seed = 987654321;
   const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
-  const parts = ["USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n"];
+  const chunks = [Buffer.from("USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n")];
   const start = 1788220800;
-  for (let u = 0; u < USERS; u++) {
-    for (let k = 0; k < PER_USER; k++) {
-      const category = next() < 0.8 ? u % CATEGORIES : Math.floor(next() * CATEGORIES);
-      const item = Math.floor(next() * next() * ITEMS_PER_CATEGORY);
-      parts.push(
-        `${1000000000 + u},cat${category}-item${item},${k % 4 === 3 ? "Order Completed" : "Product Clicked"},${start + k * 3600 + (u % 3600)}\n`,
-      );
+  for (let u0 = 0; u0 < USERS; u0 += 1000) {
+    const lines: string[] = [];
+    for (let u = u0; u < Math.min(USERS, u0 + 1000); u++) {
+      for (let k = 0; k < PER_USER; k++) {
+        const category = next() < 0.8 ? u % CATEGORIES : Math.floor(next() * CATEGORIES);
+        const item = Math.floor(next() * next() * ITEMS_PER_CATEGORY);
+        lines.push(
+          `${1000000000 + u},cat${category}-item${item},${k % 4 === 3 ? "Order Completed" : "Product Clicked"},${start + k * 3600 + (u % 3600)}\n`,
+        );
+      }
     }
+    chunks.push(Buffer.from(lines.join("")));
   }
-  return Buffer.from(parts.join(""));
+  return Buffer.concat(chunks);
 }
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -175,9 +179,11 @@ export async function run(): Promise<BenchReport> {
       readFileSync(file);
       readMs = Math.min(readMs, ms(t0));
     }
-    const bytes = readFileSync(file);
+    const fileBytes = readFileSync(file).length;
     await s3.send(new CreateBucketCommand({ Bucket: "bench" }));
-    await s3.send(new PutObjectCommand({ Bucket: "bench", Key: "interactions.csv", Body: bytes }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: "bench", Key: "interactions.csv", Body: readFileSync(file) }),
+    );
     const { datasetGroupArn } = await p.send(new CreateDatasetGroupCommand({ name: "bench" }));
     await settle(
       async () =>
@@ -208,6 +214,7 @@ export async function run(): Promise<BenchReport> {
           .datasetImportJob!,
     );
     const importMs = ms(t0);
+    const peakAfterImport = peakRss;
     if (job.status !== "ACTIVE") throw new Error(`bench import failed: ${job.failureReason}`);
     const rows = USERS * PER_USER;
 
@@ -257,6 +264,7 @@ export async function run(): Promise<BenchReport> {
       trainings[recipe] = { ms: ms(t0), describeMaxMs, describes, arn: solutionVersionArn! };
     }
 
+    const peakAfterTraining = peakRss;
     // GetRecommendations through the server vs a bare node:http server with a fixed body.
     const { campaignArn } = await p.send(
       new CreateCampaignCommand({
@@ -304,7 +312,7 @@ export async function run(): Promise<BenchReport> {
     const sims = trainings["aws-sims"];
     const json = {
       rows,
-      fileMB: Math.round(bytes.length / 1e5) / 10,
+      fileMB: Math.round(fileBytes / 1e5) / 10,
       import: {
         ms: Math.round(importMs),
         rowsPerSecond: Math.round(rows / (importMs / 1000)),
@@ -335,6 +343,11 @@ export async function run(): Promise<BenchReport> {
         inProcessHandleUs: Math.round(handleMs * 1000),
       },
       peakRssMB: Math.round(peakRss / 1e6),
+      peakRssMBByPhase: {
+        generateAndImport: Math.round(peakAfterImport / 1e6),
+        training: Math.round(peakAfterTraining / 1e6),
+        load: Math.round(peakRss / 1e6),
+      },
     };
     return {
       name: "dataplane",
@@ -346,7 +359,7 @@ export async function run(): Promise<BenchReport> {
         `while training: ${json.training.describesWhileTraining} Describe calls answered, slowest ${json.training.describeMaxMsWhileTraining} ms`,
         `GetRecommendations, ${CONCURRENCY} keep-alive clients: ${json.getRecommendations.rps} req/s (p50 ${json.getRecommendations.p50ms} ms, p99 ${json.getRecommendations.p99ms} ms, ${json.getRecommendations.errors} errors) vs bare node:http ${json.getRecommendations.bareRps} req/s (p50 ${json.getRecommendations.bareP50ms} ms, p99 ${json.getRecommendations.bareP99ms} ms): ratio ${json.getRecommendations.ratioToBare}`,
         `GetRecommendations in-process (the data plane's share, no HTTP): ${json.getRecommendations.inProcessHandleUs} µs per call`,
-        `peak RSS for ${rows} interactions (server, worker and load generator in one process): ${json.peakRssMB} MB`,
+        `peak RSS for ${rows} interactions (server, worker and load generator in one process): ${json.peakRssMB} MB (by phase: generate + import ${json.peakRssMBByPhase.generateAndImport}, training ${json.peakRssMBByPhase.training}, load ${json.peakRssMBByPhase.load})`,
       ],
       json,
     };

@@ -38,26 +38,31 @@ export function computeMetrics(
   const mask = rowMask(data, config);
   const { offsets, rows } = rowsByUser(data);
   const trainMask = new Uint8Array(data.length).fill(1);
-  const heldOut = new Map<number, Set<number>>();
-  for (let u = 0; u < data.userIds.length; u++) {
+  // Each user's counted rows, newest last; the latest tenth (at least one) is held out.
+  const countedRows = (u: number): number[] => {
     const counted: number[] = [];
     for (let p = offsets[u]; p < offsets[u + 1]; p++) if (mask[rows[p]]) counted.push(rows[p]);
+    return counted;
+  };
+  const heldRows = (counted: number[]) =>
+    counted.slice(counted.length - Math.max(1, Math.floor(counted.length / 10)));
+  const users: number[] = [];
+  for (let u = 0; u < data.userIds.length; u++) {
+    const counted = countedRows(u);
     if (counted.length < 2) continue;
-    const hold = Math.max(1, Math.floor(counted.length / 10));
-    const items = new Set<number>();
-    for (const r of counted.slice(counted.length - hold)) {
-      trainMask[r] = 0;
-      items.add(data.items[r]);
-    }
-    heldOut.set(u, items);
+    for (const r of heldRows(counted)) trainMask[r] = 0;
+    users.push(u);
   }
   const model = trainModel(subset(data, trainMask), config);
 
-  const users = [...heldOut.keys()];
   const step = Math.max(1, users.length / MAX_EVALUATED_USERS);
   const evaluated: number[] = [];
   for (let i = 0; i < users.length && evaluated.length < MAX_EVALUATED_USERS; i += step) {
     evaluated.push(users[Math.floor(i)]);
+  }
+  const heldOut = new Map<number, Set<number>>();
+  for (const u of evaluated) {
+    heldOut.set(u, new Set(heldRows(countedRows(u)).map((r) => data.items[r])));
   }
   const sums: Record<string, number> = Object.fromEntries(METRIC_NAMES.map((m) => [m, 0]));
   const recommended = new Set<number>();

@@ -150,7 +150,8 @@ function cooccurrence(
   // Each user's most recent distinct items (CSR), newest first.
   const stamp = new Int32Array(nItems).fill(-1);
   const basketOffsets = new Int32Array(nUsers + 1);
-  const basketItems: number[] = [];
+  const basketItems = new Int32Array(data.length);
+  let filled = 0;
   for (let u = 0; u < nUsers; u++) {
     let taken = 0;
     for (let p = offsets[u + 1] - 1; p >= offsets[u] && taken < COOCCURRENCE_WINDOW; p--) {
@@ -159,12 +160,12 @@ function cooccurrence(
       const item = data.items[r];
       if (stamp[item] === u) continue;
       stamp[item] = u;
-      basketItems.push(item);
+      basketItems[filled++] = item;
       taken++;
     }
-    basketOffsets[u + 1] = basketItems.length;
+    basketOffsets[u + 1] = filled;
   }
-  const baskets = Int32Array.from(basketItems);
+  const baskets = basketItems.subarray(0, filled);
   // Users per item (CSR) and each item's user count.
   const userCount = new Int32Array(nItems);
   for (const item of baskets) userCount[item]++;
@@ -183,8 +184,9 @@ function cooccurrence(
     inverseRoot[j] = userCount[j] > 0 ? 1 / Math.sqrt(userCount[j]) : 0;
   const touched = new Int32Array(nItems);
   const neighborOffsets = new Int32Array(nItems + 1);
-  const outItems: number[] = [];
-  const outScores: number[] = [];
+  let outItems = new Int32Array(1024);
+  let outScores = new Float32Array(1024);
+  let outLength = 0;
   const sims = new Float64Array(nItems);
   for (let i = 0; i < nItems; i++) {
     let nTouched = 0;
@@ -203,17 +205,28 @@ function cooccurrence(
       sims[j] = ((co * co) / (co + 1)) * inverseRoot[i] * inverseRoot[j];
       counts[j] = 0;
     }
-    for (const j of topKOf(touched, nTouched, sims, rank, NEIGHBORS)) {
-      outItems.push(j);
-      outScores.push(sims[j]);
+    const top = topKOf(touched, nTouched, sims, rank, NEIGHBORS);
+    if (outLength + top.length > outItems.length) {
+      const bigger = Math.max(outItems.length * 2, outLength + top.length);
+      outItems = grown(outItems, new Int32Array(bigger));
+      outScores = grown(outScores, new Float32Array(bigger));
     }
-    neighborOffsets[i + 1] = outItems.length;
+    for (const j of top) {
+      outItems[outLength] = j;
+      outScores[outLength++] = sims[j];
+    }
+    neighborOffsets[i + 1] = outLength;
   }
   return {
     neighborOffsets,
-    neighborItems: Int32Array.from(outItems),
-    neighborScores: Float32Array.from(outScores),
+    neighborItems: outItems.slice(0, outLength),
+    neighborScores: outScores.slice(0, outLength),
   };
+}
+
+function grown<T extends Int32Array | Float32Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
 }
 
 /** The base model's neighbour lists, re-indexed to a (possibly larger) catalogue. */
