@@ -56,6 +56,9 @@ const DynamicConfig: new (
   require("@pulumi/pulumi/cmd/dynamic-provider/config").Config;
 
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic";
+
+/** The operation any engine in this process is running, if one is. */
+let activeOperation: string | undefined;
 const PROVIDER_KEY = "__provider";
 
 /** What a step did. Pulumi's own step names, so the output reads like `pulumi up`'s. */
@@ -255,6 +258,12 @@ export class OfflineEngine {
     if (this.run) {
       throw new Error(`cannot start ${operation}: ${this.run.operation} is still running`);
     }
+    // The process's rejection handlers and parts of the SDK's runtime are process-wide.
+    if (activeOperation) {
+      throw new Error(
+        `cannot start ${operation}: another engine's ${activeOperation} is running in this process; run one operation at a time`,
+      );
+    }
     const run: Run = {
       operation,
       preview: operation === "preview",
@@ -267,6 +276,7 @@ export class OfflineEngine {
       deleteAtEnd: [],
     };
     this.run = run;
+    activeOperation = operation;
     const started = Date.now();
     try {
       const outputs = await body(run);
@@ -274,6 +284,7 @@ export class OfflineEngine {
       return { operation, outputs, steps: run.steps, seconds: (Date.now() - started) / 1000 };
     } finally {
       this.run = undefined;
+      activeOperation = undefined;
     }
   }
 

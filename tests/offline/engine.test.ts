@@ -278,6 +278,15 @@ describe("offline engine", () => {
     assert.deepEqual(process.listeners("unhandledRejection"), hooks);
   });
 
+  it("runs one operation at a time, in an engine and across engines", async () => {
+    const engine = engineFor();
+    const running = engine.up();
+    await assert.rejects(engine.preview(), /cannot start preview: up is still running/);
+    await assert.rejects(engineFor().up(), /another engine's up is running in this process/);
+    await running;
+    assert.equal(engine.resources().length, 3);
+  });
+
   it("keeps the state in a JSON file that a new engine picks up", async () => {
     const dir = mkdtempSync(join(tmpdir(), "offline-state-"));
     try {
