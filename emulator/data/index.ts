@@ -231,6 +231,11 @@ export class EmulatorDataPlane implements DataPlane {
     const userId = optionalString(body, "userId");
     const itemId = optionalString(body, "itemId");
     const k = numResults(body);
+    if (body.metadataColumns !== undefined) {
+      throw invalidInput(
+        "metadataColumns are not supported by the emulator; remove them from the request.",
+      );
+    }
     if (body.promotions !== undefined) {
       throw invalidInput(
         "promotions are not supported by the emulator; remove them from the request.",
@@ -335,6 +340,9 @@ export class EmulatorDataPlane implements DataPlane {
       );
     }
     const events = list.map((raw, i) => {
+      if (raw === null || raw === undefined) {
+        throw invalidInput(`PutEvents eventList[${i}]: each event must be a JSON object.`);
+      }
       const e = asBody(raw, `PutEvents eventList[${i}]`);
       const eventType = requiredString(e, "eventType", `PutEvents eventList[${i}]`);
       const itemId = optionalString(e, "itemId");

@@ -9,7 +9,7 @@ export type Body = Record<string, unknown>;
 export function asBody(body: unknown, operation: string): Body {
   if (body === undefined || body === null) return {};
   if (typeof body !== "object" || Array.isArray(body)) {
-    throw invalidInput(`${operation}: the request body must be a JSON object.`);
+    throw invalidInput(`${operation}: must be a JSON object.`);
   }
   return body as Body;
 }

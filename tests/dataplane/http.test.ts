@@ -56,7 +56,7 @@ describe("data plane over HTTP: import jobs read and check the CSV", function ()
     h = await start();
     g = await group(h, SCHEMA);
   });
-  after(() => h.close());
+  after(() => h?.close());
 
   it("imports a good file", async () => {
     const job = await importFile(h, g.datasetArn, await upload(h, BUCKET, "good.csv", GOOD));
@@ -167,13 +167,15 @@ describe("data plane over HTTP: import jobs read and check the CSV", function ()
 describe("data plane over HTTP: training, metrics and the runtime", function () {
   let h: Harness;
   let g: Group;
+  let trackingId: string;
   before(async () => {
     h = await start();
     g = await group(h, SCHEMA);
     const job = await importFile(h, g.datasetArn, await upload(h, BUCKET, "good.csv", GOOD));
     assert.equal(job.status, "ACTIVE", job.failureReason);
+    trackingId = await tracker(h, g.datasetGroupArn);
   });
-  after(() => h.close());
+  after(() => h?.close());
 
   it("fails training below the service's minimums, in the service's words", async () => {
     const few = await group(h, SCHEMA);
@@ -272,7 +274,6 @@ describe("data plane over HTTP: training, metrics and the runtime", function () 
 
   it("changes a user's next recommendations after PutEvents", async () => {
     const { campaignArn } = await deploy(h, g.datasetGroupArn, "aws-user-personalization");
-    const trackingId = await tracker(h, g.datasetGroupArn);
     const ask = async () =>
       (
         await h.runtime.send(
@@ -362,6 +363,47 @@ describe("data plane over HTTP: training, metrics and the runtime", function () 
     assert.match(err.message, /cannot apply filter .*Items\.PRICE < 10.*comparison "<"/);
   });
 
+  it("refuses malformed runtime and events bodies with InvalidInputException, never crashing", async () => {
+    const { campaignArn } = await deploy(h, g.datasetGroupArn, "aws-user-personalization");
+    const cases: [string, unknown, RegExp][] = [
+      ["/recommendations", [1, 2], /must be a JSON object/],
+      ["/recommendations", { campaignArn, userId: "user-1", numResults: "ten" }, /numResults/],
+      ["/recommendations", { campaignArn, userId: 42 }, /userId must be a string/],
+      ["/recommendations", { campaignArn, userId: "u", filterValues: "x" }, /filterValues/],
+      ["/personalize-ranking", { campaignArn, userId: "u", inputList: "a,b" }, /inputList/],
+      [
+        "/events",
+        { trackingId, sessionId: "s", eventList: [{ eventType: "click", sentAt: "now" }] },
+        /sentAt/,
+      ],
+      ["/events", { trackingId, sessionId: "s", eventList: [null] }, /must be a JSON object/],
+      [
+        "/events",
+        {
+          trackingId,
+          sessionId: "s",
+          eventList: new Array(11).fill({ eventType: "c", sentAt: 1 }),
+        },
+        /1 to 10 events; got 11/,
+      ],
+    ];
+    for (const [path, body, message] of cases) {
+      const res = await fetch(h.emulator.url + path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const answer = (await res.json()) as { __type?: string; message?: string };
+      assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}`);
+      assert.equal(res.headers.get("x-amzn-errortype"), "InvalidInputException");
+      assert.match(answer.message ?? "", message);
+    }
+    const still = await h.runtime.send(
+      new GetRecommendationsCommand({ campaignArn, userId: "user-1" }),
+    );
+    assert.equal(still.itemList!.length, 25);
+  });
+
   it("answers unknown campaigns and bad requests as the service does", async () => {
     const unknown = await rejection(
       h.runtime.send(
@@ -416,7 +458,7 @@ describe("data plane over HTTP: campaigns that are not ACTIVE", function () {
 describe("data plane over HTTP: the committed sample data", function () {
   let h: Harness;
   before(async () => (h = await start()));
-  after(() => h.close());
+  after(() => h?.close());
 
   it("user personalization beats popularity on NDCG@10, as GetSolutionMetrics reports", async () => {
     const schema = readFileSync(join(__dirname, "../../schemas/event_schema.avsc"), "utf8");
