@@ -14,7 +14,7 @@ import type { Model, TrainingConfig } from "./model";
 import { sortRanks, topKOf } from "./topk";
 
 /** Neighbours kept per item. */
-export const NEIGHBORS = 100;
+export const NEIGHBORS = 50;
 /** Most recent distinct items per user that take part in co-occurrence (bounds the cost of heavy users). */
 export const COOCCURRENCE_WINDOW = 200;
 
