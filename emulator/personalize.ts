@@ -559,7 +559,8 @@ export class PersonalizeModel {
         const problems = schemaProblemsForDataset(
           next,
           type,
-          dataset.attrs.domain as Domain | undefined,
+          this.records.get(dataset.attrs.datasetGroupArn as string)?.attrs.domain as
+            Domain | undefined,
         );
         const byName = new Map(next.fields.map((f) => [f.name, f]));
         for (const field of current.fields) {

@@ -112,8 +112,18 @@ export interface S3Request {
 
 export function handleS3(store: S3Store, req: S3Request): HttpAnswer {
   const slash = req.path.indexOf("/", 1);
-  const bucket = decodeURIComponent(slash < 0 ? req.path.slice(1) : req.path.slice(1, slash));
-  const key = slash < 0 ? "" : decodeURIComponent(req.path.slice(slash + 1));
+  let bucket: string;
+  let key: string;
+  try {
+    bucket = decodeURIComponent(slash < 0 ? req.path.slice(1) : req.path.slice(1, slash));
+    key = slash < 0 ? "" : decodeURIComponent(req.path.slice(slash + 1));
+  } catch {
+    throw new ServiceError(
+      "InvalidURI",
+      `Couldn't parse the specified URI: ${req.path} is not valid percent-encoding.`,
+      400,
+    );
+  }
   const unsupported = UNSUPPORTED.find((q) => req.query.has(q));
   if (unsupported)
     throw new ServiceError(

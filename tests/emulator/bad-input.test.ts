@@ -167,6 +167,12 @@ describe("emulator bad input", function () {
       "NotImplemented",
     ],
     [
+      "broken percent-encoding",
+      () => send(h.emulator.url, "GET", "/bucket/%E0%A4%A", {}),
+      400,
+      "InvalidURI",
+    ],
+    [
       "an unsupported method",
       () => send(h.emulator.url, "PATCH", "/", { authorization: SIGNED("s3") }),
       405,

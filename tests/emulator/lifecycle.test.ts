@@ -162,6 +162,44 @@ describe("emulator lifecycles", function () {
       );
     });
 
+    it("refuses to delete a dataset while an import job into it is in progress", async () => {
+      const p = h.personalize;
+      const { datasetGroupArn } = await p.send(new CreateDatasetGroupCommand({ name: "busy" }));
+      clock.advance(10_000);
+      const { schemaArn } = await p.send(
+        new CreateSchemaCommand({ name: "busy-schema", schema: INTERACTIONS_SCHEMA }),
+      );
+      const { datasetArn } = await p.send(
+        new CreateDatasetCommand({
+          name: "busy-ds",
+          datasetGroupArn,
+          schemaArn,
+          datasetType: "Interactions",
+        }),
+      );
+      clock.advance(10_000);
+      await p.send(
+        new CreateDatasetImportJobCommand({
+          jobName: "busy-import",
+          datasetArn,
+          dataSource: { dataLocation: "s3://b/i.csv" },
+        }),
+      );
+      const refused = await rejection(p.send(new DeleteDatasetCommand({ datasetArn })));
+      assert.equal(refused.name, "ResourceInUseException");
+      assert.match(refused.message, /dataset-import-job\/busy-import \(CREATE PENDING\)/);
+      clock.advance(10_000);
+      await eventually(
+        () =>
+          p.send(new DeleteDatasetCommand({ datasetArn })).then(
+            () => true,
+            () => false,
+          ),
+        (deleted) => deleted,
+        "dataset deletable once the import finished",
+      );
+    });
+
     it("keeps a campaign ACTIVE on its old version while latestCampaignUpdate runs", async () => {
       const p = h.personalize;
       const step = () => clock.advance(20_000);

@@ -184,6 +184,29 @@ describe("emulator validation and errors", function () {
     );
   });
 
+  it("requires a dataset's schema to belong to the dataset group's domain", async () => {
+    const p = h.personalize;
+    const { datasetGroupArn } = await p.send(
+      new CreateDatasetGroupCommand({ name: "shop", domain: "ECOMMERCE" }),
+    );
+    clock.advance(60_000);
+    const { schemaArn } = await p.send(
+      new CreateSchemaCommand({ name: "custom-interactions", schema: INTERACTIONS_SCHEMA }),
+    );
+    await expectError(
+      p.send(
+        new CreateDatasetCommand({
+          name: "shop-ds",
+          datasetGroupArn,
+          schemaArn,
+          datasetType: "Interactions",
+        }),
+      ),
+      "InvalidInputException",
+      /domain none \(custom\) but dataset group .* has domain ECOMMERCE/,
+    );
+  });
+
   it("answers unknown ARNs with ResourceNotFoundException and taken names with ResourceAlreadyExistsException", async () => {
     const p = h.personalize;
     await expectError(
