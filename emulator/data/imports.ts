@@ -10,7 +10,7 @@
 import { parseSchema, SchemaError } from "../../schemas/avro";
 import { MIN_IMPORT_INTERACTIONS, validateCsv, type ColumnarData } from "../../schemas/validator";
 import type { ImportJobSpec, ObjectStore, Outcome } from "../dataplane";
-import { InteractionTable } from "../ml/interactions";
+import { InteractionTable, type InteractionColumns } from "../ml/interactions";
 import { mergeRecords, type DatasetStore, type RecordData } from "./datasets";
 
 const ID_COLUMNS: Record<string, string> = {
@@ -56,63 +56,99 @@ export function resolveLocation(
   return { files: [{ key, body }] };
 }
 
-export function runImport(spec: ImportJobSpec, objects: ObjectStore, store: DatasetStore): Outcome {
+/** What parsing an import needs: plain data, so it can run in the worker thread. */
+export interface ParseWork {
+  schemaJson: string;
+  datasetType: ImportJobSpec["datasetType"];
+  dataLocation: string;
+  files: { key: string; body: Uint8Array }[];
+}
+
+/** The checked contents of an import's files, or why the job fails. */
+export type Parsed =
+  { failureReason: string } | { interactions: InteractionColumns } | { records: RecordData[] };
+
+/** Checks every file with the shared validator and converts the rows (pure; no store). */
+export function parseImport(work: ParseWork): Parsed {
   let schema;
   try {
-    schema = parseSchema(spec.schemaJson);
+    schema = parseSchema(work.schemaJson);
   } catch (err) {
     if (err instanceof SchemaError) return { failureReason: `Invalid schema: ${err.message}` };
     throw err;
   }
-  const resolved = resolveLocation(objects, spec.dataLocation);
-  if ("failureReason" in resolved) return resolved;
-
-  const dataset = store.ensure(spec.datasetArn, spec.datasetGroupArn, spec.datasetType);
-  if (spec.importMode === "INCREMENTAL" && !dataset.bulkImported) {
-    return {
-      failureReason: `An INCREMENTAL import needs an earlier bulk (FULL) import into ${spec.datasetArn}; import with importMode FULL first.`,
-    };
-  }
-
   const parts: ColumnarData[] = [];
   let records = 0;
-  const several = resolved.files.length > 1;
-  for (const file of resolved.files) {
-    const result = validateCsv(file.body, schema, spec.datasetType, {
+  const several = work.files.length > 1;
+  const bucket = parseS3Location(work.dataLocation)?.bucket ?? "";
+  for (const file of work.files) {
+    const body = Buffer.from(file.body.buffer, file.body.byteOffset, file.body.byteLength);
+    const result = validateCsv(body, schema, work.datasetType, {
       collect: true,
       minimumRecords: !several,
     });
     if (!result.ok || !result.data) {
       const reason = result.failureReason ?? "Input CSV is not valid";
-      return { failureReason: several ? `s3://${bucketOf(spec)}/${file.key}: ${reason}` : reason };
+      return { failureReason: several ? `s3://${bucket}/${file.key}: ${reason}` : reason };
     }
     parts.push(result.data);
     records += result.data.rows;
   }
-  if (spec.datasetType === "INTERACTIONS" && several && records < MIN_IMPORT_INTERACTIONS) {
-    return {
-      failureReason: `Input CSV files under ${spec.dataLocation} have ${records} interaction records; an INTERACTIONS import job needs at least ${MIN_IMPORT_INTERACTIONS}`,
-    };
-  }
-
-  if (spec.datasetType === "INTERACTIONS") {
-    const table = spec.importMode === "FULL" ? new InteractionTable() : dataset.bulk!;
+  if (work.datasetType === "INTERACTIONS") {
+    if (several && records < MIN_IMPORT_INTERACTIONS) {
+      return {
+        failureReason: `Input CSV files under ${work.dataLocation} have ${records} interaction records; an INTERACTIONS import job needs at least ${MIN_IMPORT_INTERACTIONS}`,
+      };
+    }
+    const table = new InteractionTable();
     table.reserve(records);
     for (const part of parts) appendInteractions(table, part);
-    dataset.bulk = table;
+    return { interactions: table.columns() };
+  }
+  const idColumn = ID_COLUMNS[work.datasetType] ?? "USER_ID";
+  return { records: parts.map((part) => toRecords(part, idColumn)) };
+}
+
+/**
+ * Runs an import job: resolve the data location, parse (through `parse`, which may run it
+ * in the worker thread), then replace (FULL) or extend (INCREMENTAL) the dataset.
+ */
+export async function runImport(
+  spec: ImportJobSpec,
+  objects: ObjectStore,
+  store: DatasetStore,
+  parse: (work: ParseWork) => Promise<Parsed>,
+): Promise<Outcome> {
+  const resolved = resolveLocation(objects, spec.dataLocation);
+  if ("failureReason" in resolved) return resolved;
+  if (spec.importMode === "INCREMENTAL" && !store.get(spec.datasetArn)?.bulkImported) {
+    return {
+      failureReason: `An INCREMENTAL import needs an earlier bulk (FULL) import into ${spec.datasetArn}; import with importMode FULL first.`,
+    };
+  }
+  const parsed = await parse({
+    schemaJson: spec.schemaJson,
+    datasetType: spec.datasetType,
+    dataLocation: spec.dataLocation,
+    files: resolved.files,
+  });
+  if ("failureReason" in parsed) return parsed;
+
+  const dataset = store.ensure(spec.datasetArn, spec.datasetGroupArn, spec.datasetType);
+  if ("interactions" in parsed) {
+    if (spec.importMode === "FULL" || !dataset.bulk) {
+      dataset.bulk = InteractionTable.from(parsed.interactions);
+    } else {
+      dataset.bulk.appendTable(parsed.interactions);
+    }
   } else {
-    const idColumn = ID_COLUMNS[spec.datasetType] ?? "USER_ID";
     let merged: RecordData | undefined = spec.importMode === "FULL" ? undefined : dataset.records;
-    for (const part of parts) merged = mergeRecords(merged, toRecords(part, idColumn));
+    for (const part of parsed.records) merged = mergeRecords(merged, part);
     dataset.records = merged;
   }
   dataset.bulkImported = true;
   store.saveBulk(dataset);
   return {};
-}
-
-function bucketOf(spec: ImportJobSpec): string {
-  return parseS3Location(spec.dataLocation)?.bucket ?? "";
 }
 
 function appendInteractions(table: InteractionTable, data: ColumnarData): void {

@@ -101,7 +101,7 @@ export class EmulatorDataPlane implements DataPlane {
   async importData(spec: ImportJobSpec): Promise<Outcome> {
     // Yield first so the job is seen IN_PROGRESS; the import itself is one synchronous pass.
     await new Promise((resolve) => setImmediate(resolve));
-    return runImport(spec, this.deps.objects, this.datasets);
+    return runImport(spec, this.deps.objects, this.datasets, (work) => this.trainer.parse(work));
   }
 
   async train(spec: TrainingSpec): Promise<TrainingOutcome> {

@@ -1,13 +1,14 @@
 /**
- * Runs training off the server's event loop. Small datasets (the size of tests and of the
- * workshop sample) train inline in milliseconds; larger ones go to a worker thread, so the
- * server keeps answering Describe and runtime calls while a model trains.
+ * Runs training and import parsing off the server's event loop. Small work (the size of
+ * tests and of the workshop sample) runs inline in milliseconds; larger work goes to a
+ * worker thread, so the server keeps answering Describe and runtime calls meanwhile.
  */
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { InteractionColumns } from "../ml/interactions";
 import { computeMetrics } from "../ml/metrics";
 import { withFastShape, type Model, type TrainingConfig } from "../ml/model";
+import { parseImport, type ParseWork, type Parsed } from "./imports";
 import { trainModel } from "../ml/train";
 
 export interface TrainingJob {
@@ -17,6 +18,10 @@ export interface TrainingJob {
   base?: Model;
 }
 
+/** A message to the worker thread. */
+export type WorkerRequest =
+  { kind: "train"; job: TrainingJob } | { kind: "parse"; work: ParseWork };
+
 export interface TrainingResult {
   model: Model;
   metrics: Record<string, number>;
@@ -24,6 +29,8 @@ export interface TrainingResult {
 
 /** Below this many interactions, training runs inline. */
 export const INLINE_TRAINING_ROWS = 20000;
+/** Below this many bytes of CSV, an import is parsed inline. */
+export const INLINE_IMPORT_BYTES = 1 << 20;
 
 export function trainAndEvaluate(job: TrainingJob): TrainingResult {
   const model = trainModel(job.data, job.config, job.base);
@@ -45,10 +52,13 @@ export class Trainer {
   private nextId = 0;
   private readonly pending = new Map<
     number,
-    { resolve(r: TrainingResult): void; reject(e: Error): void }
+    { resolve(r: unknown): void; reject(e: Error): void }
   >();
 
-  constructor(private readonly inlineRows = INLINE_TRAINING_ROWS) {}
+  constructor(
+    private readonly inlineRows = INLINE_TRAINING_ROWS,
+    private readonly inlineBytes = INLINE_IMPORT_BYTES,
+  ) {}
 
   async run(job: TrainingJob): Promise<TrainingResult> {
     if (job.data.length < this.inlineRows) {
@@ -56,12 +66,30 @@ export class Trainer {
       await new Promise((resolve) => setImmediate(resolve));
       return trainAndEvaluate(job);
     }
+    const result = (await this.post(
+      { kind: "train", job },
+      transferables(job.data),
+    )) as TrainingResult;
+    return { model: withFastShape(result.model), metrics: result.metrics };
+  }
+
+  /** Checks and converts an import's files (the files are copied to the worker, not moved). */
+  async parse(work: ParseWork): Promise<Parsed> {
+    const bytes = work.files.reduce((n, f) => n + f.body.byteLength, 0);
+    if (bytes < this.inlineBytes) {
+      await new Promise((resolve) => setImmediate(resolve));
+      return parseImport(work);
+    }
+    return (await this.post({ kind: "parse", work }, [])) as Parsed;
+  }
+
+  private post(message: WorkerRequest, transfer: ArrayBuffer[]): Promise<unknown> {
     const worker = this.start();
     const id = this.nextId++;
-    return new Promise<TrainingResult>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ id, job }, transferables(job.data));
+      worker.postMessage({ id, ...message }, transfer);
     });
   }
 
@@ -75,14 +103,13 @@ export class Trainer {
       ? `require("ts-node").register({ transpileOnly: true, project: ${JSON.stringify(project)} }); require(${JSON.stringify(entry)});`
       : `require(${JSON.stringify(entry)});`;
     const worker = new Worker(code, { eval: true });
-    worker.on("message", (msg: { id: number; result?: TrainingResult; error?: string }) => {
+    worker.on("message", (msg: { id: number; result?: unknown; error?: string }) => {
       const waiter = this.pending.get(msg.id);
       this.pending.delete(msg.id);
       if (this.pending.size === 0) worker.unref();
       if (!waiter) return;
-      if (msg.result) {
-        waiter.resolve({ model: withFastShape(msg.result.model), metrics: msg.result.metrics });
-      } else waiter.reject(new Error(msg.error ?? "training failed"));
+      if (msg.result) waiter.resolve(msg.result);
+      else waiter.reject(new Error(msg.error ?? "the data-plane worker failed"));
     });
     worker.on("error", (err) => {
       for (const waiter of this.pending.values()) waiter.reject(err);

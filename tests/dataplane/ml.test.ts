@@ -12,8 +12,17 @@ import {
 } from "../../emulator/ml/model";
 import { sortRanks, topK } from "../../emulator/ml/topk";
 import { trainModel, trainingStats } from "../../emulator/ml/train";
+import { parseImport } from "../../emulator/data/imports";
 import { Trainer, trainAndEvaluate } from "../../emulator/data/training";
-import { categoryOf, interactions, START, toColumns, userCategory } from "./fixtures";
+import {
+  SCHEMA,
+  categoryOf,
+  interactions,
+  START,
+  toColumns,
+  toCsv,
+  userCategory,
+} from "./fixtures";
 
 const config = (family: TrainingConfig["family"], extra: Partial<TrainingConfig> = {}) => ({
   family,
@@ -213,6 +222,26 @@ describe("data plane ML: top-k and training off the event loop", () => {
       topK(scores, sortRanks(itemIds), 0, () => true),
       [],
     );
+  });
+
+  it("a worker thread parses an import as inline parsing does, and names bad data the same way", async () => {
+    const trainer = new Trainer(0, 0);
+    try {
+      const work = (csv: string) => ({
+        schemaJson: SCHEMA,
+        datasetType: "INTERACTIONS" as const,
+        dataLocation: "s3://bucket/file.csv",
+        files: [{ key: "file.csv", body: Buffer.from(csv) }],
+      });
+      const good = toCsv(interactions(40, 30));
+      assert.deepEqual(await trainer.parse(work(good)), parseImport(work(good)));
+      const bad = good.replace("user-3,", "user-3,,");
+      const failed = await trainer.parse(work(bad));
+      assert.ok("failureReason" in failed);
+      assert.deepEqual(failed, parseImport(work(bad)));
+    } finally {
+      await trainer.close();
+    }
   });
 
   it("a worker thread trains the same model as inline training", async () => {
