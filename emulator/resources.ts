@@ -199,6 +199,7 @@ export class Lifecycle {
   private cancelTimer?: () => void;
   private timerAt = Infinity;
   private closed = false;
+  private ticking = false;
 
   constructor(
     private readonly clock: Clock,
@@ -231,7 +232,10 @@ export class Lifecycle {
     const now = this.clock.now();
     record.status = "DELETE PENDING";
     record.updated = now;
-    record.dueAt = now + Math.round(this.durationOf("delete") / 2);
+    // Dataset groups go from DELETE PENDING straight to gone (personalize-api.md 3.1); the
+    // others pass through DELETE IN_PROGRESS for the second half.
+    const share = record.kind === "datasetGroup" ? 1 : 0.5;
+    record.dueAt = now + Math.round(this.durationOf("delete") * share);
     this.watch(record);
   }
 
@@ -276,21 +280,28 @@ export class Lifecycle {
 
   /** Runs every step that is due. Cheap when nothing is scheduled (the Describe hot path). */
   tick(forceSave = false): void {
+    // A hook (the data plane starting work) may read the control plane, which ticks again.
+    if (this.ticking) return;
     if (this.scheduled.size === 0) {
       if (forceSave) this.hooks.changed();
       return;
     }
     const now = this.clock.now();
     let changed = forceSave;
-    for (let progress = true; progress;) {
-      progress = false;
-      for (const record of [...this.scheduled]) {
-        // A completed delete may have cascaded to this record already.
-        if (!this.scheduled.has(record)) continue;
-        if (this.step(record, now)) progress = changed = true;
-        if (record.dueAt === undefined && record.update?.dueAt === undefined)
-          this.scheduled.delete(record);
+    this.ticking = true;
+    try {
+      for (let progress = true; progress;) {
+        progress = false;
+        for (const record of [...this.scheduled]) {
+          // A completed delete may have cascaded to this record already.
+          if (!this.scheduled.has(record)) continue;
+          if (this.step(record, now)) progress = changed = true;
+          if (record.dueAt === undefined && record.update?.dueAt === undefined)
+            this.scheduled.delete(record);
+        }
       }
+    } finally {
+      this.ticking = false;
     }
     if (changed) this.hooks.changed();
     this.arm();
@@ -366,6 +377,12 @@ export class Lifecycle {
         record.dueAt = undefined;
         return true;
       case "DELETE PENDING":
+        if (record.kind === "datasetGroup") {
+          record.dueAt = undefined;
+          this.scheduled.delete(record);
+          this.hooks.removed(record);
+          return true;
+        }
         record.status = "DELETE IN_PROGRESS";
         record.updated = at;
         record.dueAt = at + Math.round(this.durationOf("delete") / 2);
