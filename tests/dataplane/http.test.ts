@@ -12,6 +12,7 @@ import {
 import { METRIC_NAMES } from "../../emulator/ml/metrics";
 import {
   CATEGORIES,
+  ITEMS_SCHEMA,
   SCHEMA,
   START,
   categoryOf,
@@ -21,6 +22,7 @@ import {
 } from "./fixtures";
 import {
   campaign,
+  dataset,
   deploy,
   filter,
   group,
@@ -209,6 +211,33 @@ describe("data plane over HTTP: training, metrics and the runtime", function () 
     assert.match(threshold.failureReason ?? "", /fewer than 1000 interactions/);
   });
 
+  it("trainingMode UPDATE brings newly imported items into a user-personalization campaign", async () => {
+    const fresh = await group(h, SCHEMA);
+    await importFile(h, fresh.datasetArn, `s3://${BUCKET}/good.csv`);
+    const { solutionArn } = await deploy(h, fresh.datasetGroupArn, "aws-user-personalization");
+    const newcomers = Array.from({ length: 1000 }, (_, i) => ({
+      user: `newcomer-${i % 100}`,
+      item: "brand-new-item",
+      type: "click",
+      value: null,
+      time: START + 500 * 3600 + i,
+    }));
+    const inc = await importFile(
+      h,
+      fresh.datasetArn,
+      await upload(h, BUCKET, "update.csv", toCsv(newcomers)),
+      "INCREMENTAL",
+    );
+    assert.equal(inc.status, "ACTIVE", inc.failureReason);
+    const updated = await train(h, solutionArn, "UPDATE");
+    assert.equal(updated.status, "ACTIVE", updated.failureReason);
+    const campaignArn = await campaign(h, updated.solutionVersionArn!);
+    const answer = await h.runtime.send(
+      new GetRecommendationsCommand({ campaignArn, userId: "someone-unknown", numResults: 3 }),
+    );
+    assert.equal(answer.itemList![0].itemId, "brand-new-item");
+  });
+
   it("reports every offline metric, within [0, 1]", async () => {
     const { solutionVersionArn } = await deploy(h, g.datasetGroupArn, "aws-user-personalization");
     const { metrics } = await h.personalize.send(
@@ -354,6 +383,32 @@ describe("data plane over HTTP: training, metrics and the runtime", function () 
     );
     const ids = filtered.itemList!.map((i) => i.itemId!);
     assert.ok(ids.length > 0 && ids.every((id) => !purchased.has(id)), ids.join(", "));
+
+    // An items dataset makes Items.<FIELD> filters possible.
+    const itemsArn = await dataset(h, g.datasetGroupArn, ITEMS_SCHEMA, "Items");
+    const itemIds = [...new Set(interactions(80, 30).map((r) => r.item))];
+    const itemsCsv = ["ITEM_ID,CATEGORY", ...itemIds.map((id) => `${id},${categoryOf(id)}`)].join(
+      "\n",
+    );
+    const itemsJob = await importFile(h, itemsArn, await upload(h, BUCKET, "items.csv", itemsCsv));
+    assert.equal(itemsJob.status, "ACTIVE", itemsJob.failureReason);
+    const byCategory = await filter(
+      h,
+      g.datasetGroupArn,
+      "INCLUDE ItemID WHERE Items.CATEGORY IN ($CAT)",
+    );
+    const shoes = await h.runtime.send(
+      new GetRecommendationsCommand({
+        ...input,
+        filterArn: byCategory,
+        filterValues: { CAT: '"shoes"' },
+      }),
+    );
+    assert.ok(shoes.itemList!.length > 0);
+    assert.deepEqual(
+      new Set(shoes.itemList!.map((i) => categoryOf(i.itemId!))),
+      new Set(["shoes"]),
+    );
 
     const unsupported = await filter(h, g.datasetGroupArn, "INCLUDE ItemID WHERE Items.PRICE < 10");
     const err = await rejection(
