@@ -31,7 +31,7 @@ function random(seed: number): () => number {
   };
 }
 
-export function checkRate(name: string, value: number | undefined): void {
+function checkRate(name: string, value: number | undefined): void {
   if (value !== undefined && !(value >= 0 && value <= 1))
     throw new Error(`${name} must be a number from 0 to 1, got ${String(value)}`);
 }

@@ -49,14 +49,6 @@ export class Input {
     return this.path ? `${this.path}.${member}` : member;
   }
 
-  has(member: string): boolean {
-    return this.body[member] !== undefined && this.body[member] !== null;
-  }
-
-  raw(member: string): unknown {
-    return this.body[member];
-  }
-
   private fail(member: string, problem: string): never {
     throw invalidInput(
       `1 validation error detected: Value ${show(this.body[member])} at '${this.label(member)}' failed to satisfy constraint: ${problem}`,

@@ -68,7 +68,7 @@ const FILTER_EXPRESSION =
   /^\s*(EXCLUDE|INCLUDE)\s+(ItemID|UserID|ActionID)\s+WHERE\s+(Interactions|Items|Users|Actions|ActionInteractions|CurrentItem|CurrentUser)\.[A-Za-z_*][A-Za-z0-9_]*\s+(NOT\s+IN|IN|=|<=|>=|<|>)\s*\S/i;
 
 /** Read-only operations: they never change state, so they are never persisted. */
-export const isReadOnly = (operation: string) => /^(Describe|List|Get)/.test(operation);
+const isReadOnly = (operation: string) => /^(Describe|List|Get)/.test(operation);
 
 export class PersonalizeModel {
   readonly records = new Map<string, ResourceRecord>();
@@ -1192,7 +1192,7 @@ function recipeShape(r: (typeof RECIPES)[number]) {
 }
 
 /** Drops undefined members, so absent members are omitted on the wire. */
-export function compact<T extends Record<string, unknown>>(value: T): T {
+function compact<T extends Record<string, unknown>>(value: T): T {
   for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
   return value;
 }

@@ -39,7 +39,7 @@ const UNSUPPORTED = [
   "select",
 ];
 
-export function xmlEscape(text: string): string {
+function xmlEscape(text: string): string {
   return text.replace(
     /[<>&"']/g,
     (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!,

@@ -23,7 +23,7 @@ interface Bucket {
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-export const noSuchBucket = (bucket: string) =>
+const noSuchBucket = (bucket: string) =>
   new ServiceError("NoSuchBucket", `The specified bucket does not exist: ${bucket}`, 404);
 
 export interface ListOptions {
