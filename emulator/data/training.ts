@@ -29,6 +29,8 @@ export interface TrainingResult {
 
 /** Below this many interactions, training runs inline. */
 export const INLINE_TRAINING_ROWS = 20000;
+/** An idle worker thread is stopped after this long. */
+export const WORKER_IDLE_MS = 30_000;
 /** Below this many bytes of CSV, an import is parsed inline. */
 export const INLINE_IMPORT_BYTES = 1 << 20;
 
@@ -106,19 +108,38 @@ export class Trainer {
     worker.on("message", (msg: { id: number; result?: unknown; error?: string }) => {
       const waiter = this.pending.get(msg.id);
       this.pending.delete(msg.id);
-      if (this.pending.size === 0) worker.unref();
+      if (this.pending.size === 0) this.idle(worker);
       if (!waiter) return;
       if (msg.result) waiter.resolve(msg.result);
       else waiter.reject(new Error(msg.error ?? "the data-plane worker failed"));
     });
-    worker.on("error", (err) => {
+    const fail = (err: Error) => {
       for (const waiter of this.pending.values()) waiter.reject(err);
       this.pending.clear();
-      this.worker = undefined;
-    });
+      if (this.worker === worker) this.worker = undefined;
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) =>
+      fail(new Error(`the data-plane worker thread exited (code ${code})`)),
+    );
     worker.unref();
     this.worker = worker;
     return worker;
+  }
+
+  /**
+   * An idle worker is let go after a while: it holds ts-node and a heap of its own, which is
+   * worth keeping between back-to-back jobs but not for the life of the server.
+   */
+  private idle(worker: Worker): void {
+    worker.unref();
+    const timer = setTimeout(() => {
+      if (this.worker === worker && this.pending.size === 0) {
+        this.worker = undefined;
+        void worker.terminate();
+      }
+    }, WORKER_IDLE_MS);
+    timer.unref();
   }
 
   async close(): Promise<void> {
