@@ -62,15 +62,14 @@ function countingDataPlane(
       const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(spec.dataLocation)!;
       const body = deps.objects.getObject(match[1], match[2]);
       if (!body) return { failureReason: `Input file not found: ${spec.dataLocation}` };
-      rows.set(
-        spec.datasetArn,
-        body
-          .toString("utf8")
-          .trim()
-          .split("\n")
-          .slice(1)
-          .map((l) => l.split(",")),
-      );
+      const parsed = body
+        .toString("utf8")
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(","));
+      const kept = spec.importMode === "INCREMENTAL" ? (rows.get(spec.datasetArn) ?? []) : [];
+      rows.set(spec.datasetArn, [...kept, ...parsed]);
       return {};
     },
     async train(spec: TrainingSpec) {
@@ -153,12 +152,17 @@ describe("emulator data-plane seam", function () {
       "dataset",
     );
 
-    const job = async (jobName: string, key: string) => {
+    const job = async (
+      jobName: string,
+      key: string,
+      importMode: "FULL" | "INCREMENTAL" = "FULL",
+    ) => {
       const { datasetImportJobArn } = await p.send(
         new CreateDatasetImportJobCommand({
           jobName,
           datasetArn,
           dataSource: { dataLocation: `s3://seam/${key}` },
+          importMode,
         }),
       );
       return eventually(
@@ -243,6 +247,33 @@ describe("emulator data-plane seam", function () {
       );
       assert.equal(unknown.name, "ResourceNotFoundException");
       assert.equal(unknown.$metadata?.httpStatusCode, 404);
+
+      // $LATEST with syncWithLatestSolutionVersion: a newer ACTIVE version is served at once.
+      await h.s3.send(
+        new PutObjectCommand({
+          Bucket: "seam",
+          Key: "more.csv",
+          Body: "USER_ID,ITEM_ID,TIMESTAMP\n4,c,4\n5,c,5\n6,c,6\n",
+        }),
+      );
+      assert.equal((await job("more-file", "more.csv", "INCREMENTAL")).status, "ACTIVE");
+      const { solutionVersionArn: newer } = await p.send(
+        new CreateSolutionVersionCommand({ solutionArn }),
+      );
+      await eventually(
+        async () =>
+          (await p.send(new DescribeSolutionVersionCommand({ solutionVersionArn: newer })))
+            .solutionVersion!,
+        (v) => v.status === "ACTIVE",
+        "newer version ACTIVE",
+      );
+      const synced = await runtime.send(
+        new GetRecommendationsCommand({ campaignArn, userId: "1" }),
+      );
+      assert.deepEqual(
+        synced.itemList!.map((i) => i.itemId),
+        ["c", "b", "a"],
+      );
     } finally {
       runtime.destroy();
     }
