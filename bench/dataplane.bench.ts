@@ -42,6 +42,7 @@ const ITEMS_PER_CATEGORY = 1000;
 const CATEGORIES = 20;
 const CONCURRENCY = 50;
 const LOAD_SECONDS = 3;
+const ROUNDS = 2;
 
 const SCHEMA = JSON.stringify({
   type: "record",
@@ -294,20 +295,26 @@ export async function run(): Promise<BenchReport> {
       }
       handleMs = Math.min(handleMs, ms(t) / 2000);
     }
-    const emulatorLoad = await load(emulator.url, "/recommendations", ask);
     const bare = createServer((req, res) => {
       req.resume();
       req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(fixed));
     });
     await new Promise<void>((r) => bare.listen(0, "127.0.0.1", r));
-    const bareLoad = await load(
-      `http://127.0.0.1:${(bare.address() as AddressInfo).port}`,
-      "/recommendations",
-      ask,
-    );
+    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+    // Alternate the two servers and keep each one's best round, so a burst of other work on
+    // the machine does not land on one side only.
+    let emulatorLoad: Load | undefined;
+    let bareLoad: Load | undefined;
+    for (let round = 0; round < ROUNDS; round++) {
+      const e = await load(emulator.url, "/recommendations", ask);
+      const b = await load(bareUrl, "/recommendations", ask);
+      if (!emulatorLoad || e.rps > emulatorLoad.rps) emulatorLoad = e;
+      if (!bareLoad || b.rps > bareLoad.rps) bareLoad = b;
+    }
     bare.closeAllConnections();
     await new Promise((r) => bare.close(r));
 
+    if (!emulatorLoad || !bareLoad) throw new Error("no load rounds ran");
     const up = trainings["aws-user-personalization"];
     const sims = trainings["aws-sims"];
     const json = {

@@ -99,9 +99,16 @@ export class EmulatorDataPlane implements DataPlane {
   }
 
   async importData(spec: ImportJobSpec): Promise<Outcome> {
-    // Yield first so the job is seen IN_PROGRESS; the import itself is one synchronous pass.
-    await new Promise((resolve) => setImmediate(resolve));
-    return runImport(spec, this.deps.objects, this.datasets, (work) => this.trainer.parse(work));
+    const outcome = await runImport(spec, this.deps.objects, this.datasets, (work) =>
+      this.trainer.parse(work),
+    );
+    // The dataset may have been deleted while a large import was parsed: keep nothing of it.
+    if (
+      this.deps.view.dataset(spec.datasetGroupArn, spec.datasetType)?.datasetArn !== spec.datasetArn
+    ) {
+      this.datasets.drop(spec.datasetArn);
+    }
+    return outcome;
   }
 
   async train(spec: TrainingSpec): Promise<TrainingOutcome> {
@@ -147,6 +154,8 @@ export class EmulatorDataPlane implements DataPlane {
     if (problem) return { failureReason: problem };
 
     const { model, metrics } = await this.trainer.run({ data, config, base });
+    // The solution (and so this version) may have been deleted while the model trained.
+    if (!this.deps.view.solutionVersion(spec.solutionVersionArn)) return {};
     this.models.put({
       solutionVersionArn: spec.solutionVersionArn,
       datasetGroupArn: spec.datasetGroupArn,
