@@ -76,6 +76,10 @@ export interface Scored {
 export const HISTORY_WINDOW = 50;
 /** Every this many positions back in a history, an item's weight halves. */
 export const RECENCY_HALF_LIFE = 10;
+/** The weight of the i-th most recent distinct item of a history. */
+const RECENCY_WEIGHTS = Float64Array.from({ length: HISTORY_WINDOW }, (_, i) =>
+  Math.pow(0.5, i / RECENCY_HALF_LIFE),
+);
 /** Weight of normalised popularity next to history similarity (breaks ties, fills gaps). */
 export const POPULARITY_BLEND = 0.02;
 
@@ -128,6 +132,9 @@ interface Derived {
   touchedBuffer: Int32Array;
   touchedCount: number;
   candidates: Int32Array;
+  /** Per item, the `userScores` call that last saw it in a history (a Set without allocation). */
+  seenStamp: Int32Array;
+  stamp: number;
 }
 
 const derivedCache = new WeakMap<Model, Derived>();
@@ -157,6 +164,8 @@ function derived(model: Model): Derived {
       touchedBuffer: new Int32Array(n),
       touchedCount: 0,
       candidates: new Int32Array(n),
+      seenStamp: new Int32Array(n),
+      stamp: 0,
     };
     derivedCache.set(model, d);
   }
@@ -193,19 +202,22 @@ export function userScores(model: Model, history: readonly HistoryEvent[]): Scor
   const d = derived(model);
   const buffer = d.touchedBuffer;
   let count = 0;
-  const seen = new Set<number>();
+  const seenStamp = d.seenStamp;
+  const stamp = ++d.stamp;
+  let seen = 0;
   let weightSum = 0;
   // Locals, not property reads, in the loop: a model that crossed a worker boundary is a
   // dictionary-mode object whose property reads are slow.
   const offsets = model.neighborOffsets;
   const items = model.neighborItems;
   const weights = model.neighborScores;
-  for (let h = history.length - 1; h >= 0 && seen.size < HISTORY_WINDOW; h--) {
+  const config = model.config;
+  for (let h = history.length - 1; h >= 0 && seen < HISTORY_WINDOW; h--) {
     const e = history[h];
-    if (e.item < 0 || e.item >= n || seen.has(e.item)) continue;
-    if (!eventCounts(model.config, e.eventType, e.value)) continue;
-    const w = Math.pow(0.5, seen.size / RECENCY_HALF_LIFE);
-    seen.add(e.item);
+    if (e.item < 0 || e.item >= n || seenStamp[e.item] === stamp) continue;
+    if (!eventCounts(config, e.eventType, e.value)) continue;
+    const w = RECENCY_WEIGHTS[seen++];
+    seenStamp[e.item] = stamp;
     weightSum += w;
     for (let p = offsets[e.item], end = offsets[e.item + 1]; p < end; p++) {
       const j = items[p];
