@@ -7,7 +7,8 @@
  *   worker thread) against one pass over the interaction arrays, and the server's Describe
  *   latency while a model trains;
  * - GetRecommendations under 50 concurrent keep-alive clients against a bare node:http
- *   server returning a fixed body of the same size, with p50/p99 latency;
+ *   server returning a fixed body of the same size, with p50/p99 latency (the two servers
+ *   alternate, best of two rounds each), and the data plane's in-process share of a call;
  * - peak RSS of the whole process (server, worker and load generator) for 1M interactions.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
