@@ -795,7 +795,12 @@ export class OfflineEngine {
 
   private record(run: Run, step: Step, phase: StepEvent["phase"]): void {
     if (phase !== "start") run.steps.push({ ...step });
-    this.options.onEvent?.({ ...step, phase, preview: run.preview });
+    try {
+      this.options.onEvent?.({ ...step, phase, preview: run.preview });
+    } catch {
+      // Reporting progress must never change what the deployment does (a closed stdout,
+      // a throwing callback): the step's outcome is in `steps` either way.
+    }
   }
 
   /**

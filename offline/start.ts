@@ -171,7 +171,28 @@ export function firstUsers(csv: string, count: number): string[] {
 
 export async function start(options: StartOptions): Promise<StartReport> {
   const started = Date.now();
-  const say = (line: string) => (options.json ? console.error(line) : console.log(line));
+  // A closed pipe (`npm start | head`) stops the printing, not the run: what was deployed
+  // must still be destroyed.
+  let closed = false;
+  const say = (line: string) => {
+    if (closed) return;
+    try {
+      if (options.json) console.error(line);
+      else console.log(line);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EPIPE") throw err;
+      closed = true;
+    }
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      closed = true;
+    });
+  }
+  // Progress lines carry the time since start, so a slow step stands out.
+  const progress = (line: string) =>
+    say(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
   const files = loadStackConfig(PROJECT_DIR, STACK);
   const region = files.config["aws:region"] ?? "us-east-1";
 
@@ -198,8 +219,8 @@ export async function start(options: StartOptions): Promise<StartReport> {
     const took = last ? ` after ${((now - last.since) / 1000).toFixed(1)}s` : "";
     seen.set(r.arn, { status: r.status, since: now });
     const reason = r.failureReason ? `: ${r.failureReason}` : "";
-    say(
-      `    ${r.kind} ${r.name ?? r.arn}: ${last ? `${last.status} -> ` : ""}${r.status}${took}${reason}`,
+    progress(
+      `  ${r.kind} ${r.name ?? r.arn}: ${last ? `${last.status} -> ` : ""}${r.status}${took}${reason}`,
     );
   };
   let recorder: ApiRecorder | undefined;
@@ -223,10 +244,10 @@ export async function start(options: StartOptions): Promise<StartReport> {
     const onEvent = (e: StepEvent) => {
       if (e.op === "same" && e.phase !== "failed") return;
       const what = `${shortType(e.type)} ${e.name}`;
-      if (e.phase === "start") say(`  ${PRESENT[e.op] ?? e.op} ${what}`);
+      if (e.phase === "start") progress(`${PRESENT[e.op] ?? e.op} ${what}`);
       else if (e.phase === "done")
-        say(`  ${PAST[e.op] ?? e.op} ${what} (${e.seconds.toFixed(1)}s)`);
-      else say(`  FAILED to ${e.op} ${what} after ${e.seconds.toFixed(1)}s: ${e.error}`);
+        progress(`${PAST[e.op] ?? e.op} ${what} (${e.seconds.toFixed(1)}s)`);
+      else progress(`FAILED to ${e.op} ${what} after ${e.seconds.toFixed(1)}s: ${e.error}`);
     };
     engine = new OfflineEngine({
       program: resolve(PROJECT_DIR, files.main),
