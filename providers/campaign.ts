@@ -13,8 +13,8 @@ import {
   ResourceSpec,
   StatusView,
   tagList,
-  withOutputKeys,
 } from "./lifecycle";
+import { PersonalizeResource } from "./resource";
 import {
   checkArn,
   checkName,
@@ -99,71 +99,44 @@ export const campaignSpec: ResourceSpec = {
     );
     return out.campaignArn as string;
   },
-  async describe(ctx, arn) {
-    const out = await ctx.client.send(new DescribeCampaignCommand({ campaignArn: arn }));
-    return (out.campaign ?? {}) as Props;
-  },
-  outputs: (_ctx, d) => ({
-    status: d.status,
-    failureReason: d.failureReason,
-    deployedSolutionVersionArn: d.solutionVersionArn,
-  }),
+  describe: async (ctx, arn) =>
+    ((await ctx.client.send(new DescribeCampaignCommand({ campaignArn: arn }))).campaign ??
+      {}) as Props,
+  outputs: (_ctx, d) => ({ deployedSolutionVersionArn: d.solutionVersionArn }),
   inputsFromService: (d) => ({
     name: d.name,
     solutionVersionArn: d.solutionVersionArn,
     minProvisionedTPS: d.minProvisionedTPS,
     campaignConfig: d.campaignConfig,
   }),
-  async update(ctx, arn, news, changed) {
-    if (changed.length === 0) return false;
-    await ctx.client.send(
-      new UpdateCampaignCommand({
-        campaignArn: arn,
-        solutionVersionArn: news.solutionVersionArn as string,
-        minProvisionedTPS: news.minProvisionedTPS as number,
-        campaignConfig: news.campaignConfig as CampaignConfig | undefined,
-      }),
-    );
-    return true;
+  update: {
+    call: (ctx, arn, news) =>
+      ctx.client.send(
+        new UpdateCampaignCommand({
+          campaignArn: arn,
+          solutionVersionArn: news.solutionVersionArn as string,
+          minProvisionedTPS: news.minProvisionedTPS as number,
+          campaignConfig: news.campaignConfig as CampaignConfig | undefined,
+        }),
+      ),
+    // The campaign keeps serving the old version (status ACTIVE) while this runs.
+    progress: (d) => d.latestCampaignUpdate as StatusView | undefined,
   },
-  updateStatus: (d) => d.latestCampaignUpdate as StatusView | undefined,
-  async delete(ctx, arn) {
-    await ctx.client.send(new DeleteCampaignCommand({ campaignArn: arn }));
-  },
+  delete: (ctx, arn) => ctx.client.send(new DeleteCampaignCommand({ campaignArn: arn })),
 };
 
 export const campaignProvider = new PersonalizeProvider(campaignSpec);
 
 /** A Personalize campaign: a deployed solution version serving real-time recommendations. */
-export class Campaign extends pulumi.dynamic.Resource {
-  declare readonly arn: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
+export class Campaign extends PersonalizeResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly solutionVersionArn: pulumi.Output<string>;
   declare readonly solutionArn: pulumi.Output<string | undefined>;
   declare readonly minProvisionedTPS: pulumi.Output<number>;
   declare readonly campaignConfig: pulumi.Output<CampaignConfig | undefined>;
-  declare readonly region: pulumi.Output<string>;
   declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
 
   constructor(name: string, args: CampaignArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      campaignProvider,
-      name,
-      withOutputKeys(args, [
-        "arn",
-        "status",
-        "name",
-        "solutionVersionArn",
-        "solutionArn",
-        "minProvisionedTPS",
-        "campaignConfig",
-        "region",
-        "tags",
-      ]),
-      opts,
-      "personalize",
-      "Campaign",
-    );
+    super(campaignProvider, name, args, [], opts);
   }
 }

@@ -13,8 +13,8 @@ import {
   ResourceSpec,
   StatusView,
   tagList,
-  withOutputKeys,
 } from "./lifecycle";
+import { PersonalizeResource } from "./resource";
 import { checkArn, checkName, show, UNKNOWN } from "./validate";
 
 export interface DatasetArgs extends CommonArgs {
@@ -74,60 +74,38 @@ export const datasetSpec: ResourceSpec = {
     );
     return out.datasetArn as string;
   },
-  async describe(ctx, arn) {
-    const out = await ctx.client.send(new DescribeDatasetCommand({ datasetArn: arn }));
-    return (out.dataset ?? {}) as Props;
-  },
-  outputs: (_ctx, d) => ({ status: d.status, trackingId: d.trackingId }),
+  describe: async (ctx, arn) =>
+    ((await ctx.client.send(new DescribeDatasetCommand({ datasetArn: arn }))).dataset ??
+      {}) as Props,
+  outputs: (_ctx, d) => ({ trackingId: d.trackingId }),
   inputsFromService: (d) => ({
     name: d.name,
     datasetGroupArn: d.datasetGroupArn,
     datasetType: d.datasetType,
     schemaArn: d.schemaArn,
   }),
-  async update(ctx, arn, news, changed) {
-    if (!changed.includes("schemaArn")) return false;
-    await ctx.client.send(
-      new UpdateDatasetCommand({ datasetArn: arn, schemaArn: news.schemaArn as string }),
-    );
-    return true;
+  // Reached only for ITEMS and USERS datasets: for the others a new schemaArn replaces.
+  update: {
+    call: (ctx, arn, news) =>
+      ctx.client.send(
+        new UpdateDatasetCommand({ datasetArn: arn, schemaArn: news.schemaArn as string }),
+      ),
+    progress: (d) => d.latestDatasetUpdate as StatusView | undefined,
   },
-  updateStatus: (d) => d.latestDatasetUpdate as StatusView | undefined,
-  async delete(ctx, arn) {
-    await ctx.client.send(new DeleteDatasetCommand({ datasetArn: arn }));
-  },
+  delete: (ctx, arn) => ctx.client.send(new DeleteDatasetCommand({ datasetArn: arn })),
 };
 
 export const datasetProvider = new PersonalizeProvider(datasetSpec);
 
 /** A Personalize dataset of one type in a dataset group. */
-export class Dataset extends pulumi.dynamic.Resource {
-  declare readonly arn: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
+export class Dataset extends PersonalizeResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly datasetGroupArn: pulumi.Output<string>;
   declare readonly datasetType: pulumi.Output<string>;
   declare readonly schemaArn: pulumi.Output<string>;
-  declare readonly region: pulumi.Output<string>;
   declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
 
   constructor(name: string, args: DatasetArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      datasetProvider,
-      name,
-      withOutputKeys(args, [
-        "arn",
-        "status",
-        "name",
-        "datasetGroupArn",
-        "datasetType",
-        "schemaArn",
-        "region",
-        "tags",
-      ]),
-      opts,
-      "personalize",
-      "Dataset",
-    );
+    super(datasetProvider, name, args, ["trackingId"], opts);
   }
 }

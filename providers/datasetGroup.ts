@@ -4,14 +4,8 @@ import {
   DescribeDatasetGroupCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  CommonArgs,
-  withOutputKeys,
-  PersonalizeProvider,
-  Props,
-  ResourceSpec,
-  tagList,
-} from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import { PersonalizeResource } from "./resource";
 import { checkArn, checkEnum, checkName, UNKNOWN } from "./validate";
 
 export const DOMAINS = ["ECOMMERCE", "VIDEO_ON_DEMAND"] as const;
@@ -61,41 +55,27 @@ export const datasetGroupSpec: ResourceSpec = {
     );
     return out.datasetGroupArn as string;
   },
-  async describe(ctx, arn) {
-    const out = await ctx.client.send(new DescribeDatasetGroupCommand({ datasetGroupArn: arn }));
-    return (out.datasetGroup ?? {}) as Props;
-  },
-  outputs: (_ctx, d) => ({ status: d.status, failureReason: d.failureReason }),
+  describe: async (ctx, arn) =>
+    ((await ctx.client.send(new DescribeDatasetGroupCommand({ datasetGroupArn: arn })))
+      .datasetGroup ?? {}) as Props,
   inputsFromService: (d) => ({
     name: d.name,
     domain: d.domain,
     kmsKeyArn: d.kmsKeyArn,
     roleArn: d.roleArn,
   }),
-  async delete(ctx, arn) {
-    await ctx.client.send(new DeleteDatasetGroupCommand({ datasetGroupArn: arn }));
-  },
+  delete: (ctx, arn) => ctx.client.send(new DeleteDatasetGroupCommand({ datasetGroupArn: arn })),
 };
 
 export const datasetGroupProvider = new PersonalizeProvider(datasetGroupSpec);
 
 /** A Personalize dataset group: the container of datasets, solutions, campaigns. */
-export class DatasetGroup extends pulumi.dynamic.Resource {
-  declare readonly arn: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
+export class DatasetGroup extends PersonalizeResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly domain: pulumi.Output<string | undefined>;
-  declare readonly region: pulumi.Output<string>;
   declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
 
   constructor(name: string, args: DatasetGroupArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      datasetGroupProvider,
-      name,
-      withOutputKeys(args, ["arn", "status", "name", "domain", "region", "tags"]),
-      opts,
-      "personalize",
-      "DatasetGroup",
-    );
+    super(datasetGroupProvider, name, args, [], opts);
   }
 }

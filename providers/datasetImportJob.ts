@@ -4,14 +4,8 @@ import {
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";
-import {
-  CommonArgs,
-  withOutputKeys,
-  PersonalizeProvider,
-  Props,
-  ResourceSpec,
-  tagList,
-} from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import { PersonalizeResource } from "./resource";
 import {
   canonical,
   checkArn,
@@ -115,13 +109,10 @@ export const datasetImportJobSpec: ResourceSpec = {
     );
     return out.datasetImportJobArn as string;
   },
-  async describe(ctx, arn) {
-    const out = await ctx.client.send(
-      new DescribeDatasetImportJobCommand({ datasetImportJobArn: arn }),
-    );
-    return (out.datasetImportJob ?? {}) as Props;
-  },
-  outputs: (_ctx, d) => ({ status: d.status, jobName: d.jobName, failureReason: d.failureReason }),
+  describe: async (ctx, arn) =>
+    ((await ctx.client.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: arn })))
+      .datasetImportJob ?? {}) as Props,
+  outputs: (_ctx, d) => ({ jobName: d.jobName }),
   inputsFromService: (d) => ({
     physicalJobName: d.jobName,
     datasetArn: d.datasetArn,
@@ -135,9 +126,7 @@ export const datasetImportJobSpec: ResourceSpec = {
 export const datasetImportJobProvider = new PersonalizeProvider(datasetImportJobSpec);
 
 /** A dataset import job: one import of a data file into a dataset. */
-export class DatasetImportJob extends pulumi.dynamic.Resource {
-  declare readonly arn: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
+export class DatasetImportJob extends PersonalizeResource {
   /** The physical job name (prefix + suffix). */
   declare readonly jobName: pulumi.Output<string>;
   declare readonly jobNamePrefix: pulumi.Output<string>;
@@ -146,27 +135,8 @@ export class DatasetImportJob extends pulumi.dynamic.Resource {
   declare readonly roleArn: pulumi.Output<string>;
   declare readonly importMode: pulumi.Output<string>;
   declare readonly dataHash: pulumi.Output<string | undefined>;
-  declare readonly region: pulumi.Output<string>;
 
   constructor(name: string, args: DatasetImportJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      datasetImportJobProvider,
-      name,
-      withOutputKeys(args, [
-        "arn",
-        "status",
-        "jobName",
-        "jobNamePrefix",
-        "datasetArn",
-        "dataLocation",
-        "roleArn",
-        "importMode",
-        "dataHash",
-        "region",
-      ]),
-      opts,
-      "personalize",
-      "DatasetImportJob",
-    );
+    super(datasetImportJobProvider, name, args, ["jobName"], opts);
   }
 }

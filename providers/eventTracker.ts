@@ -4,14 +4,8 @@ import {
   DescribeEventTrackerCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  CommonArgs,
-  withOutputKeys,
-  PersonalizeProvider,
-  Props,
-  ResourceSpec,
-  tagList,
-} from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import { PersonalizeResource } from "./resource";
 import { checkArn, checkName } from "./validate";
 
 export interface EventTrackerArgs extends CommonArgs {
@@ -42,40 +36,23 @@ export const eventTrackerSpec: ResourceSpec = {
     );
     return out.eventTrackerArn as string;
   },
-  async describe(ctx, arn) {
-    const out = await ctx.client.send(new DescribeEventTrackerCommand({ eventTrackerArn: arn }));
-    return (out.eventTracker ?? {}) as Props;
-  },
-  outputs: (_ctx, d) => ({
-    status: d.status,
-    failureReason: d.failureReason,
-    trackingId: d.trackingId,
-  }),
+  describe: async (ctx, arn) =>
+    ((await ctx.client.send(new DescribeEventTrackerCommand({ eventTrackerArn: arn })))
+      .eventTracker ?? {}) as Props,
+  outputs: (_ctx, d) => ({ trackingId: d.trackingId }),
   inputsFromService: (d) => ({ name: d.name, datasetGroupArn: d.datasetGroupArn }),
-  async delete(ctx, arn) {
-    await ctx.client.send(new DeleteEventTrackerCommand({ eventTrackerArn: arn }));
-  },
+  delete: (ctx, arn) => ctx.client.send(new DeleteEventTrackerCommand({ eventTrackerArn: arn })),
 };
 
 export const eventTrackerProvider = new PersonalizeProvider(eventTrackerSpec);
 
 /** An event tracker: its trackingId lets PutEvents stream interactions into the dataset group. */
-export class EventTracker extends pulumi.dynamic.Resource {
-  declare readonly arn: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
+export class EventTracker extends PersonalizeResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly trackingId: pulumi.Output<string>;
   declare readonly datasetGroupArn: pulumi.Output<string>;
-  declare readonly region: pulumi.Output<string>;
 
   constructor(name: string, args: EventTrackerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      eventTrackerProvider,
-      name,
-      withOutputKeys(args, ["arn", "status", "name", "trackingId", "datasetGroupArn", "region"]),
-      opts,
-      "personalize",
-      "EventTracker",
-    );
+    super(eventTrackerProvider, name, args, ["trackingId"], opts);
   }
 }

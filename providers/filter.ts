@@ -4,14 +4,8 @@ import {
   DescribeFilterCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  CommonArgs,
-  withOutputKeys,
-  PersonalizeProvider,
-  Props,
-  ResourceSpec,
-  tagList,
-} from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import { PersonalizeResource } from "./resource";
 import { checkArn, checkName, checkString } from "./validate";
 
 export interface FilterArgs extends CommonArgs {
@@ -51,47 +45,25 @@ export const filterSpec: ResourceSpec = {
     );
     return out.filterArn as string;
   },
-  async describe(ctx, arn) {
-    const out = await ctx.client.send(new DescribeFilterCommand({ filterArn: arn }));
-    return (out.filter ?? {}) as Props;
-  },
-  outputs: (_ctx, d) => ({ status: d.status, failureReason: d.failureReason }),
+  describe: async (ctx, arn) =>
+    ((await ctx.client.send(new DescribeFilterCommand({ filterArn: arn }))).filter ?? {}) as Props,
   inputsFromService: (d) => ({
     name: d.name,
     datasetGroupArn: d.datasetGroupArn,
     filterExpression: d.filterExpression,
   }),
-  async delete(ctx, arn) {
-    await ctx.client.send(new DeleteFilterCommand({ filterArn: arn }));
-  },
+  delete: (ctx, arn) => ctx.client.send(new DeleteFilterCommand({ filterArn: arn })),
 };
 
 export const filterProvider = new PersonalizeProvider(filterSpec);
 
 /** A recommendation filter over a dataset group. */
-export class Filter extends pulumi.dynamic.Resource {
-  declare readonly arn: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
+export class Filter extends PersonalizeResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly filterExpression: pulumi.Output<string>;
   declare readonly datasetGroupArn: pulumi.Output<string>;
-  declare readonly region: pulumi.Output<string>;
 
   constructor(name: string, args: FilterArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      filterProvider,
-      name,
-      withOutputKeys(args, [
-        "arn",
-        "status",
-        "name",
-        "filterExpression",
-        "datasetGroupArn",
-        "region",
-      ]),
-      opts,
-      "personalize",
-      "Filter",
-    );
+    super(filterProvider, name, args, [], opts);
   }
 }

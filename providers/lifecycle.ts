@@ -67,6 +67,14 @@ export function withOutputKeys(args: object, keys: readonly string[]): Record<st
   return { ...Object.fromEntries(keys.map((key) => [key, undefined])), ...args };
 }
 
+/**
+ * The output keys every resource of a kind has: `arn`, `status` and its inputs under their
+ * output keys. A resource class adds the outputs its table's `outputs` adds.
+ */
+export function outputKeys(spec: ResourceSpec): string[] {
+  return ["arn", "status", ...Object.keys(allFields(spec)).map((field) => outputKey(spec, field))];
+}
+
 /** Rules of the inputs every resource has. */
 const COMMON_FIELDS: Record<string, FieldRule> = {
   region: "replace",
@@ -125,18 +133,27 @@ export interface ResourceSpec {
   status?(described: Props): StatusView;
   /** Statuses that end creation successfully; default ACTIVE. */
   failedStatuses?: string[];
-  /** Output-only properties taken from Describe. */
-  outputs(ctx: Context, described: Props, arn: string): Promise<Props> | Props;
+  /** Output-only properties taken from Describe, besides `status` and `failureReason` (always there). */
+  outputs?(ctx: Context, described: Props, arn: string): Promise<Props> | Props;
   /** The service's values of the input fields, for refresh. */
   inputsFromService(described: Props): Props;
-  /** Calls the update API for the changed fields; returns true if the service now runs an update to wait for. */
-  update?(ctx: Context, arn: string, news: Props, changed: string[]): Promise<boolean>;
-  /** Where an in-place update reports progress (`latestCampaignUpdate` ...). */
-  updateStatus?(described: Props): StatusView | undefined;
+  /** The update API, where there is one. Absent: every field but the common ones and tags replaces. */
+  update?: UpdateApi;
   /** The delete call. Absent: the resource cannot be deleted and delete means forgetting it. */
-  delete?(ctx: Context, arn: string): Promise<void>;
+  delete?(ctx: Context, arn: string): Promise<unknown>;
   /** Delete ends when the call returns (stop-then-forget), instead of when Describe says NotFound. */
   forgetAfterDelete?: boolean;
+}
+
+/**
+ * An in-place update: one call carrying the new values, then the service runs the update and
+ * reports its progress apart from the resource's own status (`latestCampaignUpdate` ...).
+ */
+export interface UpdateApi {
+  /** Sends the update call; made only when a field whose rule is "update" changed. */
+  call(ctx: Context, arn: string, news: Props): Promise<unknown>;
+  /** Where Describe reports the update's progress. */
+  progress(described: Props): StatusView | undefined;
 }
 
 /** Polling pace: start, growth and cap of the delay between two Describe calls. */
@@ -408,7 +425,8 @@ async function buildOutputs(
 ): Promise<Props> {
   const outs = {
     ...inputsForOutputs(spec, inputs),
-    ...(await spec.outputs(ctx, described, arn)),
+    ...statusOf(spec, described),
+    ...(await spec.outputs?.(ctx, described, arn)),
     arn,
   };
   return plain(outs) as Props;
@@ -536,24 +554,21 @@ export async function updateResource(
 ): Promise<dynamic.UpdateResult> {
   const ctx = makeContext(spec, news);
   const name = displayName(spec, news, id);
-  const changed = Object.keys(spec.fields).filter((f) => fieldChanged(spec, f, olds, news));
+  // Diff sent a replacement for any other change, so the changed fields here all update in place.
+  const changed = Object.keys(spec.fields).filter(
+    (f) => spec.fields[f] !== "ignore" && fieldChanged(spec, f, olds, news),
+  );
   if (spec.update && changed.length > 0) {
-    const update = spec.update;
-    const started = await retryLater(
-      ctx,
-      `${name} to accept the update`,
-      () => update(ctx, id, news, changed),
-      ["ResourceInUseException"],
-    );
-    if (started && spec.updateStatus) {
-      const view = spec.updateStatus;
-      const described = await waitUntilSettled(spec, ctx, id, `${name}'s update to finish`, view);
-      const result = view(described);
-      if (isFailed(result?.status)) {
-        throw new Error(
-          `${name} (${id}) update ended in ${result?.status}: ${result?.failureReason ?? "(no failureReason given)"}`,
-        );
-      }
+    const { call, progress } = spec.update;
+    await retryLater(ctx, `${name} to accept the update`, () => call(ctx, id, news), [
+      "ResourceInUseException",
+    ]);
+    const described = await waitUntilSettled(spec, ctx, id, `${name}'s update to finish`, progress);
+    const result = progress(described);
+    if (isFailed(result?.status)) {
+      throw new Error(
+        `${name} (${id}) update ended in ${result?.status}: ${result?.failureReason ?? "(no failureReason given)"}`,
+      );
     }
   }
   if (spec.taggable && fieldChanged(spec, "tags", olds, news))

@@ -5,7 +5,8 @@ import {
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalSchemaJson, parseSchema } from "../schemas/avro";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, withOutputKeys } from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
+import { PersonalizeResource } from "./resource";
 import { checkEnum, checkName, errorFree, UNKNOWN } from "./validate";
 import { DOMAINS } from "./datasetGroup";
 
@@ -52,37 +53,22 @@ export const schemaSpec: ResourceSpec = {
     );
     return out.schemaArn as string;
   },
-  async describe(ctx, arn) {
-    const out = await ctx.client.send(new DescribeSchemaCommand({ schemaArn: arn }));
-    return (out.schema ?? {}) as Props;
-  },
+  describe: async (ctx, arn) =>
+    ((await ctx.client.send(new DescribeSchemaCommand({ schemaArn: arn }))).schema ?? {}) as Props,
   // A schema has no status: once Describe answers, it is usable.
   status: () => ({ status: "ACTIVE" }),
-  outputs: () => ({ status: "ACTIVE" }),
   inputsFromService: (d) => ({ name: d.name, schema: d.schema, domain: d.domain }),
-  async delete(ctx, arn) {
-    await ctx.client.send(new DeleteSchemaCommand({ schemaArn: arn }));
-  },
+  delete: (ctx, arn) => ctx.client.send(new DeleteSchemaCommand({ schemaArn: arn })),
 };
 
 export const schemaProvider = new PersonalizeProvider(schemaSpec);
 
 /** A Personalize schema (Avro JSON). */
-export class Schema extends pulumi.dynamic.Resource {
-  declare readonly arn: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
+export class Schema extends PersonalizeResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly schema: pulumi.Output<string>;
-  declare readonly region: pulumi.Output<string>;
 
   constructor(name: string, args: SchemaArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      schemaProvider,
-      name,
-      withOutputKeys(args, ["arn", "status", "name", "schema", "region"]),
-      opts,
-      "personalize",
-      "Schema",
-    );
+    super(schemaProvider, name, args, [], opts);
   }
 }

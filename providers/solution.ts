@@ -2,10 +2,8 @@ import {
   CreateSolutionCommand,
   DeleteSolutionCommand,
   DescribeSolutionCommand,
-  DescribeSolutionVersionCommand,
   ListCampaignsCommand,
   SolutionConfig,
-  StopSolutionVersionCreationCommand,
   UpdateSolutionCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,8 +15,9 @@ import {
   ResourceSpec,
   StatusView,
   tagList,
-  withOutputKeys,
 } from "./lifecycle";
+import { PersonalizeResource } from "./resource";
+import { stopTraining } from "./solutionVersion";
 import {
   canonical,
   checkArn,
@@ -114,13 +113,10 @@ export const solutionSpec: ResourceSpec = {
     );
     return out.solutionArn as string;
   },
-  async describe(ctx, arn) {
-    const out = await ctx.client.send(new DescribeSolutionCommand({ solutionArn: arn }));
-    return (out.solution ?? {}) as Props;
-  },
+  describe: async (ctx, arn) =>
+    ((await ctx.client.send(new DescribeSolutionCommand({ solutionArn: arn }))).solution ??
+      {}) as Props,
   outputs: (_ctx, d) => ({
-    status: d.status,
-    failureReason: d.failureReason,
     latestSolutionVersionArn: (d.latestSolutionVersion as Props | undefined)?.solutionVersionArn,
   }),
   inputsFromService: (d) => ({
@@ -133,23 +129,23 @@ export const solutionSpec: ResourceSpec = {
     eventType: d.eventType,
     solutionConfig: d.solutionConfig,
   }),
-  async update(ctx, arn, news, changed) {
-    if (changed.length === 0) return false;
-    const config = (news.solutionConfig ?? {}) as SolutionConfig;
-    await ctx.client.send(
-      new UpdateSolutionCommand({
-        solutionArn: arn,
-        performAutoTraining: news.performAutoTraining as boolean | undefined,
-        performIncrementalUpdate: news.performIncrementalUpdate as boolean | undefined,
-        solutionUpdateConfig:
-          config.autoTrainingConfig || config.eventsConfig
-            ? { autoTrainingConfig: config.autoTrainingConfig, eventsConfig: config.eventsConfig }
-            : undefined,
-      }),
-    );
-    return true;
+  update: {
+    call(ctx, arn, news) {
+      const config = (news.solutionConfig ?? {}) as SolutionConfig;
+      return ctx.client.send(
+        new UpdateSolutionCommand({
+          solutionArn: arn,
+          performAutoTraining: news.performAutoTraining as boolean | undefined,
+          performIncrementalUpdate: news.performIncrementalUpdate as boolean | undefined,
+          solutionUpdateConfig:
+            config.autoTrainingConfig || config.eventsConfig
+              ? { autoTrainingConfig: config.autoTrainingConfig, eventsConfig: config.eventsConfig }
+              : undefined,
+        }),
+      );
+    },
+    progress: (d) => d.latestSolutionUpdate as StatusView | undefined,
   },
-  updateStatus: (d) => d.latestSolutionUpdate as StatusView | undefined,
   /**
    * DeleteSolution fails while a version trains (automatic training starts them on its own):
    * stop it and wait for CREATE STOPPED first, as AWS's cleanup script does.
@@ -170,18 +166,8 @@ export const solutionSpec: ResourceSpec = {
     }
     const { solution } = await ctx.client.send(new DescribeSolutionCommand({ solutionArn: arn }));
     const latest = solution?.latestSolutionVersion;
-    if (latest?.solutionVersionArn && isInProgress(latest.status)) {
-      const versionArn = latest.solutionVersionArn;
-      await ctx.client.send(
-        new StopSolutionVersionCreationCommand({ solutionVersionArn: versionArn }),
-      );
-      await ctx.waitFor(`solution version ${versionArn} to stop`, async () => {
-        const out = await ctx.client.send(
-          new DescribeSolutionVersionCommand({ solutionVersionArn: versionArn }),
-        );
-        return isInProgress(out.solutionVersion?.status) ? undefined : true;
-      });
-    }
+    if (latest?.solutionVersionArn && isInProgress(latest.status))
+      await stopTraining(ctx, latest.solutionVersionArn);
     await ctx.client.send(new DeleteSolutionCommand({ solutionArn: arn }));
   },
 };
@@ -189,37 +175,16 @@ export const solutionSpec: ResourceSpec = {
 export const solutionProvider = new PersonalizeProvider(solutionSpec);
 
 /** A Personalize solution: a recipe and its configuration over a dataset group. */
-export class Solution extends pulumi.dynamic.Resource {
-  declare readonly arn: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
+export class Solution extends PersonalizeResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly datasetGroupArn: pulumi.Output<string>;
   declare readonly recipeArn: pulumi.Output<string>;
   declare readonly performHPO: pulumi.Output<boolean>;
   declare readonly performAutoTraining: pulumi.Output<boolean>;
   declare readonly solutionConfig: pulumi.Output<SolutionConfig | undefined>;
-  declare readonly region: pulumi.Output<string>;
   declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
 
   constructor(name: string, args: SolutionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      solutionProvider,
-      name,
-      withOutputKeys(args, [
-        "arn",
-        "status",
-        "name",
-        "datasetGroupArn",
-        "recipeArn",
-        "performHPO",
-        "performAutoTraining",
-        "solutionConfig",
-        "region",
-        "tags",
-      ]),
-      opts,
-      "personalize",
-      "Solution",
-    );
+    super(solutionProvider, name, args, ["latestSolutionVersionArn"], opts);
   }
 }

@@ -8,13 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { errorCode } from "./client";
 import {
   CommonArgs,
+  Context,
   isInProgress,
   PersonalizeProvider,
   Props,
   ResourceSpec,
   tagList,
-  withOutputKeys,
 } from "./lifecycle";
+import { PersonalizeResource } from "./resource";
 import { checkArn, checkEnum, checkName, show, UNKNOWN } from "./validate";
 
 export interface SolutionVersionArgs extends CommonArgs {
@@ -28,6 +29,21 @@ export interface SolutionVersionArgs extends CommonArgs {
    */
   trainingInputs?: pulumi.Input<pulumi.Input<string>[]>;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * Stops a version that is still training and waits until it has stopped (CREATE STOPPED), as
+ * AWS's cleanup script does; a version done training is left alone.
+ */
+export async function stopTraining(ctx: Context, versionArn: string): Promise<void> {
+  const status = async () =>
+    (await ctx.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: versionArn })))
+      .solutionVersion?.status;
+  if (!isInProgress(await status())) return;
+  await ctx.client.send(new StopSolutionVersionCreationCommand({ solutionVersionArn: versionArn }));
+  await ctx.waitFor(`solution version ${versionArn} to stop training`, async () =>
+    isInProgress(await status()) ? undefined : true,
+  );
 }
 
 /** personalize-api.md §3.6: no update, no delete. Delete stops a version still training, then forgets it. */
@@ -69,12 +85,9 @@ export const solutionVersionSpec: ResourceSpec = {
     );
     return out.solutionVersionArn as string;
   },
-  async describe(ctx, arn) {
-    const out = await ctx.client.send(
-      new DescribeSolutionVersionCommand({ solutionVersionArn: arn }),
-    );
-    return (out.solutionVersion ?? {}) as Props;
-  },
+  describe: async (ctx, arn) =>
+    ((await ctx.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn })))
+      .solutionVersion ?? {}) as Props,
   async outputs(ctx, d, arn) {
     let metrics: Record<string, number> = {};
     if (d.status === "ACTIVE") {
@@ -88,62 +101,27 @@ export const solutionVersionSpec: ResourceSpec = {
         if (errorCode(err) !== "ResourceInUseException") throw err;
       }
     }
-    return {
-      status: d.status,
-      failureReason: d.failureReason,
-      trainingHours: d.trainingHours ?? 0,
-      metrics,
-    };
+    return { trainingHours: d.trainingHours ?? 0, metrics };
   },
   inputsFromService: (d) => ({
     solutionArn: d.solutionArn,
     name: d.name,
     trainingMode: d.trainingMode,
   }),
-  async delete(ctx, arn) {
-    const out = await ctx.client.send(
-      new DescribeSolutionVersionCommand({ solutionVersionArn: arn }),
-    );
-    if (!isInProgress(out.solutionVersion?.status)) return;
-    await ctx.client.send(new StopSolutionVersionCreationCommand({ solutionVersionArn: arn }));
-    await ctx.waitFor(`solution version ${arn} to stop training`, async () => {
-      const now = await ctx.client.send(
-        new DescribeSolutionVersionCommand({ solutionVersionArn: arn }),
-      );
-      return isInProgress(now.solutionVersion?.status) ? undefined : true;
-    });
-  },
+  delete: stopTraining,
   forgetAfterDelete: true,
 };
 
 export const solutionVersionProvider = new PersonalizeProvider(solutionVersionSpec);
 
 /** A trained model (solution version). Creating it trains; deleting it stops training if needed and forgets it. */
-export class SolutionVersion extends pulumi.dynamic.Resource {
-  declare readonly arn: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
+export class SolutionVersion extends PersonalizeResource {
   declare readonly solutionArn: pulumi.Output<string>;
   declare readonly trainingMode: pulumi.Output<string>;
   declare readonly trainingHours: pulumi.Output<number>;
   declare readonly metrics: pulumi.Output<Record<string, number>>;
-  declare readonly region: pulumi.Output<string>;
 
   constructor(name: string, args: SolutionVersionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      solutionVersionProvider,
-      name,
-      withOutputKeys(args, [
-        "arn",
-        "status",
-        "solutionArn",
-        "trainingMode",
-        "trainingHours",
-        "metrics",
-        "region",
-      ]),
-      opts,
-      "personalize",
-      "SolutionVersion",
-    );
+    super(solutionVersionProvider, name, args, ["trainingHours", "metrics"], opts);
   }
 }
