@@ -29,11 +29,57 @@ export interface DataStats {
   lastTimestamp?: number;
 }
 
-/** The rows column by column, values typed per schema field (null for an empty nullable value). */
+/**
+ * A string column, dictionary-encoded: row r holds `strings[codes[r]]`, or null where
+ * `codes[r]` is -1 (an empty value of a nullable field). Each distinct value is held once, so
+ * a million rows cost four bytes each plus the distinct values.
+ */
+export interface StringColumn {
+  kind: "string";
+  codes: Int32Array;
+  /** The distinct values, in order of first appearance. */
+  strings: string[];
+}
+
+/** An int, long, float or double column; `nulls` (1 = null) is there when the field is nullable. */
+export interface NumberColumn {
+  kind: "number";
+  values: Float64Array;
+  nulls?: Uint8Array;
+}
+
+/** A boolean column: 1 for true, 0 for false; `nulls` as for numbers. */
+export interface BooleanColumn {
+  kind: "boolean";
+  values: Uint8Array;
+  nulls?: Uint8Array;
+}
+
+export type Column = StringColumn | NumberColumn | BooleanColumn;
+
+/** The rows column by column in typed arrays (no object per row), typed per schema field. */
 export interface ColumnarData {
   header: string[];
   rows: number;
-  columns: Record<string, (string | number | boolean | null)[]>;
+  columns: Record<string, Column>;
+}
+
+/** One value of a collected column: the string, number or boolean, or null. */
+export function columnValue(column: Column, row: number): string | number | boolean | null {
+  if (column.kind === "string") {
+    const code = column.codes[row];
+    return code < 0 ? null : column.strings[code];
+  }
+  if (column.nulls !== undefined && column.nulls[row] === 1) return null;
+  return column.kind === "number" ? column.values[row] : column.values[row] === 1;
+}
+
+/** A collected column as plain values, one per row (for small data and tests). */
+export function columnValues(column: Column): (string | number | boolean | null)[] {
+  const rows = column.kind === "string" ? column.codes.length : column.values.length;
+  const out: (string | number | boolean | null)[] = new Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = columnValue(column, r);
+  return out;
 }
 
 export interface ValidationResult {
@@ -168,6 +214,94 @@ function checkValue(check: ColumnCheck, raw: string): Value | { problem: string 
   }
 }
 
+/** Distinct strings and their codes. A plain object, built per call: no module-level Map. */
+interface Dictionary {
+  index: Map<string, number>;
+  strings: string[];
+}
+
+function newDictionary(): Dictionary {
+  return { index: new Map<string, number>(), strings: [] };
+}
+
+/** The value's code, assigning the next one on first sight. */
+function intern(dict: Dictionary, value: string): number {
+  let code = dict.index.get(value);
+  if (code === undefined) {
+    code = dict.strings.length;
+    dict.strings.push(value);
+    dict.index.set(value, code);
+  }
+  return code;
+}
+
+/** Where one column's values are collected while the rows are read. */
+type Sink =
+  | { kind: "string"; codes: Int32Array; dict: Dictionary; last: string; lastCode: number }
+  | { kind: "number"; values: Float64Array; nulls?: Uint8Array }
+  | { kind: "boolean"; values: Uint8Array; nulls?: Uint8Array };
+
+function newSink(field: SchemaField, capacity: number): Sink {
+  const nulls = field.nullable ? new Uint8Array(capacity) : undefined;
+  switch (field.type) {
+    case "string":
+      return {
+        kind: "string",
+        codes: new Int32Array(capacity),
+        dict: newDictionary(),
+        last: "",
+        lastCode: -1,
+      };
+    case "boolean":
+      return { kind: "boolean", values: new Uint8Array(capacity), nulls };
+    default:
+      return { kind: "number", values: new Float64Array(capacity), nulls };
+  }
+}
+
+function grown<T extends Int32Array | Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
+}
+
+function growSink(sink: Sink, capacity: number): void {
+  if (sink.kind === "string") {
+    sink.codes = grown(sink.codes, new Int32Array(capacity));
+    return;
+  }
+  if (sink.nulls) sink.nulls = grown(sink.nulls, new Uint8Array(capacity));
+  if (sink.kind === "number") sink.values = grown(sink.values, new Float64Array(capacity));
+  else sink.values = grown(sink.values, new Uint8Array(capacity));
+}
+
+/** Trimmed to `rows`: a view when the spare room is small, else a copy (frees the rest). */
+function trimmed<T extends Int32Array | Float64Array | Uint8Array>(array: T, rows: number): T {
+  if (array.length - rows <= array.length / 16) return array.subarray(0, rows) as T;
+  return array.slice(0, rows) as T;
+}
+
+function finishSink(sink: Sink, rows: number): Column {
+  if (sink.kind === "string") {
+    return { kind: "string", codes: trimmed(sink.codes, rows), strings: sink.dict.strings };
+  }
+  const nulls = sink.nulls ? trimmed(sink.nulls, rows) : undefined;
+  if (sink.kind === "number") {
+    const column: NumberColumn = { kind: "number", values: trimmed(sink.values, rows) };
+    if (nulls) column.nulls = nulls;
+    return column;
+  }
+  const column: BooleanColumn = { kind: "boolean", values: trimmed(sink.values, rows) };
+  if (nulls) column.nulls = nulls;
+  return column;
+}
+
+/** At least the number of records in `text` (one per line, at most), for sizing the sinks. */
+function lineCountBound(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
 function emptyStats(): DataStats {
   return { records: 0, users: 0, items: 0, usersWithAtLeastTwo: 0, eventTypes: {} };
 }
@@ -274,14 +408,26 @@ export function validateCsv(
     header.indexOf("TIMESTAMP") >= 0
       ? header.indexOf("TIMESTAMP")
       : header.indexOf("CREATION_TIMESTAMP");
-  const userCounts = new Map<string, number>();
-  const items = new Set<string>();
+  // Sized once from the line count, so a large file's columns are not regrown row by row.
+  let capacity = collect ? Math.max(16, lineCountBound(text) - 1) : 0;
+  const sinks: Sink[] = collect ? checks.map((check) => newSink(check.field, capacity)) : [];
+  // Distinct users and items, counted through the same dictionaries the collected USER_ID and
+  // ITEM_ID columns use, so each value is hashed once per row. Empty values are counted apart:
+  // a nullable id column collects them as null, not as a string.
+  const sinkDictionary = (col: number): Dictionary => {
+    const sink = sinks[col];
+    return sink?.kind === "string" ? sink.dict : newDictionary();
+  };
+  const users = sinkDictionary(userCol);
+  const userCounts: number[] = [];
+  let emptyUsers = 0;
+  const items = sinkDictionary(itemCol);
+  let emptyItems = 0;
   const eventTypes = new Map<string, number>();
   let lastEvent = "";
   let lastEventCount = 0;
   let firstTimestamp = Number.POSITIVE_INFINITY;
   let lastTimestamp = Number.NEGATIVE_INFINITY;
-  const columns: Value[][] = checks.map(() => []);
 
   const issues: ValidationIssue[] = [];
   let issueCount = 0;
@@ -311,6 +457,40 @@ export function validateCsv(
       });
       continue;
     }
+    let userCode = -1;
+    if (userCol >= 0) {
+      const u = fields[userCol];
+      if (u.length === 0) emptyUsers++;
+      else {
+        userCode = intern(users, u);
+        if (userCode === userCounts.length) userCounts.push(1);
+        else userCounts[userCode]++;
+      }
+    }
+    let itemCode = -1;
+    if (itemCol >= 0) {
+      const i = fields[itemCol];
+      if (i.length === 0) emptyItems++;
+      else itemCode = intern(items, i);
+    }
+    if (eventCol >= 0) {
+      // A handful of event types: comparing with the previous row's is cheaper than hashing.
+      const e = fields[eventCol];
+      if (e === lastEvent) lastEventCount++;
+      else {
+        if (lastEventCount > 0)
+          eventTypes.set(lastEvent, (eventTypes.get(lastEvent) ?? 0) + lastEventCount);
+        lastEvent = e;
+        lastEventCount = 1;
+      }
+    }
+    // Once a row has failed, no data is returned: only the checks go on.
+    const row = records - 1;
+    const collecting = collect && issueCount === 0;
+    if (collecting && row >= capacity) {
+      capacity *= 2;
+      for (const sink of sinks) growSink(sink, capacity);
+    }
     for (let c = 0; c < columnCount; c++) {
       const raw = fields[c];
       const check = checks[c];
@@ -328,33 +508,34 @@ export function validateCsv(
         if (typed < firstTimestamp) firstTimestamp = typed;
         if (typed > lastTimestamp) lastTimestamp = typed;
       }
-      if (collect) columns[c].push(typed);
-    }
-    if (userCol >= 0) {
-      const u = fields[userCol];
-      userCounts.set(u, (userCounts.get(u) ?? 0) + 1);
-    }
-    if (itemCol >= 0) items.add(fields[itemCol]);
-    if (eventCol >= 0) {
-      // A handful of event types: comparing with the previous row's is cheaper than hashing.
-      const e = fields[eventCol];
-      if (e === lastEvent) lastEventCount++;
-      else {
-        if (lastEventCount > 0)
-          eventTypes.set(lastEvent, (eventTypes.get(lastEvent) ?? 0) + lastEventCount);
-        lastEvent = e;
-        lastEventCount = 1;
-      }
+      if (!collecting) continue;
+      const sink = sinks[c];
+      if (sink.kind === "string") {
+        if (typed === null) sink.codes[row] = -1;
+        else if (c === userCol) sink.codes[row] = userCode;
+        else if (c === itemCol) sink.codes[row] = itemCode;
+        else if (raw === sink.last) sink.codes[row] = sink.lastCode;
+        else {
+          // Runs of one value (event types, sorted exports) skip the hash lookup.
+          sink.last = raw;
+          sink.lastCode = intern(sink.dict, raw);
+          sink.codes[row] = sink.lastCode;
+        }
+      } else if (typed === null) {
+        sink.nulls![row] = 1;
+        if (sink.kind === "number") sink.values[row] = Number.NaN;
+      } else if (sink.kind === "number") sink.values[row] = typed as number;
+      else sink.values[row] = typed === true ? 1 : 0;
     }
   }
 
   if (lastEventCount > 0)
     eventTypes.set(lastEvent, (eventTypes.get(lastEvent) ?? 0) + lastEventCount);
   stats.records = records;
-  stats.users = userCounts.size;
-  stats.items = items.size;
-  let twoOrMore = 0;
-  for (const count of userCounts.values()) if (count >= 2) twoOrMore++;
+  stats.users = users.strings.length + (emptyUsers > 0 ? 1 : 0);
+  stats.items = items.strings.length + (emptyItems > 0 ? 1 : 0);
+  let twoOrMore = emptyUsers >= 2 ? 1 : 0;
+  for (const count of userCounts) if (count >= 2) twoOrMore++;
   stats.usersWithAtLeastTwo = twoOrMore;
   stats.eventTypes = Object.fromEntries(eventTypes);
   if (Number.isFinite(firstTimestamp)) {
@@ -379,7 +560,7 @@ export function validateCsv(
     result.data = {
       header,
       rows: records,
-      columns: Object.fromEntries(header.map((name, c) => [name, columns[c]])),
+      columns: Object.fromEntries(header.map((name, c) => [name, finishSink(sinks[c], records)])),
     };
   }
   return result;

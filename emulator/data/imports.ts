@@ -7,10 +7,19 @@
  * bucket ("Insufficient privileges for accessing data in Amazon S3"), with the bucket named;
  * an unknown object or an empty folder is named explicitly ("Data location ... does not exist").
  */
+import { isUtf8 } from "node:buffer";
 import { parseSchema, SchemaError } from "../../schemas/avro";
-import { MIN_IMPORT_INTERACTIONS, validateCsv, type ColumnarData } from "../../schemas/validator";
+import {
+  MIN_IMPORT_INTERACTIONS,
+  columnValue,
+  columnValues,
+  validateCsv,
+  type Column,
+  type ColumnarData,
+  type StringColumn,
+} from "../../schemas/validator";
 import type { ImportJobSpec, ObjectStore, Outcome } from "../dataplane";
-import { InteractionTable, type InteractionColumns } from "../ml/interactions";
+import { InteractionTable, concatColumns, type InteractionColumns } from "../ml/interactions";
 import { mergeRecords, type DatasetStore, type RecordData } from "./datasets";
 
 const ID_COLUMNS: Record<string, string> = {
@@ -68,7 +77,11 @@ export interface ParseWork {
 export type Parsed =
   { failureReason: string } | { interactions: InteractionColumns } | { records: RecordData[] };
 
-/** Checks every file with the shared validator and converts the rows (pure; no store). */
+/**
+ * Checks every file with the shared validator and converts the rows (pure; no store).
+ * Consumes `work.files`: each file's bytes are let go once decoded, so a large file is not
+ * held as bytes and as text at once.
+ */
 export function parseImport(work: ParseWork): Parsed {
   let schema;
   try {
@@ -79,17 +92,24 @@ export function parseImport(work: ParseWork): Parsed {
   }
   const parts: ColumnarData[] = [];
   let records = 0;
-  const several = work.files.length > 1;
+  const files = work.files;
+  const several = files.length > 1;
   const bucket = parseS3Location(work.dataLocation)?.bucket ?? "";
-  for (const file of work.files) {
-    const body = Buffer.from(file.body.buffer, file.body.byteOffset, file.body.byteLength);
-    const result = validateCsv(body, schema, work.datasetType, {
+  for (let f = 0; f < files.length; f++) {
+    const { key, body } = files[f];
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    // Decoded here rather than in the validator so the bytes can go before the rows are read.
+    // The BOM is left for the validator to drop; bytes that are not UTF-8 go to it as they
+    // are, for its own wording of the failure.
+    const input = isUtf8(bytes) ? bytes.toString("utf8") : bytes;
+    files[f] = { key, body: new Uint8Array(0) };
+    const result = validateCsv(input, schema, work.datasetType, {
       collect: true,
       minimumRecords: !several,
     });
     if (!result.ok || !result.data) {
       const reason = result.failureReason ?? "Input CSV is not valid";
-      return { failureReason: several ? `s3://${bucket}/${file.key}: ${reason}` : reason };
+      return { failureReason: several ? `s3://${bucket}/${key}: ${reason}` : reason };
     }
     parts.push(result.data);
     records += result.data.rows;
@@ -100,10 +120,8 @@ export function parseImport(work: ParseWork): Parsed {
         failureReason: `Input CSV files under ${work.dataLocation} have ${records} interaction records; an INTERACTIONS import job needs at least ${MIN_IMPORT_INTERACTIONS}`,
       };
     }
-    const table = new InteractionTable();
-    table.reserve(records);
-    for (const part of parts) appendInteractions(table, part);
-    return { interactions: table.columns() };
+    const tables = parts.map(toInteractions);
+    return { interactions: tables.length === 1 ? tables[0] : concatColumns(tables) };
   }
   const idColumn = ID_COLUMNS[work.datasetType] ?? "USER_ID";
   return { records: parts.map((part) => toRecords(part, idColumn)) };
@@ -151,27 +169,69 @@ export async function runImport(
   return {};
 }
 
-function appendInteractions(table: InteractionTable, data: ColumnarData): void {
-  const users = data.columns.USER_ID;
-  const items = data.columns.ITEM_ID;
-  const times = data.columns.TIMESTAMP;
-  const types = data.columns.EVENT_TYPE;
-  const values = data.columns.EVENT_VALUE;
-  for (let r = 0; r < data.rows; r++) {
-    table.append(
-      String(users[r]),
-      String(items[r]),
-      Number(times[r]),
-      types ? (types[r] === null ? null : String(types[r])) : undefined,
-      values ? (values[r] === null ? null : Number(values[r])) : undefined,
-    );
+/**
+ * An interactions table straight from the validator's columns: its dictionary codes and
+ * distinct strings become the table's id columns and vocabularies as they are, uncopied.
+ */
+function toInteractions(data: ColumnarData): InteractionColumns {
+  const rows = data.rows;
+  const users = asStrings(data.columns.USER_ID, rows);
+  const items = asStrings(data.columns.ITEM_ID, rows);
+  const eventType = data.columns.EVENT_TYPE;
+  const types = eventType ? asStrings(eventType, rows) : undefined;
+  return {
+    length: rows,
+    users: users.codes,
+    items: items.codes,
+    times: asNumbers(data.columns.TIMESTAMP, rows),
+    types: types ? types.codes : new Int32Array(rows).fill(-1),
+    // NaN marks a missing EVENT_VALUE in both the validator's column and the table.
+    values: new Float32Array(asNumbers(data.columns.EVENT_VALUE, rows)),
+    userIds: users.strings,
+    itemIds: items.strings,
+    eventTypes: types ? types.strings : [],
+  };
+}
+
+/** A string column as it is; any other column's values turned into strings (null stays -1). */
+function asStrings(
+  column: Column | undefined,
+  rows: number,
+): { codes: Int32Array; strings: string[] } {
+  if (column?.kind === "string") return column;
+  const out: StringColumn = { kind: "string", codes: new Int32Array(rows).fill(-1), strings: [] };
+  if (!column) return out;
+  const index = new Map<string, number>();
+  for (let r = 0; r < rows; r++) {
+    const value = columnValue(column, r);
+    if (value === null) continue;
+    const text = String(value);
+    let code = index.get(text);
+    if (code === undefined) {
+      code = out.strings.length;
+      out.strings.push(text);
+      index.set(text, code);
+    }
+    out.codes[r] = code;
   }
+  return out;
+}
+
+/** A number column's values (NaN where null), or NaN throughout when there is no such column. */
+function asNumbers(column: Column | undefined, rows: number): Float64Array {
+  if (column?.kind === "number") return column.values;
+  const out = new Float64Array(rows).fill(Number.NaN);
+  if (column) for (let r = 0; r < rows; r++) out[r] = Number(columnValue(column, r) ?? Number.NaN);
+  return out;
 }
 
 function toRecords(data: ColumnarData, idColumn: string): RecordData {
-  const ids = (data.columns[idColumn] ?? []).map((v) => String(v));
+  const idValues = data.columns[idColumn];
+  const ids = idValues ? columnValues(idValues).map((v) => String(v)) : [];
   const columns: RecordData["columns"] = {};
-  for (const name of data.header) if (name !== idColumn) columns[name] = data.columns[name];
+  for (const name of data.header) {
+    if (name !== idColumn) columns[name] = columnValues(data.columns[name]);
+  }
   const index = new Map<string, number>();
   const uniqueIds: string[] = [];
   const uniqueColumns: RecordData["columns"] = Object.fromEntries(

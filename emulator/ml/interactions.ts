@@ -26,11 +26,11 @@ export interface InteractionColumns {
 /** Growable columns over shared vocabularies. */
 export class InteractionTable {
   length = 0;
-  users = new Int32Array(1024);
-  items = new Int32Array(1024);
-  times = new Float64Array(1024);
-  types = new Int32Array(1024);
-  values = new Float32Array(1024);
+  users: Int32Array = new Int32Array(1024);
+  items: Int32Array = new Int32Array(1024);
+  times: Float64Array = new Float64Array(1024);
+  types: Int32Array = new Int32Array(1024);
+  values: Float32Array = new Float32Array(1024);
 
   constructor(
     readonly userVocab = new Vocabulary(),
@@ -42,7 +42,7 @@ export class InteractionTable {
   reserve(extra: number): void {
     const need = this.length + extra;
     if (need <= this.users.length) return;
-    let capacity = this.users.length;
+    let capacity = Math.max(this.users.length, 1024);
     while (capacity < need) capacity *= 2;
     this.users = grow(this.users, new Int32Array(capacity));
     this.items = grow(this.items, new Int32Array(capacity));
@@ -100,19 +100,23 @@ export class InteractionTable {
     };
   }
 
+  /**
+   * A table over `columns`: its arrays are adopted, not copied (appending past them
+   * reallocates, so the rows already there are never written), and its ids interned.
+   */
   static from(columns: InteractionColumns): InteractionTable {
     const table = new InteractionTable(
       new Vocabulary(columns.userIds),
       new Vocabulary(columns.itemIds),
       new Vocabulary(columns.eventTypes),
     );
-    table.reserve(columns.length);
-    table.users.set(columns.users.subarray(0, columns.length));
-    table.items.set(columns.items.subarray(0, columns.length));
-    table.times.set(columns.times.subarray(0, columns.length));
-    table.types.set(columns.types.subarray(0, columns.length));
-    table.values.set(columns.values.subarray(0, columns.length));
-    table.length = columns.length;
+    const n = columns.length;
+    table.users = columns.users.subarray(0, n);
+    table.items = columns.items.subarray(0, n);
+    table.times = columns.times.subarray(0, n);
+    table.types = columns.types.subarray(0, n);
+    table.values = columns.values.subarray(0, n);
+    table.length = n;
     return table;
   }
 }

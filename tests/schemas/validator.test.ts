@@ -2,7 +2,12 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSchema } from "../../schemas/avro";
-import { trainingMinimumsProblem, validateCsv } from "../../schemas/validator";
+import {
+  columnValue,
+  columnValues,
+  trainingMinimumsProblem,
+  validateCsv,
+} from "../../schemas/validator";
 
 const WORKSHOP = parseSchema(
   readFileSync(join(__dirname, "../../schemas/event_schema.avsc"), "utf8"),
@@ -57,9 +62,25 @@ describe("schemas/validator validateCsv", () => {
     assert.equal(result.ok, true);
     assert.equal(result.data?.rows, 1000);
     assert.deepEqual(result.data?.header, HEADER.split(","));
-    assert.equal(result.data?.columns.TIMESTAMP[1], T0 + 60);
-    assert.equal(result.data?.columns.USER_ID[1], "1000000001");
-    assert.equal(result.data?.columns.EVENT_TYPE[2], "Order Completed");
+    const columns = result.data!.columns;
+    assert.equal(columnValue(columns.TIMESTAMP, 1), T0 + 60);
+    assert.equal(columnValue(columns.USER_ID, 1), "1000000001");
+    assert.equal(columnValue(columns.EVENT_TYPE, 2), "Order Completed");
+    // Each distinct string is held once, rows refer to it by code: that is what keeps a
+    // million-row import small.
+    assert.equal(columns.USER_ID.kind, "string");
+    if (columns.USER_ID.kind === "string" && columns.EVENT_TYPE.kind === "string") {
+      assert.equal(columns.USER_ID.codes.length, 1000);
+      assert.equal(columns.USER_ID.strings.length, result.stats.users);
+      assert.deepEqual([...columns.EVENT_TYPE.strings].sort(), [
+        "Order Completed",
+        "Product Added",
+        "Product Clicked",
+      ]);
+    }
+    assert.ok(
+      columns.TIMESTAMP.kind === "number" && columns.TIMESTAMP.values instanceof Float64Array,
+    );
   });
 
   const failures: [
@@ -219,13 +240,19 @@ describe("schemas/validator validateCsv", () => {
       },
     );
     assert.equal(result.failureReason, undefined);
-    assert.deepEqual(result.data?.columns, {
-      USER_ID: ["u1", "u2"],
-      AGE: [null, 41],
-      MEMBER: [true, false],
-      SCORE: [150, -0.5],
-      SEGMENTS: ["a|b", "c"],
-    });
+    const columns = result.data!.columns;
+    assert.deepEqual(
+      Object.fromEntries(Object.keys(columns).map((c) => [c, columnValues(columns[c])])),
+      {
+        USER_ID: ["u1", "u2"],
+        AGE: [null, 41],
+        MEMBER: [true, false],
+        SCORE: [150, -0.5],
+        SEGMENTS: ["a|b", "c"],
+      },
+    );
+    assert.ok(columns.AGE.kind === "number");
+    assert.deepEqual(columns.AGE.kind === "number" && [...columns.AGE.nulls!], [1, 0]);
     const bad = validateCsv(
       `USER_ID,MEMBER,SCORE,SEGMENTS,AGE\nu1,True,1e999,${"s".repeat(1001)}|ok,3000000000\n`,
       users,
@@ -264,7 +291,7 @@ describe("schemas/validator validateCsv", () => {
       { collect: true },
     );
     assert.equal(result.ok, true);
-    assert.deepEqual(result.data?.columns.DESCRIPTION, ['A "warm" coat, navy']);
+    assert.deepEqual(columnValues(result.data!.columns.DESCRIPTION), ['A "warm" coat, navy']);
   });
 
   it("matches columns by name and warns when they are out of schema order", () => {
@@ -279,7 +306,7 @@ describe("schemas/validator validateCsv", () => {
       { collect: true },
     );
     assert.equal(result.ok, true);
-    assert.equal(result.data?.columns.TIMESTAMP[0], T0);
+    assert.equal(columnValue(result.data!.columns.TIMESTAMP, 0), T0);
     assert.deepEqual(result.warnings, [
       {
         line: 1,
