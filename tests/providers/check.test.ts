@@ -1,38 +1,16 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "fs";
 import { join } from "path";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import {
-  campaignProvider,
-  datasetGroupProvider,
-  datasetImportJobProvider,
-  datasetProvider,
-  eventTrackerProvider,
-  filterProvider,
-  JOB_NAME_PREFIX_MAX,
-  localBucketProvider,
-  localObjectProvider,
-  PROVIDER_VERSION,
-  schemaProvider,
-  solutionProvider,
-  solutionVersionProvider,
-  UNKNOWN,
-} from "../../providers";
+import { JOB_NAME_PREFIX_MAX, PROVIDER_VERSION, UNKNOWN } from "../../providers";
+import { ARN, DSG, PROVIDERS, ROLE, wire, WORKSHOP_SCHEMA } from "./helpers";
 
-const WORKSHOP_SCHEMA = readFileSync(join(__dirname, "../../schemas/event_schema.avsc"), "utf8");
-const DSG = "arn:aws:personalize:us-east-1:111122223333:dataset-group/workshop";
-const SCHEMA_ARN = "arn:aws:personalize:us-east-1:111122223333:schema/interactions";
-const DATASET = "arn:aws:personalize:us-east-1:111122223333:dataset/workshop/INTERACTIONS";
-const ROLE = "arn:aws:iam::111122223333:role/personalize-read";
-const SOLUTION = "arn:aws:personalize:us-east-1:111122223333:solution/workshop";
-const VERSION = "arn:aws:personalize:us-east-1:111122223333:solution/workshop/3a1b2c3d";
+const SCHEMA_ARN = ARN("schema/interactions");
+const DATASET = ARN("dataset/workshop/INTERACTIONS");
+const SOLUTION = ARN("solution/workshop");
+const VERSION = ARN("solution/workshop/3a1b2c3d");
 const RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization";
 
 type Provider = dynamic.ResourceProvider;
-
-/** What the engine would do with the checked inputs: a Struct round trip (undefined or Date would fail here). */
-const wire = (v: unknown) => Struct.fromJavaScript(v as never).toJavaScript();
 
 async function check(
   provider: Provider,
@@ -104,7 +82,7 @@ const cases: Case[] = [
   // Defaults every Personalize resource gets.
   {
     title: "DatasetGroup: defaults for region, provider version and timeout",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: valid.datasetGroup,
     reasons: [],
     inputs: {
@@ -116,75 +94,75 @@ const cases: Case[] = [
   },
   {
     title: "DatasetGroup: undefined optional inputs are dropped, not sent as undefined",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "workshop", domain: undefined, tags: undefined },
     reasons: [],
     inputs: { domain: undefined, tags: undefined },
   },
   {
     title: "DatasetGroup: bad name",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "bad name!" },
     reasons: [`name "bad name!" ${NAME_RULE}`],
   },
   {
     title: "DatasetGroup: name starting with '-'",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "-x" },
     reasons: [`name "-x" ${NAME_RULE}`],
   },
   {
     title: "DatasetGroup: 64-character name",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "a".repeat(64) },
     reasons: [`name "${"a".repeat(64)}" must be 1-63 characters long (it has 64)`],
   },
   {
     title: "DatasetGroup: 63-character name is fine",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "a".repeat(63) },
     reasons: [],
   },
   {
     title: "DatasetGroup: missing name",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: {},
     reasons: ["name is required"],
   },
   {
     title: "DatasetGroup: name that is a number",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: 7 },
     reasons: ["name 7 must be a string"],
   },
   {
     title: "DatasetGroup: unknown name in preview passes through",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: UNKNOWN },
     reasons: [],
     inputs: { name: UNKNOWN },
   },
   {
     title: "DatasetGroup: bad domain",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "g", domain: "RETAIL" },
     reasons: ['domain "RETAIL" must be one of ECOMMERCE, VIDEO_ON_DEMAND'],
   },
   {
     title: "DatasetGroup: roleArn without kmsKeyArn",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "g", roleArn: ROLE },
     reasons: [`roleArn "${ROLE}" is only valid together with kmsKeyArn`],
   },
   {
     title: "DatasetGroup: bad KMS key ARN",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "g", kmsKeyArn: "key-1", roleArn: ROLE },
     reasons: ['kmsKeyArn "key-1" is not a KMS key ARN'],
   },
   {
     title: "DatasetGroup: misspelt property",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "g", domian: "ECOMMERCE" },
     reasons: [
       "domian is not a property of DatasetGroup; known properties: region, endpoint, timeoutMinutes, providerVersion, tags, name, domain, kmsKeyArn, roleArn",
@@ -192,7 +170,7 @@ const cases: Case[] = [
   },
   {
     title: "DatasetGroup: bad region, endpoint, timeout",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "g", region: "mars", endpoint: "ftp://x", timeoutMinutes: 0 },
     reasons: [
       'region "mars" is not an AWS region name such as us-east-1',
@@ -202,7 +180,7 @@ const cases: Case[] = [
   },
   {
     title: "DatasetGroup: bad tag value",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "g", tags: { team: 5, ok: "yes" } },
     reasons: [
       "tags.team 5 is not a valid tag value (a string of 0-256 letters, digits, spaces, _.:/=+-@)",
@@ -210,7 +188,7 @@ const cases: Case[] = [
   },
   {
     title: "DatasetGroup: unknown tag value passes through",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     news: { name: "g", tags: { stack: UNKNOWN } },
     reasons: [],
     inputs: { tags: { stack: UNKNOWN } },
@@ -218,27 +196,27 @@ const cases: Case[] = [
   // Schema
   {
     title: "Schema: the workshop schema",
-    provider: schemaProvider,
+    provider: PROVIDERS.Schema,
     news: valid.schema,
     reasons: [],
     inputs: { timeoutMinutes: 5 },
   },
   {
     title: "Schema: not JSON",
-    provider: schemaProvider,
+    provider: PROVIDERS.Schema,
     news: { name: "s", schema: "{not json" },
     reasons: ["schema is not a valid Personalize schema"],
     prefixes: true,
   },
   {
     title: "Schema: unknown schema in preview",
-    provider: schemaProvider,
+    provider: PROVIDERS.Schema,
     news: { name: "s", schema: UNKNOWN },
     reasons: [],
   },
   {
     title: "Schema: tags are not a Schema property",
-    provider: schemaProvider,
+    provider: PROVIDERS.Schema,
     news: { ...valid.schema, tags: { a: "b" } },
     reasons: [
       "tags is not a property of Schema; known properties: region, endpoint, timeoutMinutes, providerVersion, name, schema, domain",
@@ -247,14 +225,14 @@ const cases: Case[] = [
   // Dataset
   {
     title: "Dataset: dataset type in any case is stored upper-case",
-    provider: datasetProvider,
+    provider: PROVIDERS.Dataset,
     news: { ...valid.dataset, datasetType: "action_interactions" },
     reasons: [],
     inputs: { datasetType: "ACTION_INTERACTIONS" },
   },
   {
     title: "Dataset: unknown dataset type",
-    provider: datasetProvider,
+    provider: PROVIDERS.Dataset,
     news: { ...valid.dataset, datasetType: "Clicks" },
     reasons: [
       'datasetType "Clicks" must be one of INTERACTIONS, ITEMS, USERS, ACTIONS, ACTION_INTERACTIONS (any case)',
@@ -262,33 +240,33 @@ const cases: Case[] = [
   },
   {
     title: "Dataset: schema ARN that is not an ARN",
-    provider: datasetProvider,
+    provider: PROVIDERS.Dataset,
     news: { ...valid.dataset, schemaArn: "interactions" },
     reasons: ['schemaArn "interactions" is not a Personalize ARN'],
   },
   {
     title: "Dataset: unknown ARNs in preview",
-    provider: datasetProvider,
+    provider: PROVIDERS.Dataset,
     news: { ...valid.dataset, datasetGroupArn: UNKNOWN, schemaArn: UNKNOWN },
     reasons: [],
   },
   // DatasetImportJob
   {
     title: "DatasetImportJob: defaults FULL import",
-    provider: datasetImportJobProvider,
+    provider: PROVIDERS.DatasetImportJob,
     news: valid.importJob,
     reasons: [],
     inputs: { importMode: "FULL", timeoutMinutes: 120 },
   },
   {
     title: "DatasetImportJob: prefix too long for the suffix",
-    provider: datasetImportJobProvider,
+    provider: PROVIDERS.DatasetImportJob,
     news: { ...valid.importJob, jobName: "j".repeat(JOB_NAME_PREFIX_MAX + 1) },
     reasons: [`jobName "${"j".repeat(48)}" must be 1-47 characters long (it has 48)`],
   },
   {
     title: "DatasetImportJob: bad mode, location and role",
-    provider: datasetImportJobProvider,
+    provider: PROVIDERS.DatasetImportJob,
     news: {
       ...valid.importJob,
       importMode: "PARTIAL",
@@ -304,14 +282,14 @@ const cases: Case[] = [
   // Solution
   {
     title: "Solution: automatic training and HPO off by default",
-    provider: solutionProvider,
+    provider: PROVIDERS.Solution,
     news: valid.solution,
     reasons: [],
     inputs: { performHPO: false, performAutoTraining: false },
   },
   {
     title: "Solution: booleans and schedule",
-    provider: solutionProvider,
+    provider: PROVIDERS.Solution,
     news: {
       ...valid.solution,
       performHPO: "yes",
@@ -324,33 +302,33 @@ const cases: Case[] = [
   },
   {
     title: "Solution: recipe that is not an ARN",
-    provider: solutionProvider,
+    provider: PROVIDERS.Solution,
     news: { ...valid.solution, recipeArn: "aws-hrnn" },
     reasons: ['recipeArn "aws-hrnn" is not a Personalize ARN'],
   },
   // SolutionVersion
   {
     title: "SolutionVersion: FULL training by default, generous timeout",
-    provider: solutionVersionProvider,
+    provider: PROVIDERS.SolutionVersion,
     news: valid.solutionVersion,
     reasons: [],
     inputs: { trainingMode: "FULL", timeoutMinutes: 360 },
   },
   {
     title: "SolutionVersion: AUTOTRAIN is set by the service only",
-    provider: solutionVersionProvider,
+    provider: PROVIDERS.SolutionVersion,
     news: { ...valid.solutionVersion, trainingMode: "AUTOTRAIN" },
     reasons: ['trainingMode "AUTOTRAIN" must be one of FULL, UPDATE'],
   },
   {
     title: "SolutionVersion: training inputs must be strings",
-    provider: solutionVersionProvider,
+    provider: PROVIDERS.SolutionVersion,
     news: { ...valid.solutionVersion, trainingInputs: [1] },
     reasons: ["trainingInputs [1] must be a list of strings"],
   },
   {
     title: "SolutionVersion: unknown training input in preview",
-    provider: solutionVersionProvider,
+    provider: PROVIDERS.SolutionVersion,
     news: { ...valid.solutionVersion, trainingInputs: [UNKNOWN] },
     reasons: [],
     inputs: { trainingInputs: [UNKNOWN] },
@@ -358,44 +336,44 @@ const cases: Case[] = [
   // Campaign
   {
     title: "Campaign: one TPS by default",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     news: valid.campaign,
     reasons: [],
     inputs: { minProvisionedTPS: 1, timeoutMinutes: 180 },
   },
   {
     title: "Campaign: zero TPS",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     news: { ...valid.campaign, minProvisionedTPS: 0 },
     reasons: ["minProvisionedTPS 0 must be at least 1"],
   },
   {
     title: "Campaign: fractional TPS",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     news: { ...valid.campaign, minProvisionedTPS: 1.5 },
     reasons: ["minProvisionedTPS 1.5 must be a whole number"],
   },
   {
     title: "Campaign: TPS as text",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     news: { ...valid.campaign, minProvisionedTPS: "2" },
     reasons: ['minProvisionedTPS "2" must be a number'],
   },
   {
     title: "Campaign: unknown solution version in preview",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     news: { ...valid.campaign, solutionVersionArn: UNKNOWN },
     reasons: [],
   },
   {
     title: "Campaign: solution version that is not an ARN",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     news: { ...valid.campaign, solutionVersionArn: "latest" },
     reasons: ['solutionVersionArn "latest" is not a solution version ARN'],
   },
   {
     title: "Campaign: a version of another solution",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     news: {
       ...valid.campaign,
       solutionArn: "arn:aws:personalize:us-east-1:111122223333:solution/other",
@@ -406,7 +384,7 @@ const cases: Case[] = [
   },
   {
     title: "Campaign: its own solution",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     news: { ...valid.campaign, solutionArn: SOLUTION },
     reasons: [],
     inputs: { solutionArn: SOLUTION },
@@ -414,20 +392,20 @@ const cases: Case[] = [
   // EventTracker and Filter
   {
     title: "EventTracker: valid",
-    provider: eventTrackerProvider,
+    provider: PROVIDERS.EventTracker,
     news: valid.eventTracker,
     reasons: [],
   },
   {
     title: "EventTracker: bad dataset group ARN",
-    provider: eventTrackerProvider,
+    provider: PROVIDERS.EventTracker,
     news: { ...valid.eventTracker, datasetGroupArn: "arn:aws:s3:::bucket" },
     reasons: ['datasetGroupArn "arn:aws:s3:::bucket" is not a Personalize ARN'],
   },
-  { title: "Filter: valid", provider: filterProvider, news: valid.filter, reasons: [] },
+  { title: "Filter: valid", provider: PROVIDERS.Filter, news: valid.filter, reasons: [] },
   {
     title: "Filter: expression without EXCLUDE/INCLUDE",
-    provider: filterProvider,
+    provider: PROVIDERS.Filter,
     news: { ...valid.filter, filterExpression: "ItemID" },
     reasons: [
       'filterExpression "ItemID" must start with EXCLUDE or INCLUDE, e.g. EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Order Completed")',
@@ -435,7 +413,7 @@ const cases: Case[] = [
   },
   {
     title: "Filter: expression over 2500 characters",
-    provider: filterProvider,
+    provider: PROVIDERS.Filter,
     news: { ...valid.filter, filterExpression: "EXCLUDE " + "x".repeat(2493) },
     reasons: [
       `filterExpression "EXCLUDE ${"x".repeat(2493)}" must be 1-2500 characters long (it has 2501)`,
@@ -444,14 +422,14 @@ const cases: Case[] = [
   // Local S3
   {
     title: "LocalBucket: valid",
-    provider: localBucketProvider,
+    provider: PROVIDERS.LocalBucket,
     news: valid.bucket,
     reasons: [],
     inputs: { region: "eu-west-1" },
   },
   {
     title: "LocalBucket: bad bucket name, no endpoint",
-    provider: localBucketProvider,
+    provider: PROVIDERS.LocalBucket,
     news: { bucket: "Bad_Bucket" },
     reasons: [
       `bucket "Bad_Bucket" is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-')`,
@@ -460,16 +438,16 @@ const cases: Case[] = [
   },
   {
     title: "LocalObject: a source file that is not there",
-    provider: localObjectProvider,
+    provider: PROVIDERS.LocalObject,
     news: { ...valid.object, source: "/nonexistent/interactions.csv" },
     reasons: [
       `source "/nonexistent/interactions.csv" does not exist (relative paths are from ${process.cwd()})`,
     ],
   },
-  { title: "LocalObject: valid", provider: localObjectProvider, news: valid.object, reasons: [] },
+  { title: "LocalObject: valid", provider: PROVIDERS.LocalObject, news: valid.object, reasons: [] },
   {
     title: "LocalObject: missing source and hash",
-    provider: localObjectProvider,
+    provider: PROVIDERS.LocalObject,
     news: { ...valid.object, source: undefined, contentHash: undefined },
     reasons: ["source is required", "contentHash is required"],
   },
@@ -512,32 +490,32 @@ describe("providers: check", () => {
 
   /** Each provider with valid inputs covering its fields, and whether it takes tags. */
   const everyProvider: [string, Provider, Record<string, unknown>, boolean][] = [
-    ["DatasetGroup", datasetGroupProvider, valid.datasetGroup, true],
-    ["Schema", schemaProvider, valid.schema, false],
-    ["Dataset", datasetProvider, valid.dataset, true],
-    ["DatasetImportJob", datasetImportJobProvider, valid.importJob, true],
+    ["DatasetGroup", PROVIDERS.DatasetGroup, valid.datasetGroup, true],
+    ["Schema", PROVIDERS.Schema, valid.schema, false],
+    ["Dataset", PROVIDERS.Dataset, valid.dataset, true],
+    ["DatasetImportJob", PROVIDERS.DatasetImportJob, valid.importJob, true],
     [
       "Solution",
-      solutionProvider,
+      PROVIDERS.Solution,
       { ...valid.solution, performHPO: true, eventType: "Order Completed" },
       true,
     ],
     [
       "SolutionVersion",
-      solutionVersionProvider,
+      PROVIDERS.SolutionVersion,
       { ...valid.solutionVersion, name: "v1", trainingMode: "UPDATE" },
       true,
     ],
     [
       "Campaign",
-      campaignProvider,
+      PROVIDERS.Campaign,
       { ...valid.campaign, solutionArn: SOLUTION, minProvisionedTPS: 2 },
       true,
     ],
-    ["EventTracker", eventTrackerProvider, valid.eventTracker, true],
-    ["Filter", filterProvider, valid.filter, true],
-    ["LocalBucket", localBucketProvider, valid.bucket, false],
-    ["LocalObject", localObjectProvider, valid.object, false],
+    ["EventTracker", PROVIDERS.EventTracker, valid.eventTracker, true],
+    ["Filter", PROVIDERS.Filter, valid.filter, true],
+    ["LocalBucket", PROVIDERS.LocalBucket, valid.bucket, false],
+    ["LocalObject", PROVIDERS.LocalObject, valid.object, false],
   ];
   for (const [kind, provider, inputs, taggable] of everyProvider) {
     it(`${kind}: in preview every input may be unknown, and stays unknown`, async () => {
@@ -552,20 +530,20 @@ describe("providers: check", () => {
   }
 
   it("keeps __provider in the checked inputs", async () => {
-    const { inputs } = await check(datasetGroupProvider, { name: "g", __provider: "code" });
+    const { inputs } = await check(PROVIDERS.DatasetGroup, { name: "g", __provider: "code" });
     assert.equal(inputs.__provider, "code");
   });
 
   describe("DatasetImportJob physical name", () => {
     it("appends the data hash and a random part to the prefix", async () => {
-      const { inputs } = await check(datasetImportJobProvider, valid.importJob);
+      const { inputs } = await check(PROVIDERS.DatasetImportJob, valid.importJob);
       assert.match(String(inputs.physicalJobName), /^interactions-import-01234567-[0-9a-f]{6}$/);
     });
 
     it("keeps the name across later checks while nothing that replaces the job changes", async () => {
-      const first = await check(datasetImportJobProvider, valid.importJob);
+      const first = await check(PROVIDERS.DatasetImportJob, valid.importJob);
       const again = await check(
-        datasetImportJobProvider,
+        PROVIDERS.DatasetImportJob,
         { ...valid.importJob, tags: { team: "recs" } },
         first.inputs,
       );
@@ -573,9 +551,9 @@ describe("providers: check", () => {
     });
 
     it("chooses a new name when the data changes (names are unique forever)", async () => {
-      const first = await check(datasetImportJobProvider, valid.importJob);
+      const first = await check(PROVIDERS.DatasetImportJob, valid.importJob);
       const next = await check(
-        datasetImportJobProvider,
+        PROVIDERS.DatasetImportJob,
         { ...valid.importJob, dataHash: "sha256:fedcba9876543210" },
         first.inputs,
       );
@@ -586,7 +564,7 @@ describe("providers: check", () => {
     });
 
     it("is unknown in preview while the dataset is unknown", async () => {
-      const { inputs, reasons } = await check(datasetImportJobProvider, {
+      const { inputs, reasons } = await check(PROVIDERS.DatasetImportJob, {
         ...valid.importJob,
         datasetArn: UNKNOWN,
       });
@@ -595,7 +573,7 @@ describe("providers: check", () => {
     });
 
     it("fits the 63-character limit with the longest prefix", async () => {
-      const { inputs, reasons } = await check(datasetImportJobProvider, {
+      const { inputs, reasons } = await check(PROVIDERS.DatasetImportJob, {
         ...valid.importJob,
         jobName: "j".repeat(JOB_NAME_PREFIX_MAX),
       });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { isLoopback, paceFor, personalizeClient, s3Client } from "../../providers";
+import { clearCredentials } from "./helpers";
 
 describe("providers: clients", () => {
   const saved = { ...process.env };
@@ -29,14 +30,7 @@ describe("providers: clients", () => {
   }
 
   it("falls back to dummy credentials for the emulator when the environment has none", async () => {
-    for (const name of [
-      "AWS_ACCESS_KEY_ID",
-      "AWS_SECRET_ACCESS_KEY",
-      "AWS_PROFILE",
-      "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ]) {
-      delete process.env[name];
-    }
+    clearCredentials();
     for (const client of [
       personalizeClient({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }),
       s3Client({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }),
@@ -56,14 +50,7 @@ describe("providers: clients", () => {
   });
 
   it("never invents credentials for AWS itself", async () => {
-    for (const name of [
-      "AWS_ACCESS_KEY_ID",
-      "AWS_SECRET_ACCESS_KEY",
-      "AWS_PROFILE",
-      "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ]) {
-      delete process.env[name];
-    }
+    clearCredentials();
     process.env.AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/credentials";
     process.env.AWS_CONFIG_FILE = "/nonexistent/config";
     process.env.AWS_EC2_METADATA_DISABLED = "true";

@@ -14,48 +14,26 @@ import {
   PersonalizeClient,
 } from "@aws-sdk/client-personalize";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { startEmulator, type RunningEmulator } from "../../emulator";
+import { type RunningEmulator } from "../../emulator";
 import { createDataPlane } from "../../emulator/data";
+import { PROVIDER_VERSION } from "../../providers";
 import {
-  campaignProvider,
-  datasetGroupProvider,
-  datasetImportJobProvider,
-  datasetProvider,
-  eventTrackerProvider,
-  filterProvider,
-  localBucketProvider,
-  localObjectProvider,
-  PROVIDER_VERSION,
-  schemaProvider,
-  solutionProvider,
-  solutionVersionProvider,
-} from "../../providers";
+  checkAndCreate,
+  clearCredentials,
+  Deployed,
+  Props,
+  PROVIDERS,
+  requireFromString,
+  startTestEmulator,
+  TestEmulator,
+  wire,
+} from "./helpers";
 
-type Props = Record<string, unknown>;
-const requireFromString: (code: string) => {
-  handler(): dynamic.ResourceProvider;
-} = require("require-from-string");
-
-/** What crosses the engine boundary: a Struct round trip (undefined or Date in outputs would throw or vanish). */
-const wire = (v: unknown) => Struct.fromJavaScript(v as never).toJavaScript() as Props;
-
-interface Deployed {
-  id: string;
-  inputs: Props;
-  outs: Props;
-}
-
-/** check -> create, as the engine runs a new resource. */
+/** check -> create, as the engine runs a new resource; a refresh right after must change nothing. */
 async function create(provider: dynamic.ResourceProvider, news: Props): Promise<Deployed> {
-  const checked = await provider.check!({}, news);
-  assert.deepEqual(checked.failures, []);
-  const inputs = wire(checked.inputs);
-  const result = await provider.create(inputs);
-  assert.ok(result.id, "create returns an id");
-  const deployed = { id: result.id, inputs, outs: wire(result.outs) };
+  const deployed = await checkAndCreate(provider, news);
   await assertRefreshConverges(provider, deployed, news);
   return deployed;
 }
@@ -107,6 +85,7 @@ describe("providers: create/read/update/delete against the emulator", function (
   let personalize: PersonalizeClient;
   let s3: S3Client;
   let base: Props;
+  let running: TestEmulator;
   const dir = mkdtempSync(join(tmpdir(), "providers-crud-"));
   const csv = join(dir, "interactions.csv");
   const deployed: Record<string, Deployed> = {};
@@ -114,46 +93,26 @@ describe("providers: create/read/update/delete against the emulator", function (
 
   before(async () => {
     // No credentials in the environment: the providers fall back to dummy ones for loopback.
-    for (const name of [
-      "AWS_ACCESS_KEY_ID",
-      "AWS_SECRET_ACCESS_KEY",
-      "AWS_PROFILE",
-      "AWS_SESSION_TOKEN",
-    ])
-      delete process.env[name];
-    emulator = await startEmulator({ port: 0, durationScale: 0, dataPlane: createDataPlane });
-    base = { region: "us-east-1", endpoint: emulator.url };
-    const credentials = { accessKeyId: "test", secretAccessKey: "test" };
-    personalize = new PersonalizeClient({
-      region: "us-east-1",
-      endpoint: emulator.url,
-      credentials,
-    });
-    s3 = new S3Client({
-      region: "us-east-1",
-      endpoint: emulator.url,
-      credentials,
-      forcePathStyle: true,
-    });
+    clearCredentials();
+    running = await startTestEmulator({ durationScale: 0, dataPlane: createDataPlane });
+    ({ emulator, personalize, s3, base } = running);
     writeFileSync(csv, readFileSync(join(__dirname, "../../data/interactions.csv")));
   });
 
   after(async () => {
-    personalize?.destroy();
-    s3?.destroy();
-    await emulator?.close();
+    await running?.close();
     process.env = savedEnv;
   });
 
   const hashOf = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
   it("LocalBucket and LocalObject upload the CSV to the emulator's S3", async () => {
-    deployed.bucket = await create(localBucketProvider, {
+    deployed.bucket = await create(PROVIDERS.LocalBucket, {
       bucket: "workshop-data",
       endpoint: emulator.url,
     });
     assert.equal(deployed.bucket.outs.arn, "arn:aws:s3:::workshop-data");
-    deployed.object = await create(localObjectProvider, {
+    deployed.object = await create(PROVIDERS.LocalObject, {
       bucket: "workshop-data",
       key: "transformed/interactions.csv",
       source: csv,
@@ -168,13 +127,13 @@ describe("providers: create/read/update/delete against the emulator", function (
       (await got.Body!.transformToString()).split("\n")[0],
       "ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP",
     );
-    const read = await localObjectProvider.read!(deployed.object.id, deployed.object.outs);
+    const read = await PROVIDERS.LocalObject.read!(deployed.object.id, deployed.object.outs);
     assert.equal(read.id, deployed.object.id);
     assert.equal((read.props as Props).etag, deployed.object.outs.etag);
   });
 
   it("DatasetGroup: create waits for ACTIVE, read returns inputs, tags update in place", async () => {
-    const dg = await create(datasetGroupProvider, {
+    const dg = await create(PROVIDERS.DatasetGroup, {
       ...base,
       name: "workshop",
       tags: { stack: "dev" },
@@ -185,11 +144,11 @@ describe("providers: create/read/update/delete against the emulator", function (
     );
     assert.equal(dg.outs.status, "ACTIVE");
     assert.equal(dg.outs.providerVersion, PROVIDER_VERSION);
-    const read = await datasetGroupProvider.read!(dg.id, dg.outs);
+    const read = await PROVIDERS.DatasetGroup.read!(dg.id, dg.outs);
     assert.equal(read.id, dg.id);
     assert.deepEqual((read.inputs as Props).tags, { stack: "dev" });
     assert.equal((read.inputs as Props).name, "workshop");
-    const { deployed: next } = await update(datasetGroupProvider, dg, {
+    const { deployed: next } = await update(PROVIDERS.DatasetGroup, dg, {
       ...base,
       name: "workshop",
       tags: { team: "recs" },
@@ -199,7 +158,7 @@ describe("providers: create/read/update/delete against the emulator", function (
     assert.deepEqual(next.outs.tags, { team: "recs" });
     // A provider fix reaches resources deployed by older code: a new providerVersion is an
     // in-place update that rewrites the stored outputs, not a replacement.
-    const { deployed: fixed } = await update(datasetGroupProvider, next, {
+    const { deployed: fixed } = await update(PROVIDERS.DatasetGroup, next, {
       ...base,
       name: "workshop",
       tags: { team: "recs" },
@@ -213,25 +172,29 @@ describe("providers: create/read/update/delete against the emulator", function (
 
   it("Schema: create and read; the service's whitespace is not a diff", async () => {
     const text = readFileSync(join(__dirname, "../../schemas/event_schema.avsc"), "utf8");
-    deployed.schema = await create(schemaProvider, { ...base, name: "interactions", schema: text });
-    const read = await schemaProvider.read!(deployed.schema.id, deployed.schema.outs);
-    const again = await schemaProvider.check!(read.inputs as Props, {
+    deployed.schema = await create(PROVIDERS.Schema, {
       ...base,
       name: "interactions",
       schema: text,
     });
-    const diff = await schemaProvider.diff!(
+    const read = await PROVIDERS.Schema.read!(deployed.schema.id, deployed.schema.outs);
+    const again = await PROVIDERS.Schema.check!(read.inputs as Props, {
+      ...base,
+      name: "interactions",
+      schema: text,
+    });
+    const diff = await PROVIDERS.Schema.diff!(
       deployed.schema.id,
       read.props as Props,
       again.inputs as Props,
     );
     assert.equal(diff.changes, false);
-    deployed.itemsSchema = await create(schemaProvider, {
+    deployed.itemsSchema = await create(PROVIDERS.Schema, {
       ...base,
       name: "items",
       schema: ITEMS_SCHEMA(),
     });
-    deployed.itemsSchema2 = await create(schemaProvider, {
+    deployed.itemsSchema2 = await create(PROVIDERS.Schema, {
       ...base,
       name: "items-v2",
       schema: ITEMS_SCHEMA("COLOR"),
@@ -239,7 +202,7 @@ describe("providers: create/read/update/delete against the emulator", function (
   });
 
   it("Dataset: type in any case; an ITEMS dataset's schema updates in place through UpdateDataset", async () => {
-    deployed.interactions = await create(datasetProvider, {
+    deployed.interactions = await create(PROVIDERS.Dataset, {
       ...base,
       name: "interactions",
       datasetGroupArn: deployed.dg.id,
@@ -248,14 +211,14 @@ describe("providers: create/read/update/delete against the emulator", function (
     });
     assert.match(deployed.interactions.id, /:dataset\/workshop\/INTERACTIONS$/);
     assert.equal(deployed.interactions.outs.datasetType, "INTERACTIONS");
-    const items = await create(datasetProvider, {
+    const items = await create(PROVIDERS.Dataset, {
       ...base,
       name: "items",
       datasetGroupArn: deployed.dg.id,
       datasetType: "items",
       schemaArn: deployed.itemsSchema.id,
     });
-    const { deployed: updated } = await update(datasetProvider, items, {
+    const { deployed: updated } = await update(PROVIDERS.Dataset, items, {
       ...items.inputs,
       schemaArn: deployed.itemsSchema2.id,
     });
@@ -277,16 +240,16 @@ describe("providers: create/read/update/delete against the emulator", function (
   });
 
   it("DatasetImportJob: imports the CSV under a suffixed physical name", async () => {
-    deployed.import1 = await create(datasetImportJobProvider, importArgs());
+    deployed.import1 = await create(PROVIDERS.DatasetImportJob, importArgs());
     assert.equal(deployed.import1.outs.status, "ACTIVE");
     assert.match(
       String(deployed.import1.outs.jobName),
       new RegExp(`^interactions-${hashOf(csv).slice(0, 8)}-[0-9a-f]{6}$`),
     );
     assert.equal(deployed.import1.outs.jobNamePrefix, "interactions");
-    const read = await datasetImportJobProvider.read!(deployed.import1.id, deployed.import1.outs);
-    const again = await datasetImportJobProvider.check!(read.inputs as Props, importArgs());
-    const diff = await datasetImportJobProvider.diff!(
+    const read = await PROVIDERS.DatasetImportJob.read!(deployed.import1.id, deployed.import1.outs);
+    const again = await PROVIDERS.DatasetImportJob.check!(read.inputs as Props, importArgs());
+    const diff = await PROVIDERS.DatasetImportJob.diff!(
       deployed.import1.id,
       read.props as Props,
       again.inputs as Props,
@@ -301,13 +264,13 @@ describe("providers: create/read/update/delete against the emulator", function (
       datasetGroupArn: deployed.dg.id,
       recipeArn: "arn:aws:personalize:::recipe/aws-user-personalization",
     };
-    const solution = await create(solutionProvider, args);
+    const solution = await create(PROVIDERS.Solution, args);
     const described = await personalize.send(
       new DescribeSolutionCommand({ solutionArn: solution.id }),
     );
     assert.equal(described.solution?.performAutoTraining, false);
     const eventsConfig = { eventParametersList: [{ eventType: "Order Completed", weight: 0.8 }] };
-    const { deployed: next } = await update(solutionProvider, solution, {
+    const { deployed: next } = await update(PROVIDERS.Solution, solution, {
       ...args,
       solutionConfig: { eventsConfig },
     });
@@ -318,7 +281,7 @@ describe("providers: create/read/update/delete against the emulator", function (
   });
 
   it("SolutionVersion: trains to ACTIVE and reports metrics as plain numbers", async () => {
-    deployed.version1 = await create(solutionVersionProvider, {
+    deployed.version1 = await create(PROVIDERS.SolutionVersion, {
       ...base,
       solutionArn: deployed.solution.id,
       trainingInputs: [deployed.import1.id],
@@ -337,28 +300,28 @@ describe("providers: create/read/update/delete against the emulator", function (
       solutionArn: deployed.solution.id,
       solutionVersionArn: deployed.version1.id,
     };
-    const campaign = await create(campaignProvider, args);
+    const campaign = await create(PROVIDERS.Campaign, args);
     assert.equal(campaign.outs.minProvisionedTPS, 1);
 
     // New data: a new hash gives a new import job with a new name, which trains a new version.
     const changedData = { ...importArgs(), dataHash: "0".repeat(64) };
-    const checked = await datasetImportJobProvider.check!(deployed.import1.inputs, changedData);
-    const importDiff = await datasetImportJobProvider.diff!(
+    const checked = await PROVIDERS.DatasetImportJob.check!(deployed.import1.inputs, changedData);
+    const importDiff = await PROVIDERS.DatasetImportJob.diff!(
       deployed.import1.id,
       deployed.import1.outs,
       wire(checked.inputs),
     );
     assert.ok((importDiff.replaces ?? []).includes("dataHash"));
-    const import2 = await create(datasetImportJobProvider, changedData);
+    const import2 = await create(PROVIDERS.DatasetImportJob, changedData);
     assert.notEqual(import2.outs.jobName, deployed.import1.outs.jobName);
-    const version2 = await create(solutionVersionProvider, {
+    const version2 = await create(PROVIDERS.SolutionVersion, {
       ...base,
       solutionArn: deployed.solution.id,
       trainingInputs: [import2.id],
     });
     assert.notEqual(version2.id, deployed.version1.id);
 
-    const { deployed: rolled } = await update(campaignProvider, campaign, {
+    const { deployed: rolled } = await update(PROVIDERS.Campaign, campaign, {
       ...args,
       solutionVersionArn: version2.id,
     });
@@ -370,7 +333,7 @@ describe("providers: create/read/update/delete against the emulator", function (
     assert.equal(described.campaign?.latestCampaignUpdate?.status, "ACTIVE");
     assert.equal(rolled.outs.deployedSolutionVersionArn, version2.id);
 
-    const { deployed: scaled } = await update(campaignProvider, rolled, {
+    const { deployed: scaled } = await update(PROVIDERS.Campaign, rolled, {
       ...args,
       solutionVersionArn: version2.id,
       minProvisionedTPS: 2,
@@ -384,23 +347,23 @@ describe("providers: create/read/update/delete against the emulator", function (
   });
 
   it("EventTracker and Filter: create, read, and refresh notices an out-of-band delete", async () => {
-    deployed.tracker = await create(eventTrackerProvider, {
+    deployed.tracker = await create(PROVIDERS.EventTracker, {
       ...base,
       name: "tracker",
       datasetGroupArn: deployed.dg.id,
     });
     assert.match(String(deployed.tracker.outs.trackingId), /^[0-9a-f-]{36}$/);
-    const filter = await create(filterProvider, {
+    const filter = await create(PROVIDERS.Filter, {
       ...base,
       name: "no-purchased",
       datasetGroupArn: deployed.dg.id,
       filterExpression: 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Order Completed")',
     });
-    const read = await filterProvider.read!(filter.id, filter.outs);
+    const read = await PROVIDERS.Filter.read!(filter.id, filter.outs);
     assert.equal((read.inputs as Props).filterExpression, filter.inputs.filterExpression);
     await personalize.send(new DeleteFilterCommand({ filterArn: filter.id }));
     for (let i = 0; i < 100; i++) {
-      const gone = await filterProvider.read!(filter.id, filter.outs);
+      const gone = await PROVIDERS.Filter.read!(filter.id, filter.outs);
       if (!gone.id) return;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -411,16 +374,16 @@ describe("providers: create/read/update/delete against the emulator", function (
     // The service refuses to delete a solution under a campaign for as long as the campaign
     // exists: say so at once instead of waiting out the timeout.
     await assert.rejects(
-      solutionProvider.delete!(deployed.solution.id, deployed.solution.outs),
+      PROVIDERS.Solution.delete!(deployed.solution.id, deployed.solution.outs),
       /^Error: Solution \S+ is still deployed by campaign\(s\) \S+campaign\/segment-workshop-campaign; /,
     );
-    await campaignProvider.delete!(deployed.campaign.id, deployed.campaign.outs);
+    await PROVIDERS.Campaign.delete!(deployed.campaign.id, deployed.campaign.outs);
     await assert.rejects(
       personalize.send(new DescribeCampaignCommand({ campaignArn: deployed.campaign.id })),
       { name: "ResourceNotFoundException" },
     );
     for (const v of [deployed.version2, deployed.version1]) {
-      await solutionVersionProvider.delete!(v.id, v.outs);
+      await PROVIDERS.SolutionVersion.delete!(v.id, v.outs);
       const still = await personalize.send(
         new DescribeSolutionVersionCommand({ solutionVersionArn: v.id }),
       );
@@ -430,17 +393,17 @@ describe("providers: create/read/update/delete against the emulator", function (
         "forgetting does not touch a finished version",
       );
     }
-    await datasetImportJobProvider.delete!(deployed.import2.id, deployed.import2.outs);
-    await datasetImportJobProvider.delete!(deployed.import1.id, deployed.import1.outs);
+    await PROVIDERS.DatasetImportJob.delete!(deployed.import2.id, deployed.import2.outs);
+    await PROVIDERS.DatasetImportJob.delete!(deployed.import1.id, deployed.import1.outs);
     const order: [dynamic.ResourceProvider, Deployed][] = [
-      [solutionProvider, deployed.solution],
-      [eventTrackerProvider, deployed.tracker],
-      [datasetProvider, deployed.items],
-      [datasetProvider, deployed.interactions],
-      [schemaProvider, deployed.schema],
-      [schemaProvider, deployed.itemsSchema],
-      [schemaProvider, deployed.itemsSchema2],
-      [datasetGroupProvider, deployed.dg],
+      [PROVIDERS.Solution, deployed.solution],
+      [PROVIDERS.EventTracker, deployed.tracker],
+      [PROVIDERS.Dataset, deployed.items],
+      [PROVIDERS.Dataset, deployed.interactions],
+      [PROVIDERS.Schema, deployed.schema],
+      [PROVIDERS.Schema, deployed.itemsSchema],
+      [PROVIDERS.Schema, deployed.itemsSchema2],
+      [PROVIDERS.DatasetGroup, deployed.dg],
     ];
     for (const [provider, d] of order) {
       await provider.delete!(d.id, d.outs);
@@ -448,28 +411,28 @@ describe("providers: create/read/update/delete against the emulator", function (
       assert.equal(read.id, undefined, `${d.id} is gone after delete`);
     }
     // Deleting again is not an error (the engine may retry a delete).
-    await datasetGroupProvider.delete!(deployed.dg.id, deployed.dg.outs);
+    await PROVIDERS.DatasetGroup.delete!(deployed.dg.id, deployed.dg.outs);
   });
 
   it("LocalObject and LocalBucket: a non-empty bucket fails clearly; deleting the object first works", async () => {
     await assert.rejects(
-      localBucketProvider.delete!(deployed.bucket.id, deployed.bucket.outs),
+      PROVIDERS.LocalBucket.delete!(deployed.bucket.id, deployed.bucket.outs),
       /LocalBucket "workshop-data" is not empty/,
     );
-    await localObjectProvider.delete!(deployed.object.id, deployed.object.outs);
+    await PROVIDERS.LocalObject.delete!(deployed.object.id, deployed.object.outs);
     assert.equal(
-      (await localObjectProvider.read!(deployed.object.id, deployed.object.outs)).id,
+      (await PROVIDERS.LocalObject.read!(deployed.object.id, deployed.object.outs)).id,
       undefined,
     );
-    await localBucketProvider.delete!(deployed.bucket.id, deployed.bucket.outs);
+    await PROVIDERS.LocalBucket.delete!(deployed.bucket.id, deployed.bucket.outs);
     assert.equal(
-      (await localBucketProvider.read!(deployed.bucket.id, deployed.bucket.outs)).id,
+      (await PROVIDERS.LocalBucket.read!(deployed.bucket.id, deployed.bucket.outs)).id,
       undefined,
     );
   });
 
   it("a provider loaded as the host loads it creates and deletes against the emulator", async () => {
-    const serialized = await pulumi.runtime.serializeFunction(() => datasetGroupProvider, {
+    const serialized = await pulumi.runtime.serializeFunction(() => PROVIDERS.DatasetGroup, {
       allowSecrets: true,
     });
     const loaded = requireFromString(serialized.text).handler();
@@ -482,13 +445,13 @@ describe("providers: create/read/update/delete against the emulator", function (
 });
 
 describe("providers: failures against the emulator", () => {
+  let running: TestEmulator;
   let emulator: RunningEmulator;
   let personalize: PersonalizeClient;
   const REASON = "Injected: the KMS key arn:aws:kms:us-east-1:000000000000:key/x is disabled.";
 
   before(async () => {
-    emulator = await startEmulator({
-      port: 0,
+    running = await startTestEmulator({
       durationScale: 0,
       faults: {
         failures: {
@@ -497,23 +460,18 @@ describe("providers: failures against the emulator", () => {
         },
       },
     });
-    personalize = new PersonalizeClient({
-      region: "us-east-1",
-      endpoint: emulator.url,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    });
+    ({ emulator, personalize } = running);
   });
   after(async () => {
-    personalize?.destroy();
-    await emulator?.close();
+    await running?.close();
   });
 
   it("CREATE FAILED throws the failureReason verbatim and deletes the failed resource so the name is free", async () => {
-    const checked = await datasetGroupProvider.check!(
+    const checked = await PROVIDERS.DatasetGroup.check!(
       {},
       { region: "us-east-1", endpoint: emulator.url, name: "doomed-group" },
     );
-    await assert.rejects(datasetGroupProvider.create(checked.inputs), (err: Error) => {
+    await assert.rejects(PROVIDERS.DatasetGroup.create(checked.inputs), (err: Error) => {
       assert.ok(err.message.includes(REASON), err.message);
       assert.match(err.message, /^DatasetGroup "doomed-group" \(.*\) ended in CREATE FAILED: /);
       assert.match(err.message, /the failed resource was deleted so the name can be reused$/);
@@ -528,33 +486,33 @@ describe("providers: failures against the emulator", () => {
 
   it("a failed solution version cannot be removed, but its reason still reaches the user", async () => {
     const base = { region: "us-east-1", endpoint: emulator.url };
-    const dg = await create(datasetGroupProvider, { ...base, name: "fine" });
-    const solution = await create(solutionProvider, {
+    const dg = await create(PROVIDERS.DatasetGroup, { ...base, name: "fine" });
+    const solution = await create(PROVIDERS.Solution, {
       ...base,
       name: "s",
       datasetGroupArn: dg.id,
       recipeArn: "arn:aws:personalize:::recipe/aws-sims",
     });
-    const checked = await solutionVersionProvider.check!(
+    const checked = await PROVIDERS.SolutionVersion.check!(
       {},
       { ...base, solutionArn: solution.id, name: "doomed-version" },
     );
     await assert.rejects(
-      solutionVersionProvider.create(checked.inputs),
+      PROVIDERS.SolutionVersion.create(checked.inputs),
       /ended in CREATE FAILED: Insufficient data: 3 users, at least 25 needed\.$/,
     );
   });
 
   it("a wait that outlives timeoutMinutes keeps the resource in state (id and properties on the error)", async () => {
     emulator.setFaults({});
-    const slow = await startEmulator({ port: 0, durationScale: 1000 });
+    const slow = await startTestEmulator({ durationScale: 1000 });
     try {
-      const checked = await datasetGroupProvider.check!(
+      const checked = await PROVIDERS.DatasetGroup.check!(
         {},
-        { region: "us-east-1", endpoint: slow.url, name: "slow", timeoutMinutes: 0.002 },
+        { region: "us-east-1", endpoint: slow.emulator.url, name: "slow", timeoutMinutes: 0.002 },
       );
       await assert.rejects(
-        datasetGroupProvider.create(checked.inputs),
+        PROVIDERS.DatasetGroup.create(checked.inputs),
         (err: Error & { id?: string; properties?: Props }) => {
           assert.match(
             err.message,

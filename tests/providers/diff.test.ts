@@ -1,30 +1,7 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "fs";
-import { join } from "path";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import {
-  campaignProvider,
-  datasetGroupProvider,
-  datasetImportJobProvider,
-  datasetProvider,
-  eventTrackerProvider,
-  filterProvider,
-  localBucketProvider,
-  localObjectProvider,
-  PROVIDER_VERSION,
-  schemaProvider,
-  solutionProvider,
-  solutionVersionProvider,
-  UNKNOWN,
-} from "../../providers";
-
-const WORKSHOP_SCHEMA = readFileSync(join(__dirname, "../../schemas/event_schema.avsc"), "utf8");
-const ARN = (path: string) => `arn:aws:personalize:us-east-1:111122223333:${path}`;
-const DSG = ARN("dataset-group/workshop");
-const ROLE = "arn:aws:iam::111122223333:role/personalize-read";
-const common = { region: "us-east-1", providerVersion: PROVIDER_VERSION, timeoutMinutes: 10 };
-
-type Props = Record<string, unknown>;
+import { PROVIDER_VERSION, UNKNOWN } from "../../providers";
+import { ARN, COMMON as common, DSG, Props, PROVIDERS, ROLE, WORKSHOP_SCHEMA } from "./helpers";
 
 interface Case {
   title: string;
@@ -141,35 +118,35 @@ const object = {
 const cases: Case[] = [
   {
     title: "DatasetGroup: nothing changed",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     olds: dg,
     change: {},
     expect: "none",
   },
   {
     title: "DatasetGroup: empty tags are no tags",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     olds: dg,
     change: { tags: {} },
     expect: "none",
   },
   {
     title: "DatasetGroup: tags update in place",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     olds: dg,
     change: { tags: { team: "recs" } },
     expect: "update",
   },
   {
     title: "DatasetGroup: a new provider version updates in place (fixes reach old resources)",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     olds: { ...dg, providerVersion: "0.9.0" },
     change: { providerVersion: PROVIDER_VERSION },
     expect: "update",
   },
   {
     title: "DatasetGroup: new name replaces, create-first is safe",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     olds: dg,
     change: { name: "workshop-2" },
     expect: "replace",
@@ -178,7 +155,7 @@ const cases: Case[] = [
   },
   {
     title: "DatasetGroup: same name, new domain: delete first",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     olds: dg,
     change: { domain: "ECOMMERCE" },
     expect: "replace",
@@ -187,7 +164,7 @@ const cases: Case[] = [
   },
   {
     title: "DatasetGroup: unknown name in preview is a replacement that may keep the name",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     olds: dg,
     change: { name: UNKNOWN },
     expect: "replace",
@@ -196,7 +173,7 @@ const cases: Case[] = [
   },
   {
     title: "DatasetGroup: region change replaces",
-    provider: datasetGroupProvider,
+    provider: PROVIDERS.DatasetGroup,
     olds: dg,
     change: { region: "eu-west-1" },
     expect: "replace",
@@ -205,14 +182,14 @@ const cases: Case[] = [
   },
   {
     title: "Schema: only whitespace differs",
-    provider: schemaProvider,
+    provider: PROVIDERS.Schema,
     olds: schema,
     change: { schema: JSON.stringify(JSON.parse(WORKSHOP_SCHEMA)) },
     expect: "none",
   },
   {
     title: "Schema: a new field replaces, same name: delete first",
-    provider: schemaProvider,
+    provider: PROVIDERS.Schema,
     olds: schema,
     change: {
       schema: WORKSHOP_SCHEMA.replace(
@@ -226,7 +203,7 @@ const cases: Case[] = [
   },
   {
     title: "Dataset: dataset type case differs only",
-    provider: datasetProvider,
+    provider: PROVIDERS.Dataset,
     olds: dataset,
     change: { datasetType: "Interactions" },
     expect: "none",
@@ -234,7 +211,7 @@ const cases: Case[] = [
   {
     title:
       "Dataset: new schema for INTERACTIONS replaces (no UpdateDataset for it), same ARN: delete first",
-    provider: datasetProvider,
+    provider: PROVIDERS.Dataset,
     olds: dataset,
     change: { schemaArn: ARN("schema/interactions-v2") },
     expect: "replace",
@@ -243,14 +220,14 @@ const cases: Case[] = [
   },
   {
     title: "Dataset: new schema for ITEMS updates in place",
-    provider: datasetProvider,
+    provider: PROVIDERS.Dataset,
     olds: { ...dataset, datasetType: "ITEMS" },
     change: { datasetType: "ITEMS", schemaArn: ARN("schema/items-v2") },
     expect: "update",
   },
   {
     title: "Dataset: a new name alone still replaces but the ARN stays: delete first",
-    provider: datasetProvider,
+    provider: PROVIDERS.Dataset,
     olds: dataset,
     change: { name: "interactions-2" },
     expect: "replace",
@@ -259,14 +236,14 @@ const cases: Case[] = [
   },
   {
     title: "DatasetImportJob: unchanged",
-    provider: datasetImportJobProvider,
+    provider: PROVIDERS.DatasetImportJob,
     olds: importJob,
     change: {},
     expect: "none",
   },
   {
     title: "DatasetImportJob: new data is a new job with a new name, no delete first",
-    provider: datasetImportJobProvider,
+    provider: PROVIDERS.DatasetImportJob,
     olds: importJob,
     change: { dataHash: "89abcdef", physicalJobName: "import-89abcdef-123456" },
     expect: "replace",
@@ -275,21 +252,21 @@ const cases: Case[] = [
   },
   {
     title: "DatasetImportJob: tags update in place",
-    provider: datasetImportJobProvider,
+    provider: PROVIDERS.DatasetImportJob,
     olds: importJob,
     change: { tags: { a: "b" } },
     expect: "update",
   },
   {
     title: "Solution: turning automatic training on updates in place",
-    provider: solutionProvider,
+    provider: PROVIDERS.Solution,
     olds: solution,
     change: { performAutoTraining: true },
     expect: "update",
   },
   {
     title: "Solution: a new auto-training schedule updates in place",
-    provider: solutionProvider,
+    provider: PROVIDERS.Solution,
     olds: solution,
     change: {
       solutionConfig: {
@@ -301,7 +278,7 @@ const cases: Case[] = [
   },
   {
     title: "Solution: adding eventsConfig to a solution without config updates in place",
-    provider: solutionProvider,
+    provider: PROVIDERS.Solution,
     olds: { ...solution, solutionConfig: undefined },
     change: {
       solutionConfig: {
@@ -312,7 +289,7 @@ const cases: Case[] = [
   },
   {
     title: "Solution: new hyperparameters replace, same name: delete first",
-    provider: solutionProvider,
+    provider: PROVIDERS.Solution,
     olds: solution,
     change: {
       solutionConfig: {
@@ -326,7 +303,7 @@ const cases: Case[] = [
   },
   {
     title: "Solution: a new recipe replaces",
-    provider: solutionProvider,
+    provider: PROVIDERS.Solution,
     olds: solution,
     change: { recipeArn: "arn:aws:personalize:::recipe/aws-hrnn" },
     expect: "replace",
@@ -335,7 +312,7 @@ const cases: Case[] = [
   },
   {
     title: "Solution: turning HPO on replaces",
-    provider: solutionProvider,
+    provider: PROVIDERS.Solution,
     olds: solution,
     change: { performHPO: true },
     expect: "replace",
@@ -344,14 +321,14 @@ const cases: Case[] = [
   },
   {
     title: "SolutionVersion: unchanged",
-    provider: solutionVersionProvider,
+    provider: PROVIDERS.SolutionVersion,
     olds: version,
     change: {},
     expect: "none",
   },
   {
     title: "SolutionVersion: a new import job trains a new version, no delete first",
-    provider: solutionVersionProvider,
+    provider: PROVIDERS.SolutionVersion,
     olds: version,
     change: { trainingInputs: [ARN("dataset-import-job/import-89abcdef-123456")] },
     expect: "replace",
@@ -360,7 +337,7 @@ const cases: Case[] = [
   },
   {
     title: "SolutionVersion: an unknown import job in preview trains a new version",
-    provider: solutionVersionProvider,
+    provider: PROVIDERS.SolutionVersion,
     olds: version,
     change: { trainingInputs: [UNKNOWN] },
     expect: "replace",
@@ -369,21 +346,21 @@ const cases: Case[] = [
   },
   {
     title: "Campaign: unchanged",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     olds: campaign,
     change: {},
     expect: "none",
   },
   {
     title: "Campaign: a new solution version rolls forward in place",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     olds: campaign,
     change: { solutionVersionArn: ARN("solution/workshop/4e5f6a7b") },
     expect: "update",
   },
   {
     title: "Campaign: an unknown solution version in preview is still an update",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     olds: campaign,
     change: { solutionVersionArn: UNKNOWN },
     expect: "update",
@@ -391,7 +368,7 @@ const cases: Case[] = [
   {
     title:
       "Campaign: a replaced solution (solutionArn unknown, as the engine asks about dependents) replaces the campaign, deleting first",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     olds: { ...campaign, solutionArn: solution.arn },
     change: { solutionArn: UNKNOWN, solutionVersionArn: UNKNOWN },
     expect: "replace",
@@ -400,28 +377,28 @@ const cases: Case[] = [
   },
   {
     title: "Campaign: a new version of the same solution still updates in place",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     olds: { ...campaign, solutionArn: solution.arn },
     change: { solutionVersionArn: UNKNOWN },
     expect: "update",
   },
   {
     title: "Campaign: TPS updates in place",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     olds: campaign,
     change: { minProvisionedTPS: 5 },
     expect: "update",
   },
   {
     title: "Campaign: config updates in place",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     olds: campaign,
     change: { campaignConfig: { itemExplorationConfig: { explorationWeight: "0.3" } } },
     expect: "update",
   },
   {
     title: "Campaign: a new name replaces, create-first is safe",
-    provider: campaignProvider,
+    provider: PROVIDERS.Campaign,
     olds: campaign,
     change: { name: "other-campaign" },
     expect: "replace",
@@ -431,7 +408,7 @@ const cases: Case[] = [
   {
     title:
       "EventTracker: a new name in the same dataset group deletes first (one tracker per group)",
-    provider: eventTrackerProvider,
+    provider: PROVIDERS.EventTracker,
     olds: tracker,
     change: { name: "tracker-2" },
     expect: "replace",
@@ -440,7 +417,7 @@ const cases: Case[] = [
   },
   {
     title: "Filter: a new expression replaces, same name: delete first",
-    provider: filterProvider,
+    provider: PROVIDERS.Filter,
     olds: filter,
     change: {
       filterExpression: 'INCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Product Added")',
@@ -451,14 +428,14 @@ const cases: Case[] = [
   },
   {
     title: "LocalBucket: unchanged",
-    provider: localBucketProvider,
+    provider: PROVIDERS.LocalBucket,
     olds: bucket,
     change: {},
     expect: "none",
   },
   {
     title: "LocalBucket: new name replaces, create-first is safe",
-    provider: localBucketProvider,
+    provider: PROVIDERS.LocalBucket,
     olds: bucket,
     change: { bucket: "data-2" },
     expect: "replace",
@@ -467,14 +444,14 @@ const cases: Case[] = [
   },
   {
     title: "LocalObject: new content uploads in place",
-    provider: localObjectProvider,
+    provider: PROVIDERS.LocalObject,
     olds: object,
     change: { contentHash: "h2" },
     expect: "update",
   },
   {
     title: "LocalObject: new key replaces",
-    provider: localObjectProvider,
+    provider: PROVIDERS.LocalObject,
     olds: object,
     change: { key: "transformed/j.csv" },
     expect: "replace",
@@ -485,7 +462,7 @@ const cases: Case[] = [
 
 /** Checked inputs as the engine would pass them: the olds' input fields plus the change. */
 function newsFor(c: Case): Props {
-  if (c.provider === datasetImportJobProvider) return importJobInputs(c.change);
+  if (c.provider === PROVIDERS.DatasetImportJob) return importJobInputs(c.change);
   const outputOnly = ["arn", "status", "trackingId", "trainingHours", "metrics", "etag", "s3Uri"];
   return Object.fromEntries(
     Object.entries({ ...c.olds, ...c.change }).filter(([k]) => !outputOnly.includes(k)),

@@ -3,8 +3,6 @@ import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import { join } from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { startEmulator, type RunningEmulator } from "../../emulator";
 import { createDataPlane } from "../../emulator/data";
 import {
@@ -20,12 +18,7 @@ import {
   Solution,
   SolutionVersion,
 } from "../../providers";
-
-const requireFromString: (code: string) => {
-  handler(): dynamic.ResourceProvider;
-} = require("require-from-string");
-const wire = (v: unknown) =>
-  Struct.fromJavaScript(v as never).toJavaScript() as Record<string, unknown>;
+import { requireFromString, wire } from "./helpers";
 
 /** Resolves an output's value (undefined when unknown) without `apply`, which never runs on unknowns. */
 const valueOf = <T>(o: pulumi.Output<T>): Promise<T> =>

@@ -6,30 +6,15 @@ import {
   DescribeSolutionVersionCommand,
   PersonalizeClient,
 } from "@aws-sdk/client-personalize";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { startEmulator, type RunningEmulator } from "../../emulator";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import {
-  campaignProvider,
-  datasetGroupProvider,
-  datasetImportJobProvider,
-  datasetProvider,
-  schemaProvider,
-  solutionProvider,
-  solutionVersionProvider,
-} from "../../providers";
-
-type Props = Record<string, unknown>;
-const wire = (v: unknown) => Struct.fromJavaScript(v as never).toJavaScript() as Props;
-
-async function create(provider: dynamic.ResourceProvider, news: Props) {
-  const checked = await provider.check!({}, news);
-  assert.deepEqual(checked.failures, []);
-  const inputs = wire(checked.inputs);
-  const result = await provider.create(inputs);
-  return { id: result.id, inputs, outs: wire(result.outs) };
-}
+  checkAndCreate as create,
+  Props,
+  PROVIDERS,
+  startTestEmulator,
+  TestEmulator,
+  wire,
+} from "./helpers";
 
 const SCHEMA = JSON.stringify({
   type: "record",
@@ -49,7 +34,7 @@ const SCHEMA = JSON.stringify({
  * deletes refused while something is transitional, versions still training.
  */
 describe("providers: waiting out transitional states against the emulator", () => {
-  let emulator: RunningEmulator;
+  let running: TestEmulator;
   let personalize: PersonalizeClient;
   let base: Props;
   let dg: { id: string; outs: Props };
@@ -58,24 +43,12 @@ describe("providers: waiting out transitional states against the emulator", () =
 
   before(async () => {
     // Import jobs take 2 s: longer than the SDK's own retries of LimitExceededException last.
-    emulator = await startEmulator({
-      port: 0,
+    running = await startTestEmulator({
       durationScale: 0.05,
       durations: { datasetImportJob: 40_000 },
     });
-    base = { region: "us-east-1", endpoint: emulator.url };
-    const credentials = { accessKeyId: "test", secretAccessKey: "test" };
-    personalize = new PersonalizeClient({
-      region: "us-east-1",
-      endpoint: emulator.url,
-      credentials,
-    });
-    const s3 = new S3Client({
-      region: "us-east-1",
-      endpoint: emulator.url,
-      credentials,
-      forcePathStyle: true,
-    });
+    ({ personalize, base } = running);
+    const { s3 } = running;
     await s3.send(new CreateBucketCommand({ Bucket: "data" }));
     await s3.send(
       new PutObjectCommand({
@@ -84,10 +57,13 @@ describe("providers: waiting out transitional states against the emulator", () =
         Body: "USER_ID,ITEM_ID,TIMESTAMP\nu1,i1,1700000000\n",
       }),
     );
-    s3.destroy();
-    dg = await create(datasetGroupProvider, { ...base, name: "transitional" });
-    const schema = await create(schemaProvider, { ...base, name: "transitional", schema: SCHEMA });
-    dataset = await create(datasetProvider, {
+    dg = await create(PROVIDERS.DatasetGroup, { ...base, name: "transitional" });
+    const schema = await create(PROVIDERS.Schema, {
+      ...base,
+      name: "transitional",
+      schema: SCHEMA,
+    });
+    dataset = await create(PROVIDERS.Dataset, {
       ...base,
       name: "interactions",
       datasetGroupArn: dg.id,
@@ -97,14 +73,13 @@ describe("providers: waiting out transitional states against the emulator", () =
   });
 
   after(async () => {
-    personalize?.destroy();
-    await emulator?.close();
+    await running?.close();
   });
 
   it("six import jobs at once: the one over the in-flight quota of five waits its turn instead of failing", async () => {
     const jobs = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        create(datasetImportJobProvider, {
+        create(PROVIDERS.DatasetImportJob, {
           ...base,
           jobName: `burst-${i}`,
           datasetArn: dataset.id,
@@ -121,21 +96,21 @@ describe("providers: waiting out transitional states against the emulator", () =
   });
 
   it("a campaign update sent while another is in flight waits for it, and the last one wins", async () => {
-    solution = await create(solutionProvider, {
+    solution = await create(PROVIDERS.Solution, {
       ...base,
       name: "transitional",
       datasetGroupArn: dg.id,
       recipeArn: "arn:aws:personalize:::recipe/aws-user-personalization",
     });
-    const version = await create(solutionVersionProvider, { ...base, solutionArn: solution.id });
+    const version = await create(PROVIDERS.SolutionVersion, { ...base, solutionArn: solution.id });
     const args = { ...base, name: "transitional", solutionVersionArn: version.id };
-    const campaign = await create(campaignProvider, args);
+    const campaign = await create(PROVIDERS.Campaign, args);
     const updateTo = async (tps: number) => {
-      const checked = await campaignProvider.check!(campaign.inputs, {
+      const checked = await PROVIDERS.Campaign.check!(campaign.inputs, {
         ...args,
         minProvisionedTPS: tps,
       });
-      return campaignProvider.update!(campaign.id, campaign.outs, wire(checked.inputs));
+      return PROVIDERS.Campaign.update!(campaign.id, campaign.outs, wire(checked.inputs));
     };
     const first = updateTo(2);
     await new Promise((r) => setTimeout(r, 20));
@@ -146,14 +121,14 @@ describe("providers: waiting out transitional states against the emulator", () =
       new DescribeCampaignCommand({ campaignArn: campaign.id }),
     );
     assert.equal(described.campaign?.minProvisionedTPS, 3);
-    await campaignProvider.delete!(campaign.id, campaign.outs);
+    await PROVIDERS.Campaign.delete!(campaign.id, campaign.outs);
   });
 
   it("deleting a version still training stops it (then forgets it)", async () => {
     const solutionArn = solution.id;
     const started = await personalize.send(new CreateSolutionVersionCommand({ solutionArn }));
     const arn = started.solutionVersionArn!;
-    await solutionVersionProvider.delete!(arn, { ...base, solutionArn, arn });
+    await PROVIDERS.SolutionVersion.delete!(arn, { ...base, solutionArn, arn });
     const described = await personalize.send(
       new DescribeSolutionVersionCommand({ solutionVersionArn: arn }),
     );
@@ -161,7 +136,7 @@ describe("providers: waiting out transitional states against the emulator", () =
   });
 
   it("deleting a solution whose latest version is training stops the version first", async () => {
-    const busy = await create(solutionProvider, {
+    const busy = await create(PROVIDERS.Solution, {
       ...base,
       name: "busy",
       datasetGroupArn: dg.id,
@@ -174,18 +149,18 @@ describe("providers: waiting out transitional states against the emulator", () =
       new DescribeSolutionVersionCommand({ solutionVersionArn: started.solutionVersionArn }),
     );
     assert.match(String(training.solutionVersion?.status), /^CREATE (PENDING|IN_PROGRESS)$/);
-    await solutionProvider.delete!(busy.id, busy.outs);
+    await PROVIDERS.Solution.delete!(busy.id, busy.outs);
     await assert.rejects(personalize.send(new DescribeSolutionCommand({ solutionArn: busy.id })), {
       name: "ResourceNotFoundException",
     });
   });
 
   it("a dataset group deleted together with its dataset waits until the dataset is gone", async () => {
-    await solutionProvider.delete!(solution.id, solution.outs);
+    await PROVIDERS.Solution.delete!(solution.id, solution.outs);
     await Promise.all([
-      datasetProvider.delete!(dataset.id, dataset.outs),
-      datasetGroupProvider.delete!(dg.id, dg.outs),
+      PROVIDERS.Dataset.delete!(dataset.id, dataset.outs),
+      PROVIDERS.DatasetGroup.delete!(dg.id, dg.outs),
     ]);
-    assert.equal((await datasetGroupProvider.read!(dg.id, dg.outs)).id, undefined);
+    assert.equal((await PROVIDERS.DatasetGroup.read!(dg.id, dg.outs)).id, undefined);
   });
 });

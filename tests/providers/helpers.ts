@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { PersonalizeClient } from "@aws-sdk/client-personalize";
+import { S3Client } from "@aws-sdk/client-s3";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
+import {
+  campaignProvider,
+  datasetGroupProvider,
+  datasetImportJobProvider,
+  datasetProvider,
+  eventTrackerProvider,
+  filterProvider,
+  localBucketProvider,
+  localObjectProvider,
+  PROVIDER_VERSION,
+  schemaProvider,
+  solutionProvider,
+  solutionVersionProvider,
+} from "../../providers";
+
+/** What the provider tests share: the providers by kind, the engine's steps, fixtures, an emulator with clients. */
+
+export type Props = Record<string, unknown>;
+
+/** Every provider, under the kind its resource class registers (`personalize:<kind>`, `s3:<kind>`). */
+export const PROVIDERS = {
+  DatasetGroup: datasetGroupProvider,
+  Schema: schemaProvider,
+  Dataset: datasetProvider,
+  DatasetImportJob: datasetImportJobProvider,
+  Solution: solutionProvider,
+  SolutionVersion: solutionVersionProvider,
+  Campaign: campaignProvider,
+  EventTracker: eventTrackerProvider,
+  Filter: filterProvider,
+  LocalBucket: localBucketProvider,
+  LocalObject: localObjectProvider,
+} satisfies Record<string, dynamic.ResourceProvider>;
+
+export type Kind = keyof typeof PROVIDERS;
+
+/** Loads serialized provider text exactly as the dynamic-provider host does. */
+export const requireFromString: (code: string) => {
+  handler(): dynamic.ResourceProvider;
+} = require("require-from-string");
+
+/** What crosses the engine boundary: a Struct round trip (undefined or Date would throw or vanish). */
+export const wire = (v: unknown) => Struct.fromJavaScript(v as never).toJavaScript() as Props;
+
+/** The workshop's interactions schema. */
+export const WORKSHOP_SCHEMA = readFileSync(
+  join(__dirname, "../../schemas/event_schema.avsc"),
+  "utf8",
+);
+/** A Personalize ARN in a made-up account, for tests that never call the service. */
+export const ARN = (path: string) => `arn:aws:personalize:us-east-1:111122223333:${path}`;
+export const DSG = ARN("dataset-group/workshop");
+export const ROLE = "arn:aws:iam::111122223333:role/personalize-read";
+/** The common inputs as check fills them in. */
+export const COMMON = {
+  region: "us-east-1",
+  providerVersion: PROVIDER_VERSION,
+  timeoutMinutes: 10,
+};
+
+/** A resource as the engine keeps it after create or update. */
+export interface Deployed {
+  id: string;
+  inputs: Props;
+  outs: Props;
+}
+
+/** check -> create, as the engine runs a new resource; the inputs must be valid. */
+export async function checkAndCreate(
+  provider: dynamic.ResourceProvider,
+  news: Props,
+): Promise<Deployed> {
+  const checked = await provider.check!({}, news);
+  assert.deepEqual(checked.failures, []);
+  const inputs = wire(checked.inputs);
+  const result = await provider.create(inputs);
+  assert.ok(result.id, "create returns an id");
+  return { id: result.id, inputs, outs: wire(result.outs) };
+}
+
+/** Removes credentials from the environment (the providers then fall back to dummy ones for loopback). */
+export function clearCredentials(): void {
+  for (const name of [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+  ])
+    delete process.env[name];
+}
+
+/** An emulator, the common inputs that point a resource at it, and SDK clients for checking what it holds. */
+export interface TestEmulator {
+  emulator: RunningEmulator;
+  /** `{ region, endpoint }` for a resource's inputs. */
+  base: Props;
+  personalize: PersonalizeClient;
+  s3: S3Client;
+  close(): Promise<void>;
+}
+
+export async function startTestEmulator(options: EmulatorOptions): Promise<TestEmulator> {
+  const emulator = await startEmulator({ port: 0, ...options });
+  const where = {
+    region: "us-east-1",
+    endpoint: emulator.url,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  };
+  const personalize = new PersonalizeClient(where);
+  const s3 = new S3Client({ ...where, forcePathStyle: true });
+  return {
+    emulator,
+    base: { region: where.region, endpoint: emulator.url },
+    personalize,
+    s3,
+    async close() {
+      personalize.destroy();
+      s3.destroy();
+      await emulator.close();
+    },
+  };
+}
