@@ -1,19 +1,13 @@
 import {
   CampaignConfig,
   CreateCampaignCommand,
+  CreateCampaignRequest,
   DeleteCampaignCommand,
   DescribeCampaignCommand,
   UpdateCampaignCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  CommonArgs,
-  PersonalizeProvider,
-  Props,
-  ResourceSpec,
-  StatusView,
-  tagList,
-} from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, StatusView } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
 import {
   checkArn,
@@ -56,6 +50,8 @@ export const campaignSpec: ResourceSpec = {
     minProvisionedTPS: "update",
     campaignConfig: "update",
   },
+  // Not a CreateCampaign parameter: it is there so a replaced solution replaces the campaign.
+  localFields: ["solutionArn"],
   defaults: { minProvisionedTPS: 1 },
   // "usually a few minutes but can take over an hour" (DG); AWS examples wait up to 3 h.
   defaultTimeoutMinutes: 180,
@@ -87,28 +83,13 @@ export const campaignSpec: ResourceSpec = {
     checkObject(failures, "campaignConfig", inputs.campaignConfig);
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
-  async create(ctx, inputs) {
-    const out = await ctx.client.send(
-      new CreateCampaignCommand({
-        name: inputs.name as string,
-        solutionVersionArn: inputs.solutionVersionArn as string,
-        minProvisionedTPS: inputs.minProvisionedTPS as number,
-        campaignConfig: inputs.campaignConfig as CampaignConfig | undefined,
-        tags: tagList(inputs.tags),
-      }),
-    );
-    return out.campaignArn as string;
-  },
+  create: async (ctx, request) =>
+    (await ctx.client.send(new CreateCampaignCommand(request as CreateCampaignRequest)))
+      .campaignArn as string,
   describe: async (ctx, arn) =>
     ((await ctx.client.send(new DescribeCampaignCommand({ campaignArn: arn }))).campaign ??
       {}) as Props,
   outputs: (_ctx, d) => ({ deployedSolutionVersionArn: d.solutionVersionArn }),
-  inputsFromService: (d) => ({
-    name: d.name,
-    solutionVersionArn: d.solutionVersionArn,
-    minProvisionedTPS: d.minProvisionedTPS,
-    campaignConfig: d.campaignConfig,
-  }),
   update: {
     call: (ctx, arn, news) =>
       ctx.client.send(

@@ -1,19 +1,13 @@
 import {
   CreateDatasetCommand,
+  CreateDatasetRequest,
   DeleteDatasetCommand,
   DescribeDatasetCommand,
   UpdateDatasetCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { DATASET_TYPES, normalizeDatasetType } from "../schemas/avro";
-import {
-  CommonArgs,
-  PersonalizeProvider,
-  Props,
-  ResourceSpec,
-  StatusView,
-  tagList,
-} from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, StatusView } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
 import { checkArn, checkName, show, UNKNOWN } from "./validate";
 
@@ -62,28 +56,13 @@ export const datasetSpec: ResourceSpec = {
   },
   // The ARN is dataset/<group name>/<TYPE>: the dataset's own name is not part of it.
   identity: (inputs) => `${inputs.datasetGroupArn}/${upper(inputs.datasetType)}`,
-  async create(ctx, inputs) {
-    const out = await ctx.client.send(
-      new CreateDatasetCommand({
-        name: inputs.name as string,
-        datasetGroupArn: inputs.datasetGroupArn as string,
-        datasetType: inputs.datasetType as string,
-        schemaArn: inputs.schemaArn as string,
-        tags: tagList(inputs.tags),
-      }),
-    );
-    return out.datasetArn as string;
-  },
+  create: async (ctx, request) =>
+    (await ctx.client.send(new CreateDatasetCommand(request as CreateDatasetRequest)))
+      .datasetArn as string,
   describe: async (ctx, arn) =>
     ((await ctx.client.send(new DescribeDatasetCommand({ datasetArn: arn }))).dataset ??
       {}) as Props,
   outputs: (_ctx, d) => ({ trackingId: d.trackingId }),
-  inputsFromService: (d) => ({
-    name: d.name,
-    datasetGroupArn: d.datasetGroupArn,
-    datasetType: d.datasetType,
-    schemaArn: d.schemaArn,
-  }),
   // Reached only for ITEMS and USERS datasets: for the others a new schemaArn replaces.
   update: {
     call: (ctx, arn, news) =>

@@ -1,10 +1,11 @@
 import {
   CreateDatasetGroupCommand,
+  CreateDatasetGroupRequest,
   DeleteDatasetGroupCommand,
   DescribeDatasetGroupCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
 import { checkArn, checkEnum, checkName, UNKNOWN } from "./validate";
 
@@ -43,27 +44,12 @@ export const datasetGroupSpec: ResourceSpec = {
     }
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
-  async create(ctx, inputs) {
-    const out = await ctx.client.send(
-      new CreateDatasetGroupCommand({
-        name: inputs.name as string,
-        domain: inputs.domain as "ECOMMERCE" | undefined,
-        kmsKeyArn: inputs.kmsKeyArn as string | undefined,
-        roleArn: inputs.roleArn as string | undefined,
-        tags: tagList(inputs.tags),
-      }),
-    );
-    return out.datasetGroupArn as string;
-  },
+  create: async (ctx, request) =>
+    (await ctx.client.send(new CreateDatasetGroupCommand(request as CreateDatasetGroupRequest)))
+      .datasetGroupArn as string,
   describe: async (ctx, arn) =>
     ((await ctx.client.send(new DescribeDatasetGroupCommand({ datasetGroupArn: arn })))
       .datasetGroup ?? {}) as Props,
-  inputsFromService: (d) => ({
-    name: d.name,
-    domain: d.domain,
-    kmsKeyArn: d.kmsKeyArn,
-    roleArn: d.roleArn,
-  }),
   delete: (ctx, arn) => ctx.client.send(new DeleteDatasetGroupCommand({ datasetGroupArn: arn })),
 };
 

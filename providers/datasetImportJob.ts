@@ -96,7 +96,8 @@ export const datasetImportJobSpec: ResourceSpec = {
     if (failures.length > 0) return inputs;
     return { ...inputs, physicalJobName: physicalJobName(olds, inputs) };
   },
-  async create(ctx, inputs) {
+  // Not the by-name request: the physical name is the job name, the location a data source.
+  async create(ctx, _request, inputs) {
     const out = await ctx.client.send(
       new CreateDatasetImportJobCommand({
         jobName: inputs.physicalJobName as string,

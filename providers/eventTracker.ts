@@ -1,10 +1,11 @@
 import {
   CreateEventTrackerCommand,
+  CreateEventTrackerRequest,
   DeleteEventTrackerCommand,
   DescribeEventTrackerCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
 import { checkArn, checkName } from "./validate";
 
@@ -26,21 +27,13 @@ export const eventTrackerSpec: ResourceSpec = {
   },
   // One tracker per dataset group as well as a unique name: a replacement in the same group must delete first.
   identity: (inputs) => `${inputs.region}/${inputs.datasetGroupArn}`,
-  async create(ctx, inputs) {
-    const out = await ctx.client.send(
-      new CreateEventTrackerCommand({
-        name: inputs.name as string,
-        datasetGroupArn: inputs.datasetGroupArn as string,
-        tags: tagList(inputs.tags),
-      }),
-    );
-    return out.eventTrackerArn as string;
-  },
+  create: async (ctx, request) =>
+    (await ctx.client.send(new CreateEventTrackerCommand(request as CreateEventTrackerRequest)))
+      .eventTrackerArn as string,
   describe: async (ctx, arn) =>
     ((await ctx.client.send(new DescribeEventTrackerCommand({ eventTrackerArn: arn })))
       .eventTracker ?? {}) as Props,
   outputs: (_ctx, d) => ({ trackingId: d.trackingId }),
-  inputsFromService: (d) => ({ name: d.name, datasetGroupArn: d.datasetGroupArn }),
   delete: (ctx, arn) => ctx.client.send(new DeleteEventTrackerCommand({ eventTrackerArn: arn })),
 };
 

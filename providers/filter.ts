@@ -1,10 +1,11 @@
 import {
   CreateFilterCommand,
+  CreateFilterRequest,
   DeleteFilterCommand,
   DescribeFilterCommand,
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
 import { checkArn, checkName, checkString } from "./validate";
 
@@ -34,24 +35,11 @@ export const filterSpec: ResourceSpec = {
     });
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
-  async create(ctx, inputs) {
-    const out = await ctx.client.send(
-      new CreateFilterCommand({
-        name: inputs.name as string,
-        datasetGroupArn: inputs.datasetGroupArn as string,
-        filterExpression: inputs.filterExpression as string,
-        tags: tagList(inputs.tags),
-      }),
-    );
-    return out.filterArn as string;
-  },
+  create: async (ctx, request) =>
+    (await ctx.client.send(new CreateFilterCommand(request as CreateFilterRequest)))
+      .filterArn as string,
   describe: async (ctx, arn) =>
     ((await ctx.client.send(new DescribeFilterCommand({ filterArn: arn }))).filter ?? {}) as Props,
-  inputsFromService: (d) => ({
-    name: d.name,
-    datasetGroupArn: d.datasetGroupArn,
-    filterExpression: d.filterExpression,
-  }),
   delete: (ctx, arn) => ctx.client.send(new DeleteFilterCommand({ filterArn: arn })),
 };
 

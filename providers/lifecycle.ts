@@ -34,6 +34,12 @@ import {
  */
 export const PROVIDER_VERSION = "1.0.0";
 
+/**
+ * A request built from checked inputs by field name: check has validated each value, so a
+ * resource casts it to the SDK's request type.
+ */
+export type ApiRequest = Record<string, any>;
+
 /** Plain JSON properties as the engine passes them (inputs or outputs). */
 export type Props = Record<string, unknown>;
 
@@ -125,8 +131,16 @@ export interface ResourceSpec {
    * replacement gets a new identity.
    */
   identity?(inputs: Props): string | undefined;
-  /** The create call; returns the ARN. */
-  create(ctx: Context, inputs: Props): Promise<string>;
+  /**
+   * Inputs that only steer the engine (what a change replaces) and that the service never
+   * sees: left out of the create request and not read back on refresh.
+   */
+  localFields?: string[];
+  /**
+   * The create call; returns the ARN. `request` holds the fields the service takes, named as
+   * the API names them (every field but `localFields`, under its own name) and the tag list.
+   */
+  create(ctx: Context, request: ApiRequest, inputs: Props): Promise<string>;
   /** The Describe call; returns the described object. Throws ResourceNotFoundException when gone. */
   describe(ctx: Context, arn: string): Promise<Props>;
   /** Where the status is; default: `status` and `failureReason` at the top. */
@@ -135,8 +149,8 @@ export interface ResourceSpec {
   failedStatuses?: string[];
   /** Output-only properties taken from Describe, besides `status` and `failureReason` (always there). */
   outputs?(ctx: Context, described: Props, arn: string): Promise<Props> | Props;
-  /** The service's values of the input fields, for refresh. */
-  inputsFromService(described: Props): Props;
+  /** The service's values of the input fields, for refresh; default: the API fields of the same name. */
+  inputsFromService?(described: Props): Props;
   /** The update API, where there is one. Absent: every field but the common ones and tags replaces. */
   update?: UpdateApi;
   /** The delete call. Absent: the resource cannot be deleted and delete means forgetting it. */
@@ -264,6 +278,23 @@ const allFields = (spec: ResourceSpec): Record<string, FieldRule> => ({
   ...(spec.taggable ? { tags: "update" as const } : {}),
   ...spec.fields,
 });
+
+/** The input fields the service knows under the same name. */
+const apiFields = (spec: ResourceSpec) =>
+  Object.keys(spec.fields).filter((field) => !spec.localFields?.includes(field));
+
+/** The create request: the API fields that are set, and the tags as the API's list. */
+function createRequest(spec: ResourceSpec, inputs: Props): ApiRequest {
+  const request: ApiRequest = {};
+  for (const field of apiFields(spec)) request[field] = inputs[field];
+  if (spec.taggable) request.tags = tagList(inputs.tags);
+  return request;
+}
+
+const fromService = (spec: ResourceSpec, described: Props): Props =>
+  spec.inputsFromService
+    ? spec.inputsFromService(described)
+    : Object.fromEntries(apiFields(spec).map((field) => [field, described[field]]));
 
 const outputKey = (spec: ResourceSpec, field: string) => spec.outputKeyOf?.[field] ?? field;
 
@@ -467,9 +498,12 @@ export async function createResource(
 ): Promise<dynamic.CreateResult> {
   const ctx = makeContext(spec, inputs);
   const name = displayName(spec, inputs);
-  const arn = await retryLater(ctx, `${name} to be accepted`, () => spec.create(ctx, inputs), [
-    "LimitExceededException",
-  ]);
+  const arn = await retryLater(
+    ctx,
+    `${name} to be accepted`,
+    () => spec.create(ctx, createRequest(spec, inputs), inputs),
+    ["LimitExceededException"],
+  );
   let described: Props;
   try {
     described = await waitUntilSettled(spec, ctx, arn, `${name} to become ACTIVE`, (d) =>
@@ -534,7 +568,7 @@ export async function readResource(
   // The service's values replace what the program set, so drift shows in the next diff. A
   // field the program left unset stays unset: the service's default for it is not drift.
   const inputs: Props = { ...stored };
-  for (const [key, value] of Object.entries(spec.inputsFromService(described))) {
+  for (const [key, value] of Object.entries(fromService(spec, described))) {
     if (stored[key] !== undefined && value !== undefined) inputs[key] = value;
   }
   if (spec.taggable) {

@@ -1,5 +1,6 @@
 import {
   CreateSchemaCommand,
+  CreateSchemaRequest,
   DeleteSchemaCommand,
   DescribeSchemaCommand,
 } from "@aws-sdk/client-personalize";
@@ -43,21 +44,13 @@ export const schemaSpec: ResourceSpec = {
     }
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
-  async create(ctx, inputs) {
-    const out = await ctx.client.send(
-      new CreateSchemaCommand({
-        name: inputs.name as string,
-        schema: inputs.schema as string,
-        domain: inputs.domain as "ECOMMERCE" | undefined,
-      }),
-    );
-    return out.schemaArn as string;
-  },
+  create: async (ctx, request) =>
+    (await ctx.client.send(new CreateSchemaCommand(request as CreateSchemaRequest)))
+      .schemaArn as string,
   describe: async (ctx, arn) =>
     ((await ctx.client.send(new DescribeSchemaCommand({ schemaArn: arn }))).schema ?? {}) as Props,
   // A schema has no status: once Describe answers, it is usable.
   status: () => ({ status: "ACTIVE" }),
-  inputsFromService: (d) => ({ name: d.name, schema: d.schema, domain: d.domain }),
   delete: (ctx, arn) => ctx.client.send(new DeleteSchemaCommand({ schemaArn: arn })),
 };
 

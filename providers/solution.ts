@@ -1,5 +1,6 @@
 import {
   CreateSolutionCommand,
+  CreateSolutionRequest,
   DeleteSolutionCommand,
   DescribeSolutionCommand,
   ListCampaignsCommand,
@@ -14,7 +15,6 @@ import {
   Props,
   ResourceSpec,
   StatusView,
-  tagList,
 } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
 import { stopTraining } from "./solutionVersion";
@@ -97,37 +97,14 @@ export const solutionSpec: ResourceSpec = {
     }
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
-  async create(ctx, inputs) {
-    const out = await ctx.client.send(
-      new CreateSolutionCommand({
-        name: inputs.name as string,
-        datasetGroupArn: inputs.datasetGroupArn as string,
-        recipeArn: inputs.recipeArn as string,
-        performHPO: inputs.performHPO as boolean,
-        performAutoTraining: inputs.performAutoTraining as boolean,
-        performIncrementalUpdate: inputs.performIncrementalUpdate as boolean | undefined,
-        eventType: inputs.eventType as string | undefined,
-        solutionConfig: inputs.solutionConfig as SolutionConfig | undefined,
-        tags: tagList(inputs.tags),
-      }),
-    );
-    return out.solutionArn as string;
-  },
+  create: async (ctx, request) =>
+    (await ctx.client.send(new CreateSolutionCommand(request as CreateSolutionRequest)))
+      .solutionArn as string,
   describe: async (ctx, arn) =>
     ((await ctx.client.send(new DescribeSolutionCommand({ solutionArn: arn }))).solution ??
       {}) as Props,
   outputs: (_ctx, d) => ({
     latestSolutionVersionArn: (d.latestSolutionVersion as Props | undefined)?.solutionVersionArn,
-  }),
-  inputsFromService: (d) => ({
-    name: d.name,
-    datasetGroupArn: d.datasetGroupArn,
-    recipeArn: d.recipeArn,
-    performHPO: d.performHPO,
-    performAutoTraining: d.performAutoTraining,
-    performIncrementalUpdate: d.performIncrementalUpdate,
-    eventType: d.eventType,
-    solutionConfig: d.solutionConfig,
   }),
   update: {
     call(ctx, arn, news) {

@@ -1,5 +1,6 @@
 import {
   CreateSolutionVersionCommand,
+  CreateSolutionVersionRequest,
   DescribeSolutionVersionCommand,
   GetSolutionMetricsCommand,
   StopSolutionVersionCreationCommand,
@@ -13,7 +14,6 @@ import {
   PersonalizeProvider,
   Props,
   ResourceSpec,
-  tagList,
 } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
 import { checkArn, checkEnum, checkName, show, UNKNOWN } from "./validate";
@@ -55,6 +55,8 @@ export const solutionVersionSpec: ResourceSpec = {
     trainingMode: "replace",
     trainingInputs: "replace",
   },
+  // What the version was trained from, for the engine only: a change trains a new version.
+  localFields: ["trainingInputs"],
   defaults: { trainingMode: "FULL" },
   // Training takes tens of minutes on small data and hours on large data (personalize-api.md §8).
   defaultTimeoutMinutes: 360,
@@ -74,17 +76,12 @@ export const solutionVersionSpec: ResourceSpec = {
       }
     }
   },
-  async create(ctx, inputs) {
-    const out = await ctx.client.send(
-      new CreateSolutionVersionCommand({
-        solutionArn: inputs.solutionArn as string,
-        name: inputs.name as string | undefined,
-        trainingMode: inputs.trainingMode as "FULL" | "UPDATE",
-        tags: tagList(inputs.tags),
-      }),
-    );
-    return out.solutionVersionArn as string;
-  },
+  create: async (ctx, request) =>
+    (
+      await ctx.client.send(
+        new CreateSolutionVersionCommand(request as CreateSolutionVersionRequest),
+      )
+    ).solutionVersionArn as string,
   describe: async (ctx, arn) =>
     ((await ctx.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn })))
       .solutionVersion ?? {}) as Props,
@@ -103,11 +100,6 @@ export const solutionVersionSpec: ResourceSpec = {
     }
     return { trainingHours: d.trainingHours ?? 0, metrics };
   },
-  inputsFromService: (d) => ({
-    solutionArn: d.solutionArn,
-    name: d.name,
-    trainingMode: d.trainingMode,
-  }),
   delete: stopTraining,
   forgetAfterDelete: true,
 };
