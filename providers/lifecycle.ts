@@ -81,6 +81,10 @@ export function outputKeys(spec: ResourceSpec): string[] {
   return ["arn", "status", ...Object.keys(allFields(spec)).map((field) => outputKey(spec, field))];
 }
 
+/** The region when the program sets none: AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. */
+export const defaultRegion = () =>
+  process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1";
+
 /** Rules of the inputs every resource has. */
 const COMMON_FIELDS: Record<string, FieldRule> = {
   region: "replace",
@@ -318,7 +322,7 @@ export function checkInputs(spec: ResourceSpec, olds: Props, news: Props): dynam
     if (value !== undefined && value !== null) inputs[key] = value;
   }
   const defaults: Props = {
-    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+    region: defaultRegion(),
     providerVersion: PROVIDER_VERSION,
     timeoutMinutes: spec.defaultTimeoutMinutes,
     ...spec.defaults,
@@ -555,8 +559,7 @@ export async function readResource(
   props: Props,
 ): Promise<dynamic.ReadResult> {
   const stored = inputsOf(spec, props ?? {});
-  if (stored.region === undefined)
-    stored.region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1";
+  if (stored.region === undefined) stored.region = defaultRegion();
   const ctx = makeContext(spec, stored);
   let described: Props;
   try {

@@ -9,7 +9,7 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync, readFileSync } from "fs";
 import { errorCode, errorMessage, isNotFound, s3Client } from "./client";
-import { Props, withOutputKeys } from "./lifecycle";
+import { defaultRegion, Props, withOutputKeys } from "./lifecycle";
 import {
   canonical,
   checkEndpoint,
@@ -28,8 +28,6 @@ import {
  */
 
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-const defaultRegion = () => process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1";
 
 function checkCommon(inputs: Props, failures: Failure[]): void {
   checkString(failures, "bucket", inputs.bucket, {
@@ -78,6 +76,15 @@ function diffFields(
   };
 }
 
+/** The stored outputs: the inputs (diff compares against them) without `__provider`, and what S3 adds. */
+function outputsOf(inputs: Props, added: Props): Props {
+  const outs: Props = {};
+  for (const [k, v] of Object.entries(inputs)) if (!k.startsWith("__")) outs[k] = v;
+  return plain({ ...outs, ...added }) as Props;
+}
+
+const bucketArn = (inputs: Props) => ({ arn: `arn:aws:s3:::${inputs.bucket}` });
+
 const target = (props: Props) => ({
   region: String(props.region ?? defaultRegion()),
   endpoint: props.endpoint as string,
@@ -111,7 +118,7 @@ export class LocalBucketProvider implements pulumi.dynamic.ResourceProvider {
       // Ours already (a previous run that was interrupted): adopt it.
       if (errorCode(err) !== "BucketAlreadyOwnedByYou") throw err;
     }
-    return { id: inputs.bucket as string, outs: this.outputs(inputs) };
+    return { id: inputs.bucket as string, outs: outputsOf(inputs, bucketArn(inputs)) };
   }
 
   async read(id: string, props?: Props): Promise<pulumi.dynamic.ReadResult> {
@@ -123,11 +130,11 @@ export class LocalBucketProvider implements pulumi.dynamic.ResourceProvider {
       throw err;
     }
     const inputs = plain({ bucket: id, region: stored.region, endpoint: stored.endpoint }) as Props;
-    return { id, props: this.outputs(inputs), inputs };
+    return { id, props: outputsOf(inputs, bucketArn(inputs)), inputs };
   }
 
   async update(_id: string, _olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
-    return { outs: this.outputs(news) };
+    return { outs: outputsOf(news, bucketArn(news)) };
   }
 
   /** Fails clearly on a non-empty bucket instead of deleting data it may not own. */
@@ -145,16 +152,28 @@ export class LocalBucketProvider implements pulumi.dynamic.ResourceProvider {
       throw err;
     }
   }
-
-  outputs(inputs: Props): Props {
-    const outs: Props = {};
-    for (const [k, v] of Object.entries(inputs)) if (!k.startsWith("__")) outs[k] = v;
-    outs.arn = `arn:aws:s3:::${inputs.bucket}`;
-    return plain(outs) as Props;
-  }
 }
 
 export const localBucketProvider = new LocalBucketProvider();
+
+/** The base of the local S3 resources: type token `s3:<type>`, every output key in the props. */
+class LocalS3Resource extends pulumi.dynamic.Resource {
+  declare readonly bucket: pulumi.Output<string>;
+  declare readonly endpoint: pulumi.Output<string>;
+  declare readonly region: pulumi.Output<string>;
+
+  constructor(
+    provider: pulumi.dynamic.ResourceProvider,
+    type: string,
+    name: string,
+    args: object,
+    outputs: readonly string[],
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    const keys = ["bucket", "endpoint", "region", ...outputs];
+    super(provider, name, withOutputKeys(args, keys), opts, "s3", type);
+  }
+}
 
 export interface LocalBucketArgs {
   bucket: pulumi.Input<string>;
@@ -164,21 +183,11 @@ export interface LocalBucketArgs {
 }
 
 /** A bucket on the emulator's S3. */
-export class LocalBucket extends pulumi.dynamic.Resource {
-  declare readonly bucket: pulumi.Output<string>;
+export class LocalBucket extends LocalS3Resource {
   declare readonly arn: pulumi.Output<string>;
-  declare readonly endpoint: pulumi.Output<string>;
-  declare readonly region: pulumi.Output<string>;
 
   constructor(name: string, args: LocalBucketArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      localBucketProvider,
-      name,
-      withOutputKeys(args, ["bucket", "arn", "endpoint", "region"]),
-      opts,
-      "s3",
-      "LocalBucket",
-    );
+    super(localBucketProvider, "LocalBucket", name, args, ["arn"], opts);
   }
 }
 
@@ -276,10 +285,7 @@ export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
         ContentType: (inputs.contentType as string | undefined) ?? "text/csv",
       }),
     );
-    const outs: Props = {};
-    for (const [k, v] of Object.entries(inputs)) if (!k.startsWith("__")) outs[k] = v;
-    Object.assign(outs, { etag: out.ETag, s3Uri: `s3://${inputs.bucket}/${inputs.key}` });
-    return plain(outs) as Props;
+    return outputsOf(inputs, { etag: out.ETag, s3Uri: `s3://${inputs.bucket}/${inputs.key}` });
   }
 }
 
@@ -299,20 +305,12 @@ export interface LocalObjectArgs {
 }
 
 /** An object on the emulator's S3, uploaded from a local file. */
-export class LocalObject extends pulumi.dynamic.Resource {
-  declare readonly bucket: pulumi.Output<string>;
+export class LocalObject extends LocalS3Resource {
   declare readonly key: pulumi.Output<string>;
   declare readonly etag: pulumi.Output<string>;
   declare readonly s3Uri: pulumi.Output<string>;
 
   constructor(name: string, args: LocalObjectArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      localObjectProvider,
-      name,
-      withOutputKeys(args, ["bucket", "key", "etag", "s3Uri"]),
-      opts,
-      "s3",
-      "LocalObject",
-    );
+    super(localObjectProvider, "LocalObject", name, args, ["key", "etag", "s3Uri"], opts);
   }
 }
