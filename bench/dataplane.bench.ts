@@ -11,7 +11,16 @@
  *   alternate, best of two rounds each), and the data plane's in-process share of a call;
  * - peak RSS of the whole process (server, worker and load generator) for 1M interactions.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { Agent, createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -58,11 +67,15 @@ const SCHEMA = JSON.stringify({
   version: "1.0",
 });
 
-/** 1M interactions: each user prefers one category; deterministic. Built in chunks to keep the bench's own memory small. */
-function generate(): Buffer {
+/**
+ * Writes 1M interactions to `file`: each user prefers one category; deterministic. Written in
+ * chunks so that the bench itself holds no copy of the file, and the peak RSS is the server's.
+ */
+function generate(file: string): void {
   let seed = 987654321;
   const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
-  const chunks = [Buffer.from("USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n")];
+  const fd = openSync(file, "w");
+  writeSync(fd, "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n");
   const start = 1788220800;
   for (let u0 = 0; u0 < USERS; u0 += 1000) {
     const lines: string[] = [];
@@ -75,9 +88,9 @@ function generate(): Buffer {
         );
       }
     }
-    chunks.push(Buffer.from(lines.join("")));
+    writeSync(fd, lines.join(""));
   }
-  return Buffer.concat(chunks);
+  closeSync(fd);
 }
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -158,8 +171,12 @@ async function load(url: string, path: string, body: () => string): Promise<Load
 
 export async function run(): Promise<BenchReport> {
   let peakRss = process.memoryUsage().rss;
+  // Peak since the last reset: import and training alone, without generating and uploading.
+  let phasePeak = peakRss;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    const rss = process.memoryUsage.rss();
+    peakRss = Math.max(peakRss, rss);
+    phasePeak = Math.max(phasePeak, rss);
   }, 20);
   const dir = mkdtempSync(join(tmpdir(), "dataplane-bench-"));
   const emulator = await startEmulator({ port: 0, durationScale: 0, dataPlane: createDataPlane });
@@ -172,7 +189,7 @@ export async function run(): Promise<BenchReport> {
   const s3 = new S3Client({ ...cfg, forcePathStyle: true });
   try {
     const file = join(dir, "interactions.csv");
-    writeFileSync(file, generate());
+    generate(file);
 
     // Import vs a bare read of the same file.
     let readMs = Infinity;
@@ -181,10 +198,15 @@ export async function run(): Promise<BenchReport> {
       readFileSync(file);
       readMs = Math.min(readMs, ms(t0));
     }
-    const fileBytes = readFileSync(file).length;
+    const fileBytes = statSync(file).size;
     await s3.send(new CreateBucketCommand({ Bucket: "bench" }));
     await s3.send(
-      new PutObjectCommand({ Bucket: "bench", Key: "interactions.csv", Body: readFileSync(file) }),
+      new PutObjectCommand({
+        Bucket: "bench",
+        Key: "interactions.csv",
+        Body: createReadStream(file),
+        ContentLength: fileBytes,
+      }),
     );
     const { datasetGroupArn } = await p.send(new CreateDatasetGroupCommand({ name: "bench" }));
     await settle(
@@ -201,6 +223,8 @@ export async function run(): Promise<BenchReport> {
       }),
     );
     await settle(async () => (await p.send(new DescribeDatasetCommand({ datasetArn }))).dataset!);
+    const rssBeforeImport = process.memoryUsage.rss();
+    phasePeak = rssBeforeImport;
     let t0 = process.hrtime.bigint();
     const { datasetImportJobArn } = await p.send(
       new CreateDatasetImportJobCommand({
@@ -267,6 +291,7 @@ export async function run(): Promise<BenchReport> {
     }
 
     const peakAfterTraining = peakRss;
+    const importAndTrainingPeak = phasePeak;
     // GetRecommendations through the server vs a bare node:http server with a fixed body.
     const { campaignArn } = await p.send(
       new CreateCampaignCommand({
@@ -356,6 +381,8 @@ export async function run(): Promise<BenchReport> {
         training: Math.round(peakAfterTraining / 1e6),
         load: Math.round(peakRss / 1e6),
       },
+      rssMBBeforeImport: Math.round(rssBeforeImport / 1e6),
+      importAndTrainingPeakRssMB: Math.round(importAndTrainingPeak / 1e6),
     };
     return {
       name: "dataplane",
@@ -367,6 +394,7 @@ export async function run(): Promise<BenchReport> {
         `while training: ${json.training.describesWhileTraining} Describe calls answered, slowest ${json.training.describeMaxMsWhileTraining} ms`,
         `GetRecommendations, ${CONCURRENCY} keep-alive clients: ${json.getRecommendations.rps} req/s (p50 ${json.getRecommendations.p50ms} ms, p99 ${json.getRecommendations.p99ms} ms, ${json.getRecommendations.errors} errors) vs bare node:http ${json.getRecommendations.bareRps} req/s (p50 ${json.getRecommendations.bareP50ms} ms, p99 ${json.getRecommendations.bareP99ms} ms): ratio ${json.getRecommendations.ratioToBare}`,
         `GetRecommendations in-process (the data plane's share, no HTTP): ${json.getRecommendations.inProcessHandleUs} µs per call`,
+        `import + both trainings alone: peak RSS ${json.importAndTrainingPeakRssMB} MB, ${json.importAndTrainingPeakRssMB - json.rssMBBeforeImport} MB over the ${json.rssMBBeforeImport} MB before the import (server up, file uploaded)`,
         `peak RSS for ${rows} interactions (server, worker and load generator in one process): ${json.peakRssMB} MB (by phase: generate + import ${json.peakRssMBByPhase.generateAndImport}, training ${json.peakRssMBByPhase.training}, load ${json.peakRssMBByPhase.load})`,
       ],
       json,

@@ -3,7 +3,8 @@
  * tests and of the workshop sample) runs inline in milliseconds; larger work goes to a
  * worker thread, so the server keeps answering Describe and runtime calls meanwhile.
  */
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { InteractionColumns } from "../ml/interactions";
 import { computeMetrics } from "../ml/metrics";
@@ -75,14 +76,20 @@ export class Trainer {
     return { model: withFastShape(result.model), metrics: result.metrics };
   }
 
-  /** Checks and converts an import's files (the files are copied to the worker, not moved). */
+  /**
+   * Checks and converts an import's files. The worker gets a copy of each file that is moved
+   * to it rather than cloned: a clone would exist three times at once (the store's, the
+   * serialized message and the worker's).
+   */
   async parse(work: ParseWork): Promise<Parsed> {
     const bytes = work.files.reduce((n, f) => n + f.body.byteLength, 0);
     if (bytes < this.inlineBytes) {
       await new Promise((resolve) => setImmediate(resolve));
       return parseImport(work);
     }
-    return (await this.post({ kind: "parse", work }, [])) as Parsed;
+    const files = work.files.map((f) => ({ key: f.key, body: new Uint8Array(f.body) }));
+    const transfer = files.map((f) => f.body.buffer as ArrayBuffer);
+    return (await this.post({ kind: "parse", work: { ...work, files } }, transfer)) as Parsed;
   }
 
   private post(message: WorkerRequest, transfer: ArrayBuffer[]): Promise<unknown> {
@@ -99,12 +106,18 @@ export class Trainer {
     if (this.worker) return this.worker;
     const underTsNode = __filename.endsWith(".ts");
     const entry = join(__dirname, `training-worker${underTsNode ? ".ts" : ".js"}`);
-    const project = join(__dirname, "..", "..", "tsconfig.json");
-    // Under ts-node the worker registers ts-node itself (a worker does not inherit -r hooks).
+    // Under ts-node the worker gets its modules already transpiled here: registering ts-node
+    // in the worker (a worker does not inherit -r hooks) would load TypeScript a second
+    // time, about 100 MB.
     const code = underTsNode
-      ? `require("ts-node").register({ transpileOnly: true, project: ${JSON.stringify(project)} }); require(${JSON.stringify(entry)});`
+      ? `const Module = require("node:module"); const { workerData } = require("node:worker_threads");
+         Module._extensions[".ts"] = (module, file) => module._compile(workerData.compiled[file], file);
+         require(${JSON.stringify(entry)});`
       : `require(${JSON.stringify(entry)});`;
-    const worker = new Worker(code, { eval: true });
+    const worker = new Worker(code, {
+      eval: true,
+      workerData: underTsNode ? { compiled: transpiledGraph(entry) } : undefined,
+    });
     worker.on("message", (msg: { id: number; result?: unknown; error?: string }) => {
       const waiter = this.pending.get(msg.id);
       this.pending.delete(msg.id);
@@ -147,4 +160,36 @@ export class Trainer {
     this.worker = undefined;
     if (worker) await worker.terminate();
   }
+}
+
+let transpiled: Record<string, string> | undefined;
+
+/**
+ * The project's .ts modules that `entry` requires, directly or not, transpiled to CommonJS as
+ * ts-node would (transpile-only), keyed by path. Computed once per process.
+ */
+function transpiledGraph(entry: string): Record<string, string> {
+  if (transpiled) return transpiled;
+  // Already loaded by ts-node, which is what runs this code when this function is called.
+  const ts = require("typescript") as typeof import("typescript");
+  const out: Record<string, string> = {};
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (out[file] !== undefined) continue;
+    const js = ts.transpileModule(readFileSync(file, "utf8"), {
+      fileName: file,
+      compilerOptions: {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.CommonJS,
+      },
+    }).outputText;
+    out[file] = js;
+    for (const m of js.matchAll(/require\("(\.{1,2}\/[^"]*)"\)/g)) {
+      const resolved = require.resolve(join(dirname(file), m[1]));
+      if (resolved.endsWith(".ts")) pending.push(resolved);
+    }
+  }
+  transpiled = out;
+  return out;
 }
