@@ -46,6 +46,37 @@ export interface PersonalizeModelOptions {
 
 type Operation = (input: Input, ctx: RequestContext) => Record<string, unknown>;
 
+interface NewResource {
+  arn: string;
+  name?: string;
+  /** Describe members; undefined ones are dropped. */
+  attrs: Record<string, unknown>;
+  tags?: Tag[];
+}
+
+/** How a List operation's optional parent-ARN member narrows it to the records under that parent. */
+interface ListParent {
+  member: string;
+  /** Default: the record's attribute of the same name equals the parent ARN. */
+  belongs?: (record: ResourceRecord, parentArn: string) => boolean;
+  /** ListSolutionVersions answers ResourceNotFound for an unknown solution; the others list nothing. */
+  mustExist?: Kind;
+}
+
+/** A campaign belongs to the solution whose version (or `$LATEST`) it deploys. */
+const deploysFrom = (campaign: ResourceRecord, solutionArn: string) =>
+  (campaign.attrs.solutionVersionArn as string).startsWith(solutionArn + "/");
+
+const LIST_PARENTS: Partial<Record<Kind, ListParent>> = {
+  dataset: { member: "datasetGroupArn" },
+  datasetImportJob: { member: "datasetArn" },
+  solution: { member: "datasetGroupArn" },
+  solutionVersion: { member: "solutionArn", mustExist: "solution" },
+  campaign: { member: "solutionArn", belongs: deploysFrom },
+  eventTracker: { member: "datasetGroupArn" },
+  filter: { member: "datasetGroupArn" },
+};
+
 const DOMAINS: readonly Domain[] = ["ECOMMERCE", "VIDEO_ON_DEMAND"];
 const LABELS: Record<Kind, string> = {
   datasetGroup: "Dataset group",
@@ -151,9 +182,12 @@ export class PersonalizeModel {
       );
   }
 
-  private requireNew(arn: string): void {
+  /** The ARN a Create would give its resource; ResourceAlreadyExists when it is taken. */
+  private newArn(ctx: RequestContext, path: string): string {
+    const arn = this.arn(ctx, path);
     if (this.records.has(arn))
       throw alreadyExists(`Another resource with Arn ${arn} already exists.`);
+    return arn;
   }
 
   private all(kind: Kind, where: (r: ResourceRecord) => boolean = () => true): ResourceRecord[] {
@@ -162,14 +196,11 @@ export class PersonalizeModel {
     return out;
   }
 
+  /** Stores a created resource and, unless it has no status (schemas), starts its lifecycle. */
   private newRecord(
     kind: Kind,
-    arn: string,
-    name: string | undefined,
     ctx: RequestContext,
-    attrs: Record<string, unknown>,
-    tags: Tag[] | undefined,
-    lifecycle?: LifecycleKind,
+    { arn, name, attrs, tags }: NewResource,
   ): ResourceRecord {
     const now = this.opts.clock.now();
     const record: ResourceRecord = {
@@ -185,7 +216,7 @@ export class PersonalizeModel {
     const forced = name === undefined ? undefined : this.opts.failureFor(name);
     if (forced !== undefined) record.forcedFailure = forced;
     this.records.set(arn, record);
-    if (lifecycle) this.lifecycle.create(record, lifecycle);
+    if (KINDS[kind].hasStatus) this.lifecycle.create(record, kind as LifecycleKind);
     return record;
   }
 
@@ -394,6 +425,35 @@ export class PersonalizeModel {
     });
   }
 
+  /** List<Kind>s, narrowed by the parent ARN of LIST_PARENTS when the request names one. */
+  private listOp(kind: Kind): Operation {
+    const parent = LIST_PARENTS[kind];
+    if (!parent) return (input, ctx) => this.list(kind, input, ctx);
+    const belongs =
+      parent.belongs ??
+      ((record: ResourceRecord, parentArn: string) => record.attrs[parent.member] === parentArn);
+    return (input, ctx) => {
+      const parentArn = input.arn(parent.member, false);
+      if (!parentArn) return this.list(kind, input, ctx);
+      if (parent.mustExist) this.get(parent.mustExist, parentArn);
+      return this.list(kind, input, ctx, (r) => belongs(r, parentArn));
+    };
+  }
+
+  /**
+   * Delete<Kind>: only a settled resource with no update in flight, and only once
+   * `requireUnused` (the resource's own dependency rule) passes; then DELETE PENDING.
+   */
+  private deleteOp(kind: Kind, requireUnused?: (record: ResourceRecord) => void): Operation {
+    return (input) => {
+      const record = this.get(kind, input.arn(KINDS[kind].arnMember));
+      this.requireDeletable(record);
+      requireUnused?.(record);
+      this.lifecycle.delete(record);
+      return {};
+    };
+  }
+
   private describeOp(kind: Kind): Operation {
     return (input) => ({
       [KINDS[kind].wrapper]: this.describe(this.get(kind, input.arn(KINDS[kind].arnMember))),
@@ -421,24 +481,18 @@ export class PersonalizeModel {
         const tags = input.tags();
         if (roleArn && !kmsKeyArn)
           throw invalidInput("roleArn is only valid together with kmsKeyArn.");
-        const arn = this.arn(ctx, `dataset-group/${name}`);
-        this.requireNew(arn);
-        this.newRecord(
-          "datasetGroup",
+        const arn = this.newArn(ctx, `dataset-group/${name}`);
+        this.newRecord("datasetGroup", ctx, {
           arn,
           name,
-          ctx,
-          { roleArn, kmsKeyArn, domain },
+          attrs: { roleArn, kmsKeyArn, domain },
           tags,
-          "datasetGroup",
-        );
+        });
         return compact({ datasetGroupArn: arn, domain });
       },
       DescribeDatasetGroup: this.describeOp("datasetGroup"),
-      ListDatasetGroups: (input, ctx) => this.list("datasetGroup", input, ctx),
-      DeleteDatasetGroup: (input) => {
-        const group = this.get("datasetGroup", input.arn("datasetGroupArn"));
-        this.requireDeletable(group);
+      ListDatasetGroups: this.listOp("datasetGroup"),
+      DeleteDatasetGroup: this.deleteOp("datasetGroup", (group) => {
         const dependents = [...this.records.values()].filter(
           (r) =>
             r.attrs.datasetGroupArn === group.arn &&
@@ -454,22 +508,19 @@ export class PersonalizeModel {
               .map((d) => d.arn)
               .join(", ")}); delete its datasets, solutions, event trackers and filters first.`,
           );
-        this.lifecycle.delete(group);
-        return {};
-      },
+      }),
 
       CreateSchema: (input, ctx) => {
         const name = input.name("name", true);
         const schema = input.string("schema", { required: true, max: 20000 });
         const domain = input.enumeration("domain", DOMAINS);
         this.parseSchemaText(schema);
-        const arn = this.arn(ctx, `schema/${name}`);
-        this.requireNew(arn);
-        this.newRecord("schema", arn, name, ctx, { schema, domain }, undefined);
+        const arn = this.newArn(ctx, `schema/${name}`);
+        this.newRecord("schema", ctx, { arn, name, attrs: { schema, domain } });
         return { schemaArn: arn };
       },
       DescribeSchema: this.describeOp("schema"),
-      ListSchemas: (input, ctx) => this.list("schema", input, ctx),
+      ListSchemas: this.listOp("schema"),
       DeleteSchema: (input) => {
         const schema = this.get("schema", input.arn("schemaArn"));
         const users = this.all(
@@ -517,30 +568,18 @@ export class PersonalizeModel {
           throw invalidInput(
             `Schema ${schemaArn} is not valid for a ${datasetType} dataset: ${problems.join("; ")}.`,
           );
-        const arn = this.arn(ctx, `dataset/${group.name}/${datasetType}`);
-        this.requireNew(arn);
+        const arn = this.newArn(ctx, `dataset/${group.name}/${datasetType}`);
         const trackingId = datasetType === "ACTION_INTERACTIONS" ? randomUUID() : undefined;
-        this.newRecord(
-          "dataset",
+        this.newRecord("dataset", ctx, {
           arn,
           name,
-          ctx,
-          { datasetGroupArn, datasetType, schemaArn, trackingId },
+          attrs: { datasetGroupArn, datasetType, schemaArn, trackingId },
           tags,
-          "dataset",
-        );
+        });
         return { datasetArn: arn };
       },
       DescribeDataset: this.describeOp("dataset"),
-      ListDatasets: (input, ctx) => {
-        const groupArn = input.arn("datasetGroupArn", false);
-        return this.list(
-          "dataset",
-          input,
-          ctx,
-          (d) => !groupArn || d.attrs.datasetGroupArn === groupArn,
-        );
-      },
+      ListDatasets: this.listOp("dataset"),
       UpdateDataset: (input) => {
         const dataset = this.get("dataset", input.arn("datasetArn"));
         const schema = this.get("schema", input.arn("schemaArn"));
@@ -585,9 +624,7 @@ export class PersonalizeModel {
         this.lifecycle.startUpdate(dataset, "dataset", { schemaArn: schema.arn });
         return { datasetArn: dataset.arn };
       },
-      DeleteDataset: (input) => {
-        const dataset = this.get("dataset", input.arn("datasetArn"));
-        this.requireDeletable(dataset);
+      DeleteDataset: this.deleteOp("dataset", (dataset) => {
         const busy = [
           ...this.all(
             "datasetImportJob",
@@ -604,9 +641,7 @@ export class PersonalizeModel {
           throw inUse(
             `Dataset ${dataset.arn} is in use by ${busy.map((b) => `${b.arn} (${b.status})`).join(", ")}; wait for them to finish.`,
           );
-        this.lifecycle.delete(dataset);
-        return {};
-      },
+      }),
 
       CreateDatasetImportJob: (input, ctx) => {
         const jobName = input.name("jobName", true);
@@ -624,8 +659,7 @@ export class PersonalizeModel {
         const tags = input.tags();
         const dataset = this.get("dataset", datasetArn);
         this.requireActive(dataset, "import data");
-        const arn = this.arn(ctx, `dataset-import-job/${jobName}`);
-        this.requireNew(arn);
+        const arn = this.newArn(ctx, `dataset-import-job/${jobName}`);
         if (
           importMode === "INCREMENTAL" &&
           this.all(
@@ -645,12 +679,10 @@ export class PersonalizeModel {
           throw limitExceeded(
             `More than ${MAX_PENDING_IMPORT_JOBS} resources with PENDING or IN_PROGRESS status.`,
           );
-        this.newRecord(
-          "datasetImportJob",
+        this.newRecord("datasetImportJob", ctx, {
           arn,
-          jobName,
-          ctx,
-          {
+          name: jobName,
+          attrs: {
             datasetArn,
             dataSource: { dataLocation },
             roleArn,
@@ -658,20 +690,11 @@ export class PersonalizeModel {
             publishAttributionMetricsToS3,
           },
           tags,
-          "datasetImportJob",
-        );
+        });
         return { datasetImportJobArn: arn };
       },
       DescribeDatasetImportJob: this.describeOp("datasetImportJob"),
-      ListDatasetImportJobs: (input, ctx) => {
-        const datasetArn = input.arn("datasetArn", false);
-        return this.list(
-          "datasetImportJob",
-          input,
-          ctx,
-          (j) => !datasetArn || j.attrs.datasetArn === datasetArn,
-        );
-      },
+      ListDatasetImportJobs: this.listOp("datasetImportJob"),
 
       CreateSolution: (input, ctx) => {
         const name = input.name("name", true);
@@ -695,14 +718,11 @@ export class PersonalizeModel {
             `performIncrementalUpdate is only supported by the aws-semantic-similarity recipe, not ${recipeArn}.`,
           );
         this.requireActive(group, "create solutions");
-        const arn = this.arn(ctx, `solution/${name}`);
-        this.requireNew(arn);
-        this.newRecord(
-          "solution",
+        const arn = this.newArn(ctx, `solution/${name}`);
+        this.newRecord("solution", ctx, {
           arn,
           name,
-          ctx,
-          {
+          attrs: {
             datasetGroupArn,
             recipeArn,
             performHPO,
@@ -713,20 +733,11 @@ export class PersonalizeModel {
             solutionConfig,
           },
           tags,
-          "solution",
-        );
+        });
         return { solutionArn: arn };
       },
       DescribeSolution: this.describeOp("solution"),
-      ListSolutions: (input, ctx) => {
-        const groupArn = input.arn("datasetGroupArn", false);
-        return this.list(
-          "solution",
-          input,
-          ctx,
-          (s) => !groupArn || s.attrs.datasetGroupArn === groupArn,
-        );
-      },
+      ListSolutions: this.listOp("solution"),
       UpdateSolution: (input) => {
         const solution = this.get("solution", input.arn("solutionArn"));
         const performAutoTraining = input.boolean("performAutoTraining");
@@ -750,12 +761,8 @@ export class PersonalizeModel {
         );
         return { solutionArn: solution.arn };
       },
-      DeleteSolution: (input) => {
-        const solution = this.get("solution", input.arn("solutionArn"));
-        this.requireDeletable(solution);
-        const campaigns = this.all("campaign", (c) =>
-          (c.attrs.solutionVersionArn as string).startsWith(solution.arn + "/"),
-        );
+      DeleteSolution: this.deleteOp("solution", (solution) => {
+        const campaigns = this.all("campaign", (c) => deploysFrom(c, solution.arn));
         if (campaigns.length > 0)
           throw inUse(
             `Solution ${solution.arn} is used by campaign(s) ${campaigns.map((c) => c.arn).join(", ")}; delete them first.`,
@@ -768,9 +775,7 @@ export class PersonalizeModel {
           throw inUse(
             `Solution ${solution.arn} has solution version(s) in progress (${training.map((v) => `${v.arn} ${v.status}`).join(", ")}); stop them with StopSolutionVersionCreation first.`,
           );
-        this.lifecycle.delete(solution);
-        return {};
-      },
+      }),
 
       CreateSolutionVersion: (input, ctx) => {
         const solutionArn = input.arn("solutionArn");
@@ -809,12 +814,10 @@ export class PersonalizeModel {
           );
         const arn = `${solutionArn}/${randomBytes(4).toString("hex")}`;
         const a = solution.attrs;
-        this.newRecord(
-          "solutionVersion",
+        this.newRecord("solutionVersion", ctx, {
           arn,
           name,
-          ctx,
-          {
+          attrs: {
             solutionArn,
             datasetGroupArn: a.datasetGroupArn,
             recipeArn,
@@ -827,21 +830,11 @@ export class PersonalizeModel {
             trainingType: "MANUAL",
           },
           tags,
-          "solutionVersion",
-        );
+        });
         return { solutionVersionArn: arn };
       },
       DescribeSolutionVersion: this.describeOp("solutionVersion"),
-      ListSolutionVersions: (input, ctx) => {
-        const solutionArn = input.arn("solutionArn", false);
-        if (solutionArn) this.get("solution", solutionArn);
-        return this.list(
-          "solutionVersion",
-          input,
-          ctx,
-          (v) => !solutionArn || v.attrs.solutionArn === solutionArn,
-        );
-      },
+      ListSolutionVersions: this.listOp("solutionVersion"),
       StopSolutionVersionCreation: (input) => {
         const version = this.get("solutionVersion", input.arn("solutionVersionArn"));
         if (version.status !== "CREATE PENDING" && version.status !== "CREATE IN_PROGRESS")
@@ -869,30 +862,17 @@ export class PersonalizeModel {
         const campaignConfig = validateCampaignConfig(input.struct("campaignConfig"));
         const tags = input.tags();
         this.requireServable(solutionVersionArn, campaignConfig);
-        const arn = this.arn(ctx, `campaign/${name}`);
-        this.requireNew(arn);
-        this.newRecord(
-          "campaign",
+        const arn = this.newArn(ctx, `campaign/${name}`);
+        this.newRecord("campaign", ctx, {
           arn,
           name,
-          ctx,
-          { solutionVersionArn, minProvisionedTPS, campaignConfig },
+          attrs: { solutionVersionArn, minProvisionedTPS, campaignConfig },
           tags,
-          "campaign",
-        );
+        });
         return { campaignArn: arn };
       },
       DescribeCampaign: this.describeOp("campaign"),
-      ListCampaigns: (input, ctx) => {
-        const solutionArn = input.arn("solutionArn", false);
-        return this.list(
-          "campaign",
-          input,
-          ctx,
-          (c) =>
-            !solutionArn || (c.attrs.solutionVersionArn as string).startsWith(solutionArn + "/"),
-        );
-      },
+      ListCampaigns: this.listOp("campaign"),
       UpdateCampaign: (input) => {
         const campaign = this.get("campaign", input.arn("campaignArn"));
         const solutionVersionArn = input.arn("solutionVersionArn", false);
@@ -918,12 +898,7 @@ export class PersonalizeModel {
         this.lifecycle.startUpdate(campaign, "campaign", next);
         return { campaignArn: campaign.arn };
       },
-      DeleteCampaign: (input) => {
-        const campaign = this.get("campaign", input.arn("campaignArn"));
-        this.requireDeletable(campaign);
-        this.lifecycle.delete(campaign);
-        return {};
-      },
+      DeleteCampaign: this.deleteOp("campaign"),
 
       CreateEventTracker: (input, ctx) => {
         const name = input.name("name", true);
@@ -931,8 +906,7 @@ export class PersonalizeModel {
         const tags = input.tags();
         const group = this.get("datasetGroup", datasetGroupArn);
         this.requireActive(group, "add an event tracker");
-        const arn = this.arn(ctx, `event-tracker/${name}`);
-        this.requireNew(arn);
+        const arn = this.newArn(ctx, `event-tracker/${name}`);
         const existing = this.all(
           "eventTracker",
           (t) => t.attrs.datasetGroupArn === datasetGroupArn,
@@ -942,33 +916,17 @@ export class PersonalizeModel {
             `Dataset group ${datasetGroupArn} already has an event tracker (${existing[0].arn}); a dataset group can have only one.`,
           );
         const trackingId = randomUUID();
-        this.newRecord(
-          "eventTracker",
+        this.newRecord("eventTracker", ctx, {
           arn,
           name,
-          ctx,
-          { accountId: this.opts.accountId, trackingId, datasetGroupArn },
+          attrs: { accountId: this.opts.accountId, trackingId, datasetGroupArn },
           tags,
-          "eventTracker",
-        );
+        });
         return { eventTrackerArn: arn, trackingId };
       },
       DescribeEventTracker: this.describeOp("eventTracker"),
-      ListEventTrackers: (input, ctx) => {
-        const groupArn = input.arn("datasetGroupArn", false);
-        return this.list(
-          "eventTracker",
-          input,
-          ctx,
-          (t) => !groupArn || t.attrs.datasetGroupArn === groupArn,
-        );
-      },
-      DeleteEventTracker: (input) => {
-        const tracker = this.get("eventTracker", input.arn("eventTrackerArn"));
-        this.requireDeletable(tracker);
-        this.lifecycle.delete(tracker);
-        return {};
-      },
+      ListEventTrackers: this.listOp("eventTracker"),
+      DeleteEventTracker: this.deleteOp("eventTracker"),
 
       CreateFilter: (input, ctx) => {
         const name = input.name("name", true);
@@ -985,8 +943,7 @@ export class PersonalizeModel {
           );
         const group = this.get("datasetGroup", datasetGroupArn);
         this.requireActive(group, "add filters");
-        const arn = this.arn(ctx, `filter/${name}`);
-        this.requireNew(arn);
+        const arn = this.newArn(ctx, `filter/${name}`);
         if (
           this.all("filter", (f) => f.attrs.datasetGroupArn === datasetGroupArn).length >=
           MAX_FILTERS_PER_GROUP
@@ -994,33 +951,17 @@ export class PersonalizeModel {
           throw limitExceeded(
             `Dataset group ${datasetGroupArn} already has ${MAX_FILTERS_PER_GROUP} filters, the most allowed.`,
           );
-        this.newRecord(
-          "filter",
+        this.newRecord("filter", ctx, {
           arn,
           name,
-          ctx,
-          { datasetGroupArn, filterExpression },
+          attrs: { datasetGroupArn, filterExpression },
           tags,
-          "filter",
-        );
+        });
         return { filterArn: arn };
       },
       DescribeFilter: this.describeOp("filter"),
-      ListFilters: (input, ctx) => {
-        const groupArn = input.arn("datasetGroupArn", false);
-        return this.list(
-          "filter",
-          input,
-          ctx,
-          (f) => !groupArn || f.attrs.datasetGroupArn === groupArn,
-        );
-      },
-      DeleteFilter: (input) => {
-        const filter = this.get("filter", input.arn("filterArn"));
-        this.requireDeletable(filter);
-        this.lifecycle.delete(filter);
-        return {};
-      },
+      ListFilters: this.listOp("filter"),
+      DeleteFilter: this.deleteOp("filter"),
 
       DescribeRecipe: (input) => {
         const arn = input.arn("recipeArn");
