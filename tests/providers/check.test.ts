@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
-import { join } from "path";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { JOB_NAME_PREFIX_MAX, PROVIDER_VERSION, UNKNOWN } from "../../providers";
-import { ARN, DSG, PROVIDERS, ROLE, wire, WORKSHOP_SCHEMA } from "./helpers";
-
-const SCHEMA_ARN = ARN("schema/interactions");
-const DATASET = ARN("dataset/workshop/INTERACTIONS");
-const SOLUTION = ARN("solution/workshop");
-const VERSION = ARN("solution/workshop/3a1b2c3d");
-const RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization";
+import { Kind, Props, PROVIDERS, ROLE, SOLUTION, VALID, VERSION, wire } from "./helpers";
 
 type Provider = dynamic.ResourceProvider;
 
@@ -41,41 +34,6 @@ interface Case {
   inputs?: Record<string, unknown>;
 }
 
-const valid = {
-  datasetGroup: { name: "workshop" },
-  schema: { name: "interactions", schema: WORKSHOP_SCHEMA },
-  dataset: {
-    name: "interactions",
-    datasetGroupArn: DSG,
-    datasetType: "Interactions",
-    schemaArn: SCHEMA_ARN,
-  },
-  importJob: {
-    jobName: "interactions-import",
-    datasetArn: DATASET,
-    dataLocation: "s3://bucket/transformed/interactions.csv",
-    roleArn: ROLE,
-    dataHash: "sha256:0123456789abcdef",
-  },
-  solution: { name: "workshop", datasetGroupArn: DSG, recipeArn: RECIPE },
-  solutionVersion: { solutionArn: SOLUTION },
-  campaign: { name: "segment-workshop-campaign", solutionVersionArn: VERSION },
-  eventTracker: { name: "tracker", datasetGroupArn: DSG },
-  filter: {
-    name: "no-purchased",
-    datasetGroupArn: DSG,
-    filterExpression: 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Order Completed")',
-  },
-  bucket: { bucket: "workshop-data", endpoint: "http://127.0.0.1:4599" },
-  object: {
-    bucket: "workshop-data",
-    key: "transformed/interactions.csv",
-    source: join(__dirname, "../../data/interactions.csv"),
-    contentHash: "abc",
-    endpoint: "http://127.0.0.1:4599",
-  },
-};
-
 const NAME_RULE = "must start with a letter or digit and contain only letters, digits, '-' and '_'";
 
 const cases: Case[] = [
@@ -83,7 +41,7 @@ const cases: Case[] = [
   {
     title: "DatasetGroup: defaults for region, provider version and timeout",
     provider: PROVIDERS.DatasetGroup,
-    news: valid.datasetGroup,
+    news: VALID.DatasetGroup,
     reasons: [],
     inputs: {
       name: "workshop",
@@ -197,7 +155,7 @@ const cases: Case[] = [
   {
     title: "Schema: the workshop schema",
     provider: PROVIDERS.Schema,
-    news: valid.schema,
+    news: VALID.Schema,
     reasons: [],
     inputs: { timeoutMinutes: 5 },
   },
@@ -217,7 +175,7 @@ const cases: Case[] = [
   {
     title: "Schema: tags are not a Schema property",
     provider: PROVIDERS.Schema,
-    news: { ...valid.schema, tags: { a: "b" } },
+    news: { ...VALID.Schema, tags: { a: "b" } },
     reasons: [
       "tags is not a property of Schema; known properties: region, endpoint, timeoutMinutes, providerVersion, name, schema, domain",
     ],
@@ -226,14 +184,14 @@ const cases: Case[] = [
   {
     title: "Dataset: dataset type in any case is stored upper-case",
     provider: PROVIDERS.Dataset,
-    news: { ...valid.dataset, datasetType: "action_interactions" },
+    news: { ...VALID.Dataset, datasetType: "action_interactions" },
     reasons: [],
     inputs: { datasetType: "ACTION_INTERACTIONS" },
   },
   {
     title: "Dataset: unknown dataset type",
     provider: PROVIDERS.Dataset,
-    news: { ...valid.dataset, datasetType: "Clicks" },
+    news: { ...VALID.Dataset, datasetType: "Clicks" },
     reasons: [
       'datasetType "Clicks" must be one of INTERACTIONS, ITEMS, USERS, ACTIONS, ACTION_INTERACTIONS (any case)',
     ],
@@ -241,34 +199,34 @@ const cases: Case[] = [
   {
     title: "Dataset: schema ARN that is not an ARN",
     provider: PROVIDERS.Dataset,
-    news: { ...valid.dataset, schemaArn: "interactions" },
+    news: { ...VALID.Dataset, schemaArn: "interactions" },
     reasons: ['schemaArn "interactions" is not a Personalize ARN'],
   },
   {
     title: "Dataset: unknown ARNs in preview",
     provider: PROVIDERS.Dataset,
-    news: { ...valid.dataset, datasetGroupArn: UNKNOWN, schemaArn: UNKNOWN },
+    news: { ...VALID.Dataset, datasetGroupArn: UNKNOWN, schemaArn: UNKNOWN },
     reasons: [],
   },
   // DatasetImportJob
   {
     title: "DatasetImportJob: defaults FULL import",
     provider: PROVIDERS.DatasetImportJob,
-    news: valid.importJob,
+    news: VALID.DatasetImportJob,
     reasons: [],
     inputs: { importMode: "FULL", timeoutMinutes: 120 },
   },
   {
     title: "DatasetImportJob: prefix too long for the suffix",
     provider: PROVIDERS.DatasetImportJob,
-    news: { ...valid.importJob, jobName: "j".repeat(JOB_NAME_PREFIX_MAX + 1) },
+    news: { ...VALID.DatasetImportJob, jobName: "j".repeat(JOB_NAME_PREFIX_MAX + 1) },
     reasons: [`jobName "${"j".repeat(48)}" must be 1-47 characters long (it has 48)`],
   },
   {
     title: "DatasetImportJob: bad mode, location and role",
     provider: PROVIDERS.DatasetImportJob,
     news: {
-      ...valid.importJob,
+      ...VALID.DatasetImportJob,
       importMode: "PARTIAL",
       dataLocation: "/tmp/x.csv",
       roleArn: "arn:aws:iam::1:role/x",
@@ -283,7 +241,7 @@ const cases: Case[] = [
   {
     title: "Solution: automatic training and HPO off by default",
     provider: PROVIDERS.Solution,
-    news: valid.solution,
+    news: VALID.Solution,
     reasons: [],
     inputs: { performHPO: false, performAutoTraining: false },
   },
@@ -291,7 +249,7 @@ const cases: Case[] = [
     title: "Solution: booleans and schedule",
     provider: PROVIDERS.Solution,
     news: {
-      ...valid.solution,
+      ...VALID.Solution,
       performHPO: "yes",
       solutionConfig: { autoTrainingConfig: { schedulingExpression: "rate(31 days)" } },
     },
@@ -303,33 +261,33 @@ const cases: Case[] = [
   {
     title: "Solution: recipe that is not an ARN",
     provider: PROVIDERS.Solution,
-    news: { ...valid.solution, recipeArn: "aws-hrnn" },
+    news: { ...VALID.Solution, recipeArn: "aws-hrnn" },
     reasons: ['recipeArn "aws-hrnn" is not a Personalize ARN'],
   },
   // SolutionVersion
   {
     title: "SolutionVersion: FULL training by default, generous timeout",
     provider: PROVIDERS.SolutionVersion,
-    news: valid.solutionVersion,
+    news: VALID.SolutionVersion,
     reasons: [],
     inputs: { trainingMode: "FULL", timeoutMinutes: 360 },
   },
   {
     title: "SolutionVersion: AUTOTRAIN is set by the service only",
     provider: PROVIDERS.SolutionVersion,
-    news: { ...valid.solutionVersion, trainingMode: "AUTOTRAIN" },
+    news: { ...VALID.SolutionVersion, trainingMode: "AUTOTRAIN" },
     reasons: ['trainingMode "AUTOTRAIN" must be one of FULL, UPDATE'],
   },
   {
     title: "SolutionVersion: training inputs must be strings",
     provider: PROVIDERS.SolutionVersion,
-    news: { ...valid.solutionVersion, trainingInputs: [1] },
+    news: { ...VALID.SolutionVersion, trainingInputs: [1] },
     reasons: ["trainingInputs [1] must be a list of strings"],
   },
   {
     title: "SolutionVersion: unknown training input in preview",
     provider: PROVIDERS.SolutionVersion,
-    news: { ...valid.solutionVersion, trainingInputs: [UNKNOWN] },
+    news: { ...VALID.SolutionVersion, trainingInputs: [UNKNOWN] },
     reasons: [],
     inputs: { trainingInputs: [UNKNOWN] },
   },
@@ -337,45 +295,45 @@ const cases: Case[] = [
   {
     title: "Campaign: one TPS by default",
     provider: PROVIDERS.Campaign,
-    news: valid.campaign,
+    news: VALID.Campaign,
     reasons: [],
     inputs: { minProvisionedTPS: 1, timeoutMinutes: 180 },
   },
   {
     title: "Campaign: zero TPS",
     provider: PROVIDERS.Campaign,
-    news: { ...valid.campaign, minProvisionedTPS: 0 },
+    news: { ...VALID.Campaign, minProvisionedTPS: 0 },
     reasons: ["minProvisionedTPS 0 must be at least 1"],
   },
   {
     title: "Campaign: fractional TPS",
     provider: PROVIDERS.Campaign,
-    news: { ...valid.campaign, minProvisionedTPS: 1.5 },
+    news: { ...VALID.Campaign, minProvisionedTPS: 1.5 },
     reasons: ["minProvisionedTPS 1.5 must be a whole number"],
   },
   {
     title: "Campaign: TPS as text",
     provider: PROVIDERS.Campaign,
-    news: { ...valid.campaign, minProvisionedTPS: "2" },
+    news: { ...VALID.Campaign, minProvisionedTPS: "2" },
     reasons: ['minProvisionedTPS "2" must be a number'],
   },
   {
     title: "Campaign: unknown solution version in preview",
     provider: PROVIDERS.Campaign,
-    news: { ...valid.campaign, solutionVersionArn: UNKNOWN },
+    news: { ...VALID.Campaign, solutionVersionArn: UNKNOWN },
     reasons: [],
   },
   {
     title: "Campaign: solution version that is not an ARN",
     provider: PROVIDERS.Campaign,
-    news: { ...valid.campaign, solutionVersionArn: "latest" },
+    news: { ...VALID.Campaign, solutionVersionArn: "latest" },
     reasons: ['solutionVersionArn "latest" is not a solution version ARN'],
   },
   {
     title: "Campaign: a version of another solution",
     provider: PROVIDERS.Campaign,
     news: {
-      ...valid.campaign,
+      ...VALID.Campaign,
       solutionArn: "arn:aws:personalize:us-east-1:111122223333:solution/other",
     },
     reasons: [
@@ -385,7 +343,7 @@ const cases: Case[] = [
   {
     title: "Campaign: its own solution",
     provider: PROVIDERS.Campaign,
-    news: { ...valid.campaign, solutionArn: SOLUTION },
+    news: { ...VALID.Campaign, solutionArn: SOLUTION },
     reasons: [],
     inputs: { solutionArn: SOLUTION },
   },
@@ -393,20 +351,20 @@ const cases: Case[] = [
   {
     title: "EventTracker: valid",
     provider: PROVIDERS.EventTracker,
-    news: valid.eventTracker,
+    news: VALID.EventTracker,
     reasons: [],
   },
   {
     title: "EventTracker: bad dataset group ARN",
     provider: PROVIDERS.EventTracker,
-    news: { ...valid.eventTracker, datasetGroupArn: "arn:aws:s3:::bucket" },
+    news: { ...VALID.EventTracker, datasetGroupArn: "arn:aws:s3:::bucket" },
     reasons: ['datasetGroupArn "arn:aws:s3:::bucket" is not a Personalize ARN'],
   },
-  { title: "Filter: valid", provider: PROVIDERS.Filter, news: valid.filter, reasons: [] },
+  { title: "Filter: valid", provider: PROVIDERS.Filter, news: VALID.Filter, reasons: [] },
   {
     title: "Filter: expression without EXCLUDE/INCLUDE",
     provider: PROVIDERS.Filter,
-    news: { ...valid.filter, filterExpression: "ItemID" },
+    news: { ...VALID.Filter, filterExpression: "ItemID" },
     reasons: [
       'filterExpression "ItemID" must start with EXCLUDE or INCLUDE, e.g. EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Order Completed")',
     ],
@@ -414,7 +372,7 @@ const cases: Case[] = [
   {
     title: "Filter: expression over 2500 characters",
     provider: PROVIDERS.Filter,
-    news: { ...valid.filter, filterExpression: "EXCLUDE " + "x".repeat(2493) },
+    news: { ...VALID.Filter, filterExpression: "EXCLUDE " + "x".repeat(2493) },
     reasons: [
       `filterExpression "EXCLUDE ${"x".repeat(2493)}" must be 1-2500 characters long (it has 2501)`,
     ],
@@ -423,7 +381,7 @@ const cases: Case[] = [
   {
     title: "LocalBucket: valid",
     provider: PROVIDERS.LocalBucket,
-    news: valid.bucket,
+    news: VALID.LocalBucket,
     reasons: [],
     inputs: { region: "eu-west-1" },
   },
@@ -439,16 +397,21 @@ const cases: Case[] = [
   {
     title: "LocalObject: a source file that is not there",
     provider: PROVIDERS.LocalObject,
-    news: { ...valid.object, source: "/nonexistent/interactions.csv" },
+    news: { ...VALID.LocalObject, source: "/nonexistent/interactions.csv" },
     reasons: [
       `source "/nonexistent/interactions.csv" does not exist (relative paths are from ${process.cwd()})`,
     ],
   },
-  { title: "LocalObject: valid", provider: PROVIDERS.LocalObject, news: valid.object, reasons: [] },
+  {
+    title: "LocalObject: valid",
+    provider: PROVIDERS.LocalObject,
+    news: VALID.LocalObject,
+    reasons: [],
+  },
   {
     title: "LocalObject: missing source and hash",
     provider: PROVIDERS.LocalObject,
-    news: { ...valid.object, source: undefined, contentHash: undefined },
+    news: { ...VALID.LocalObject, source: undefined, contentHash: undefined },
     reasons: ["source is required", "contentHash is required"],
   },
 ];
@@ -488,35 +451,18 @@ describe("providers: check", () => {
     });
   }
 
-  /** Each provider with valid inputs covering its fields, and whether it takes tags. */
-  const everyProvider: [string, Provider, Record<string, unknown>, boolean][] = [
-    ["DatasetGroup", PROVIDERS.DatasetGroup, valid.datasetGroup, true],
-    ["Schema", PROVIDERS.Schema, valid.schema, false],
-    ["Dataset", PROVIDERS.Dataset, valid.dataset, true],
-    ["DatasetImportJob", PROVIDERS.DatasetImportJob, valid.importJob, true],
-    [
-      "Solution",
-      PROVIDERS.Solution,
-      { ...valid.solution, performHPO: true, eventType: "Order Completed" },
-      true,
-    ],
-    [
-      "SolutionVersion",
-      PROVIDERS.SolutionVersion,
-      { ...valid.solutionVersion, name: "v1", trainingMode: "UPDATE" },
-      true,
-    ],
-    [
-      "Campaign",
-      PROVIDERS.Campaign,
-      { ...valid.campaign, solutionArn: SOLUTION, minProvisionedTPS: 2 },
-      true,
-    ],
-    ["EventTracker", PROVIDERS.EventTracker, valid.eventTracker, true],
-    ["Filter", PROVIDERS.Filter, valid.filter, true],
-    ["LocalBucket", PROVIDERS.LocalBucket, valid.bucket, false],
-    ["LocalObject", PROVIDERS.LocalObject, valid.object, false],
-  ];
+  /** Inputs beyond the valid ones, so that every field is covered. */
+  const more: Partial<Record<Kind, Props>> = {
+    Solution: { performHPO: true, eventType: "Order Completed" },
+    SolutionVersion: { name: "v1", trainingMode: "UPDATE" },
+    Campaign: { solutionArn: SOLUTION, minProvisionedTPS: 2 },
+  };
+  const everyProvider = Object.entries(PROVIDERS).map(([kind, provider]) => {
+    const inputs = { ...VALID[kind as Kind], ...more[kind as Kind] };
+    // Schemas and the local S3 resources take no tags.
+    const taggable = !["Schema", "LocalBucket", "LocalObject"].includes(kind);
+    return [kind, provider, inputs, taggable] as const;
+  });
   for (const [kind, provider, inputs, taggable] of everyProvider) {
     it(`${kind}: in preview every input may be unknown, and stays unknown`, async () => {
       const keys = [...Object.keys(inputs), "region", ...(taggable ? ["tags"] : [])];
@@ -536,25 +482,25 @@ describe("providers: check", () => {
 
   describe("DatasetImportJob physical name", () => {
     it("appends the data hash and a random part to the prefix", async () => {
-      const { inputs } = await check(PROVIDERS.DatasetImportJob, valid.importJob);
+      const { inputs } = await check(PROVIDERS.DatasetImportJob, VALID.DatasetImportJob);
       assert.match(String(inputs.physicalJobName), /^interactions-import-01234567-[0-9a-f]{6}$/);
     });
 
     it("keeps the name across later checks while nothing that replaces the job changes", async () => {
-      const first = await check(PROVIDERS.DatasetImportJob, valid.importJob);
+      const first = await check(PROVIDERS.DatasetImportJob, VALID.DatasetImportJob);
       const again = await check(
         PROVIDERS.DatasetImportJob,
-        { ...valid.importJob, tags: { team: "recs" } },
+        { ...VALID.DatasetImportJob, tags: { team: "recs" } },
         first.inputs,
       );
       assert.equal(again.inputs.physicalJobName, first.inputs.physicalJobName);
     });
 
     it("chooses a new name when the data changes (names are unique forever)", async () => {
-      const first = await check(PROVIDERS.DatasetImportJob, valid.importJob);
+      const first = await check(PROVIDERS.DatasetImportJob, VALID.DatasetImportJob);
       const next = await check(
         PROVIDERS.DatasetImportJob,
-        { ...valid.importJob, dataHash: "sha256:fedcba9876543210" },
+        { ...VALID.DatasetImportJob, dataHash: "sha256:fedcba9876543210" },
         first.inputs,
       );
       assert.match(
@@ -565,7 +511,7 @@ describe("providers: check", () => {
 
     it("is unknown in preview while the dataset is unknown", async () => {
       const { inputs, reasons } = await check(PROVIDERS.DatasetImportJob, {
-        ...valid.importJob,
+        ...VALID.DatasetImportJob,
         datasetArn: UNKNOWN,
       });
       assert.deepEqual(reasons, []);
@@ -574,7 +520,7 @@ describe("providers: check", () => {
 
     it("fits the 63-character limit with the longest prefix", async () => {
       const { inputs, reasons } = await check(PROVIDERS.DatasetImportJob, {
-        ...valid.importJob,
+        ...VALID.DatasetImportJob,
         jobName: "j".repeat(JOB_NAME_PREFIX_MAX),
       });
       assert.deepEqual(reasons, []);

@@ -59,6 +59,48 @@ export const WORKSHOP_SCHEMA = readFileSync(
 export const ARN = (path: string) => `arn:aws:personalize:us-east-1:111122223333:${path}`;
 export const DSG = ARN("dataset-group/workshop");
 export const ROLE = "arn:aws:iam::111122223333:role/personalize-read";
+const SCHEMA_ARN = ARN("schema/interactions");
+const DATASET = ARN("dataset/workshop/INTERACTIONS");
+export const SOLUTION = ARN("solution/workshop");
+export const VERSION = ARN("solution/workshop/3a1b2c3d");
+const RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization";
+
+/** Valid inputs of each kind, with only the required fields (and a dataset type in the program's case). */
+export const VALID: Record<Kind, Props> = {
+  DatasetGroup: { name: "workshop" },
+  Schema: { name: "interactions", schema: WORKSHOP_SCHEMA },
+  Dataset: {
+    name: "interactions",
+    datasetGroupArn: DSG,
+    datasetType: "Interactions",
+    schemaArn: SCHEMA_ARN,
+  },
+  DatasetImportJob: {
+    jobName: "interactions-import",
+    datasetArn: DATASET,
+    dataLocation: "s3://bucket/transformed/interactions.csv",
+    roleArn: ROLE,
+    dataHash: "sha256:0123456789abcdef",
+  },
+  Solution: { name: "workshop", datasetGroupArn: DSG, recipeArn: RECIPE },
+  SolutionVersion: { solutionArn: SOLUTION },
+  Campaign: { name: "segment-workshop-campaign", solutionVersionArn: VERSION },
+  EventTracker: { name: "tracker", datasetGroupArn: DSG },
+  Filter: {
+    name: "no-purchased",
+    datasetGroupArn: DSG,
+    filterExpression: 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Order Completed")',
+  },
+  LocalBucket: { bucket: "workshop-data", endpoint: "http://127.0.0.1:4599" },
+  LocalObject: {
+    bucket: "workshop-data",
+    key: "transformed/interactions.csv",
+    source: join(__dirname, "../../data/interactions.csv"),
+    contentHash: "abc",
+    endpoint: "http://127.0.0.1:4599",
+  },
+};
+
 /** The common inputs as check fills them in. */
 export const COMMON = {
   region: "us-east-1",

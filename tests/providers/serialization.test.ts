@@ -1,44 +1,6 @@
 import assert from "node:assert/strict";
-import { join } from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Kind, Props, PROVIDERS, requireFromString } from "./helpers";
-
-const ARN = "arn:aws:personalize:us-east-1:111122223333:dataset-group/g";
-
-/** One valid input set per provider, so the loaded copy's check must pass. */
-const validInputs: Record<Kind, Props> = {
-  DatasetGroup: { name: "g" },
-  Schema: {
-    name: "s",
-    schema:
-      '{"type":"record","name":"Interactions","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"}],"version":"1.0"}',
-  },
-  Dataset: { name: "d", datasetGroupArn: ARN, datasetType: "interactions", schemaArn: ARN },
-  DatasetImportJob: {
-    jobName: "j",
-    datasetArn: ARN,
-    dataLocation: "s3://b/k.csv",
-    roleArn: "arn:aws:iam::111122223333:role/r",
-    dataHash: "abc",
-  },
-  Solution: { name: "s", datasetGroupArn: ARN, recipeArn: "arn:aws:personalize:::recipe/aws-sims" },
-  SolutionVersion: { solutionArn: ARN },
-  Campaign: { name: "c", solutionVersionArn: ARN },
-  EventTracker: { name: "t", datasetGroupArn: ARN },
-  Filter: {
-    name: "f",
-    datasetGroupArn: ARN,
-    filterExpression: "EXCLUDE ItemID WHERE Items.GENRE IN ($G)",
-  },
-  LocalBucket: { bucket: "data", endpoint: "http://127.0.0.1:1" },
-  LocalObject: {
-    bucket: "data",
-    key: "k.csv",
-    source: join(__dirname, "../../data/interactions.csv"),
-    contentHash: "h",
-    endpoint: "http://127.0.0.1:1",
-  },
-};
+import { Kind, PROVIDERS, requireFromString, VALID } from "./helpers";
 
 /**
  * Serializes each provider exactly as `dynamic.Resource` does and loads it back as the
@@ -47,7 +9,8 @@ const validInputs: Record<Kind, Props> = {
  */
 describe("providers: serialization as the dynamic-provider host loads them", () => {
   for (const [kind, provider] of Object.entries(PROVIDERS)) {
-    const inputs = validInputs[kind as Kind];
+    // Valid inputs, so the loaded copy's check must pass.
+    const inputs = VALID[kind as Kind];
     it(`${kind}: serializes, loads with require-from-string and checks`, async () => {
       const serialized = await pulumi.runtime.serializeFunction(() => provider, {
         allowSecrets: true,
