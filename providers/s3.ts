@@ -29,19 +29,18 @@ import {
 
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-function checkCommon(inputs: Props, failures: Failure[]): void {
-  checkString(failures, "bucket", inputs.bucket, {
-    required: true,
-    pattern: BUCKET_PATTERN,
-    hint: "is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-')",
-  });
-  if (inputs.endpoint === undefined)
-    failures.push({ property: "endpoint", reason: "endpoint is required" });
-  checkEndpoint(failures, "endpoint", inputs.endpoint);
-  checkRegion(failures, "region", inputs.region);
-}
-
-function pick(news: Props, keys: string[], failures: Failure[], kind: string): Props {
+/**
+ * The check of both local resources: known properties only, region defaulted, bucket and
+ * endpoint valid, then what `validate` adds for the kind.
+ */
+function checkLocal(
+  kind: string,
+  fields: object,
+  news: Props,
+  validate?: (inputs: Props, failures: Failure[]) => void,
+): pulumi.dynamic.CheckResult {
+  const keys = Object.keys(fields);
+  const failures: Failure[] = [];
   const inputs: Props = {};
   for (const [key, value] of Object.entries(news)) {
     if (key.startsWith("__") || value === undefined || value === null) continue;
@@ -54,7 +53,17 @@ function pick(news: Props, keys: string[], failures: Failure[], kind: string): P
   }
   if (inputs.region === undefined) inputs.region = defaultRegion();
   if (news.__provider !== undefined) inputs.__provider = news.__provider;
-  return inputs;
+  checkString(failures, "bucket", inputs.bucket, {
+    required: true,
+    pattern: BUCKET_PATTERN,
+    hint: "is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-')",
+  });
+  if (inputs.endpoint === undefined)
+    failures.push({ property: "endpoint", reason: "endpoint is required" });
+  checkEndpoint(failures, "endpoint", inputs.endpoint);
+  checkRegion(failures, "region", inputs.region);
+  validate?.(inputs, failures);
+  return { inputs: plain(inputs) as Props, failures };
 }
 
 /** Field -> how a change applies; same vocabulary as the Personalize tables. */
@@ -99,10 +108,7 @@ export const LOCAL_BUCKET_FIELDS = {
 export class LocalBucketProvider implements pulumi.dynamic.ResourceProvider {
   /** Called on every preview and up. */
   async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    const failures: Failure[] = [];
-    const inputs = pick(news, Object.keys(LOCAL_BUCKET_FIELDS), failures, "LocalBucket");
-    checkCommon(inputs, failures);
-    return { inputs: plain(inputs) as Props, failures };
+    return checkLocal("LocalBucket", LOCAL_BUCKET_FIELDS, news);
   }
 
   /** Called with the stored outputs. */
@@ -204,25 +210,23 @@ export const LOCAL_OBJECT_FIELDS = {
 export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
   /** Called on every preview and up. */
   async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    const failures: Failure[] = [];
-    const inputs = pick(news, Object.keys(LOCAL_OBJECT_FIELDS), failures, "LocalObject");
-    checkCommon(inputs, failures);
-    checkString(failures, "key", inputs.key, { required: true, min: 1, max: 1024 });
-    checkString(failures, "source", inputs.source, { required: true, min: 1 });
-    // Caught in preview rather than half-way through `up`.
-    if (
-      typeof inputs.source === "string" &&
-      inputs.source !== UNKNOWN &&
-      !existsSync(inputs.source)
-    ) {
-      failures.push({
-        property: "source",
-        reason: `source ${show(inputs.source)} does not exist (relative paths are from ${process.cwd()})`,
-      });
-    }
-    checkString(failures, "contentHash", inputs.contentHash, { required: true, min: 1 });
-    checkString(failures, "contentType", inputs.contentType, { min: 1 });
-    return { inputs: plain(inputs) as Props, failures };
+    return checkLocal("LocalObject", LOCAL_OBJECT_FIELDS, news, (inputs, failures) => {
+      checkString(failures, "key", inputs.key, { required: true, min: 1, max: 1024 });
+      checkString(failures, "source", inputs.source, { required: true, min: 1 });
+      // Caught in preview rather than half-way through `up`.
+      if (
+        typeof inputs.source === "string" &&
+        inputs.source !== UNKNOWN &&
+        !existsSync(inputs.source)
+      ) {
+        failures.push({
+          property: "source",
+          reason: `source ${show(inputs.source)} does not exist (relative paths are from ${process.cwd()})`,
+        });
+      }
+      checkString(failures, "contentHash", inputs.contentHash, { required: true, min: 1 });
+      checkString(failures, "contentType", inputs.contentType, { min: 1 });
+    });
   }
 
   /** Called with the stored outputs. */
