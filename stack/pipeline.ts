@@ -129,6 +129,9 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
       {
         ...where,
         name: names.campaign,
+        // Personalize refuses DeleteSolution while a campaign deploys it: with the solution's
+        // ARN as an input, replacing the solution replaces its campaign first.
+        solutionArn: solution.arn,
         solutionVersionArn: solutionVersion.arn,
         minProvisionedTPS: config.minProvisionedTPS,
         tags,
