@@ -30,73 +30,144 @@ export interface FrontDoorDeps {
 }
 
 const JSON_TYPE = "application/x-amz-json-1.1";
+const REST_JSON_TYPE = "application/json";
 const TARGET_PREFIX = "AmazonPersonalize.";
-const CREDENTIAL = /Credential=[^/]*\/[^/]*\/([^/]*)\/([^/,\s]*)\//;
+const CREDENTIAL = "Credential=";
+const NOT_IN_SERVICE = /[,\s]/;
+const EMPTY = Buffer.alloc(0);
 
 type Route = "personalize" | "dataplane" | "s3";
 
-/** Service and region from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...`. */
+/**
+ * Service and region from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...`.
+ * Scanned with indexOf rather than a regular expression: it runs on every request.
+ */
 export function signingScope(authorization: string | undefined): {
   region?: string;
   service?: string;
 } {
-  const match = authorization ? CREDENTIAL.exec(authorization) : null;
-  return match ? { region: match[1], service: match[2] } : {};
+  if (!authorization) return {};
+  for (
+    let at = authorization.indexOf(CREDENTIAL);
+    at >= 0;
+    at = authorization.indexOf(CREDENTIAL, at + 1)
+  ) {
+    // AKID/DATE/REGION/SERVICE/: four `/`-terminated fields; the service has no `,` or space.
+    const date = authorization.indexOf("/", at + CREDENTIAL.length) + 1;
+    if (date === 0) return {};
+    const region = authorization.indexOf("/", date) + 1;
+    if (region === 0) return {};
+    const service = authorization.indexOf("/", region) + 1;
+    if (service === 0) return {};
+    const end = authorization.indexOf("/", service);
+    if (end < 0) return {};
+    const name = authorization.slice(service, end);
+    if (!NOT_IN_SERVICE.test(name))
+      return { region: authorization.slice(region, service - 1), service: name };
+  }
+  return {};
 }
 
 class BodyTooLarge extends Error {}
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        tooLarge = true;
-        chunks.length = 0;
-        // Keep draining (discarding) so the client can read the answer; give up on absurd sizes.
-        if (size > limit + 64 * 1024 * 1024) req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    let ended = false;
-    req.on("end", () => {
-      ended = true;
-      if (tooLarge) reject(new BodyTooLarge());
-      else resolve(Buffer.concat(chunks));
-    });
-    req.on("error", reject);
-    req.on("close", () => {
-      if (!ended)
-        reject(tooLarge ? new BodyTooLarge() : new Error("the client closed the connection"));
-    });
+/**
+ * Reads the whole body, then calls `done` once. A body that arrives in one chunk (every
+ * control-plane call) is handed on as it is, without a copy.
+ */
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  done: (err: Error | undefined, body: Buffer) => void,
+): void {
+  let first: Buffer | undefined;
+  let more: Buffer[] | undefined;
+  let size = 0;
+  let tooLarge = false;
+  let settled = false;
+  const finish = (err: Error | undefined, body: Buffer) => {
+    if (settled) return;
+    settled = true;
+    done(err, body);
+  };
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      tooLarge = true;
+      first = more = undefined;
+      // Keep draining (discarding) so the client can read the answer; give up on absurd sizes.
+      if (size > limit + 64 * 1024 * 1024) req.destroy();
+      return;
+    }
+    if (first === undefined) first = chunk;
+    else (more ??= [first]).push(chunk);
   });
+  req.on("end", () => {
+    if (tooLarge) finish(new BodyTooLarge(), EMPTY);
+    else finish(undefined, more ? Buffer.concat(more, size) : (first ?? EMPTY));
+  });
+  req.on("error", (err) => finish(err, EMPTY));
+  req.on("close", () =>
+    finish(tooLarge ? new BodyTooLarge() : new Error("the client closed the connection"), EMPTY),
+  );
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The decoded JSON request body; an empty body is `{}`. */
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw new ServiceError(
+      "SerializationException",
+      `The request body is not valid JSON: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** One JSON answer; an error adds `x-amzn-errortype`, as both AWS JSON protocols do. */
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  text: string,
+  requestId: string,
+  errorType?: string,
+): void {
+  const headers: Record<string, string | number> = {
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(text),
+    "x-amzn-requestid": requestId,
+  };
+  if (errorType !== undefined) headers["x-amzn-errortype"] = errorType;
+  res.writeHead(status, headers);
+  res.end(text);
+}
 
 export function createFrontDoor(deps: FrontDoorDeps): Server {
   const runtimePaths = new Set(deps.dataPlane.paths);
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      // Only a bug reaches here; answer it rather than dropping the connection.
-      if (!res.headersSent) {
-        res.writeHead(500, { "content-type": "application/json" });
-        res.end(
-          JSON.stringify({
-            __type: "InternalFailure",
-            message: `Emulator bug: ${err instanceof Error ? err.stack : String(err)}`,
-          }),
-        );
-      } else res.destroy();
-    });
+    try {
+      handle(req, res);
+    } catch (err) {
+      answerBug(res, err);
+    }
   });
   server.keepAliveTimeout = 65_000;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Only a bug reaches here; answer it rather than dropping the connection. */
+  function answerBug(res: ServerResponse, err: unknown): void {
+    if (!res.headersSent) {
+      res.writeHead(500, { "content-type": REST_JSON_TYPE });
+      res.end(
+        JSON.stringify({
+          __type: "InternalFailure",
+          message: `Emulator bug: ${err instanceof Error ? err.stack : String(err)}`,
+        }),
+      );
+    } else res.destroy();
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     const requestId = randomUUID();
     const url = req.url ?? "/";
     const q = url.indexOf("?");
@@ -111,14 +182,26 @@ export function createFrontDoor(deps: FrontDoorDeps): Server {
     else route = "s3";
 
     const limit = route === "s3" ? deps.maxObjectBytes : deps.maxBodyBytes;
-    let body: Buffer;
-    try {
-      body = await readBody(req, limit);
-    } catch (err) {
+    readBody(req, limit, (err, body) => {
+      try {
+        if (err) return tooLarge(err);
+        if (route === "personalize")
+          return controlPlane(res, String(target), body, region, requestId);
+        if (route === "dataplane")
+          return void dataPlane(req, res, path, body, requestId).catch((e: unknown) =>
+            answerBug(res, e),
+          );
+        s3(body);
+      } catch (e) {
+        answerBug(res, e);
+      }
+    });
+
+    function tooLarge(err: Error): void {
       const message =
         err instanceof BodyTooLarge
           ? `The request body is larger than ${limit} bytes, the emulator's limit for ${route === "s3" ? "S3 objects (--max-object-bytes)" : "API requests (--max-body-bytes)"}.`
-          : `The request body could not be read: ${(err as Error).message}`;
+          : `The request body could not be read: ${err.message}`;
       const error =
         route === "s3"
           ? new ServiceError("EntityTooLarge", message, 400)
@@ -126,61 +209,68 @@ export function createFrontDoor(deps: FrontDoorDeps): Server {
       res.setHeader("connection", "close");
       if (route === "s3") sendS3Error(res, error, path, requestId, req.method === "HEAD");
       else sendJsonError(res, error, requestId);
-      return;
     }
 
-    if (route === "personalize") return controlPlane(res, String(target), body, region, requestId);
-    if (route === "dataplane") return dataPlane(req, res, path, body, requestId);
-    try {
-      const answer = handleS3(deps.s3, {
-        method: req.method ?? "GET",
-        path,
-        query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)),
-        headers: req.headers,
-        body,
-        region,
-      });
-      sendAnswer(res, answer, requestId, req.method === "HEAD");
-    } catch (err) {
-      if (!(err instanceof ServiceError)) throw err;
-      sendS3Error(res, err, path, requestId, req.method === "HEAD");
+    function s3(body: Buffer): void {
+      try {
+        const answer = handleS3(deps.s3, {
+          method: req.method ?? "GET",
+          path,
+          query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)),
+          headers: req.headers,
+          body,
+          region,
+        });
+        sendAnswer(res, answer, requestId, req.method === "HEAD");
+      } catch (err) {
+        if (!(err instanceof ServiceError)) throw err;
+        sendS3Error(res, err, path, requestId, req.method === "HEAD");
+      }
     }
   }
 
-  async function controlPlane(
+  function controlPlane(
     res: ServerResponse,
     target: string,
     body: Buffer,
     region: string,
     requestId: string,
-  ) {
-    try {
-      if (!target.startsWith(TARGET_PREFIX))
-        throw new ServiceError(
+  ): void {
+    if (!target.startsWith(TARGET_PREFIX))
+      return sendJsonError(
+        res,
+        new ServiceError(
           "UnknownOperationException",
           `X-Amz-Target ${JSON.stringify(target)} is not a Personalize operation; expected ${TARGET_PREFIX}<Operation>.`,
-        );
-      const operation = target.slice(TARGET_PREFIX.length);
-      const faults = deps.faults();
-      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+        ),
+        requestId,
+      );
+    const operation = target.slice(TARGET_PREFIX.length);
+    const faults = deps.faults();
+    // Stay synchronous unless latency is injected: a timer per call would cost every request.
+    if (faults.latencyMs > 0)
+      setTimeout(() => {
+        try {
+          answerControlPlane(res, operation, faults, body, region, requestId);
+        } catch (err) {
+          answerBug(res, err);
+        }
+      }, faults.latencyMs);
+    else answerControlPlane(res, operation, faults, body, region, requestId);
+  }
+
+  function answerControlPlane(
+    res: ServerResponse,
+    operation: string,
+    faults: Faults,
+    body: Buffer,
+    region: string,
+    requestId: string,
+  ): void {
+    try {
       faults.draw(operation);
-      let input: unknown;
-      try {
-        input = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
-      } catch (err) {
-        throw new ServiceError(
-          "SerializationException",
-          `The request body is not valid JSON: ${(err as Error).message}`,
-        );
-      }
-      const output = deps.model.call(operation, input, { region });
-      const text = JSON.stringify(output);
-      res.writeHead(200, {
-        "content-type": JSON_TYPE,
-        "content-length": Buffer.byteLength(text),
-        "x-amzn-requestid": requestId,
-      });
-      res.end(text);
+      const output = deps.model.call(operation, parseJson(body), { region });
+      sendJson(res, 200, JSON_TYPE, JSON.stringify(output), requestId);
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
       sendJsonError(res, err, requestId);
@@ -193,7 +283,7 @@ export function createFrontDoor(deps: FrontDoorDeps): Server {
     path: string,
     body: Buffer,
     requestId: string,
-  ) {
+  ): Promise<void> {
     try {
       if (!runtimePaths.has(path))
         throw new ServiceError(
@@ -207,33 +297,13 @@ export function createFrontDoor(deps: FrontDoorDeps): Server {
           `${path} only accepts POST, got ${req.method}.`,
           405,
         );
-      let input: unknown;
-      try {
-        input = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
-      } catch (err) {
-        throw new ServiceError(
-          "SerializationException",
-          `The request body is not valid JSON: ${(err as Error).message}`,
-        );
-      }
-      const answer = await deps.dataPlane.handle(req.method, path, input);
+      const answer = await deps.dataPlane.handle(req.method, path, parseJson(body));
       const text = answer.body === undefined ? "" : JSON.stringify(answer.body);
-      res.writeHead(answer.status, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(text),
-        "x-amzn-requestid": requestId,
-      });
-      res.end(text);
+      sendJson(res, answer.status, REST_JSON_TYPE, text, requestId);
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
       const text = JSON.stringify({ __type: err.code, message: err.message });
-      res.writeHead(err.status, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(text),
-        "x-amzn-errortype": err.code,
-        "x-amzn-requestid": requestId,
-      });
-      res.end(text);
+      sendJson(res, err.status, REST_JSON_TYPE, text, requestId, err.code);
     }
   }
 
@@ -243,13 +313,7 @@ export function createFrontDoor(deps: FrontDoorDeps): Server {
 /** AWS JSON 1.1 error: `{"__type", "message"}`, HTTP 400 unless the error says otherwise. */
 function sendJsonError(res: ServerResponse, err: ServiceError, requestId: string): void {
   const text = JSON.stringify({ __type: err.code, message: err.message });
-  res.writeHead(err.status, {
-    "content-type": JSON_TYPE,
-    "content-length": Buffer.byteLength(text),
-    "x-amzn-requestid": requestId,
-    "x-amzn-errortype": err.code,
-  });
-  res.end(text);
+  sendJson(res, err.status, JSON_TYPE, text, requestId, err.code);
 }
 
 function sendS3Error(
