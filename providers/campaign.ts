@@ -116,8 +116,10 @@ export class Campaign extends PersonalizeResource {
   declare readonly minProvisionedTPS: pulumi.Output<number>;
   declare readonly campaignConfig: pulumi.Output<CampaignConfig | undefined>;
   declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
+  /** The version the service reports deployed; during an update, still the old one. */
+  declare readonly deployedSolutionVersionArn: pulumi.Output<string>;
 
   constructor(name: string, args: CampaignArgs, opts?: pulumi.CustomResourceOptions) {
-    super(campaignProvider, name, args, [], opts);
+    super(campaignProvider, name, args, ["deployedSolutionVersionArn"], opts);
   }
 }

@@ -83,6 +83,8 @@ export class Dataset extends PersonalizeResource {
   declare readonly datasetType: pulumi.Output<string>;
   declare readonly schemaArn: pulumi.Output<string>;
   declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
+  /** Only for Action_Interactions datasets: the ID PutActionInteractions takes. */
+  declare readonly trackingId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DatasetArgs, opts?: pulumi.CustomResourceOptions) {
     super(datasetProvider, name, args, ["trackingId"], opts);

@@ -1,6 +1,7 @@
 export * from "./client";
 export * from "./validate";
 export * from "./lifecycle";
+export * from "./resource";
 export * from "./datasetGroup";
 export * from "./schema";
 export * from "./dataset";

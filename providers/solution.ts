@@ -160,6 +160,8 @@ export class Solution extends PersonalizeResource {
   declare readonly performAutoTraining: pulumi.Output<boolean>;
   declare readonly solutionConfig: pulumi.Output<SolutionConfig | undefined>;
   declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
+  /** The newest version when the solution was last created, updated or refreshed. */
+  declare readonly latestSolutionVersionArn: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: SolutionArgs, opts?: pulumi.CustomResourceOptions) {
     super(solutionProvider, name, args, ["latestSolutionVersionArn"], opts);

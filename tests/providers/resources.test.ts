@@ -132,6 +132,10 @@ describe("providers: resource classes in a program (mock runtime, real providers
     assert.equal(await valueOf(campaign.status), "ACTIVE");
     assert.equal(await valueOf(campaign.solutionVersionArn), await valueOf(version.arn));
     assert.equal(await valueOf(campaign.minProvisionedTPS), 1);
+    assert.equal(await valueOf(campaign.deployedSolutionVersionArn), await valueOf(version.arn));
+    // Outputs every resource class has, whether the program set them or check defaulted them.
+    assert.equal(await valueOf(filter.region), "us-east-1");
+    assert.match(await valueOf(group.arn), /:dataset-group\/classes$/);
     assert.equal(await valueOf(solution.performAutoTraining), false);
     assert.equal(typeof (await valueOf(version.trainingHours)), "number");
     assert.ok(Object.keys(await valueOf(version.metrics)).length > 0);
