@@ -218,26 +218,35 @@ function checkValue(check: ColumnCheck, raw: string): Value | { problem: string 
 interface Dictionary {
   index: Map<string, number>;
   strings: string[];
+  /** The value last interned and its code. */
+  last: string;
+  lastCode: number;
 }
 
 function newDictionary(): Dictionary {
-  return { index: new Map<string, number>(), strings: [] };
+  return { index: new Map<string, number>(), strings: [], last: "", lastCode: -1 };
 }
 
-/** The value's code, assigning the next one on first sight. */
+/**
+ * The value's code, assigning the next one on first sight. Runs of one value (a user's rows
+ * in a file sorted by user, event types) skip the hash lookup, which is most of the cost.
+ */
 function intern(dict: Dictionary, value: string): number {
+  if (value === dict.last && dict.lastCode >= 0) return dict.lastCode;
   let code = dict.index.get(value);
   if (code === undefined) {
     code = dict.strings.length;
     dict.strings.push(value);
     dict.index.set(value, code);
   }
+  dict.last = value;
+  dict.lastCode = code;
   return code;
 }
 
 /** Where one column's values are collected while the rows are read. */
 type Sink =
-  | { kind: "string"; codes: Int32Array; dict: Dictionary; last: string; lastCode: number }
+  | { kind: "string"; codes: Int32Array; dict: Dictionary }
   | { kind: "number"; values: Float64Array; nulls?: Uint8Array }
   | { kind: "boolean"; values: Uint8Array; nulls?: Uint8Array };
 
@@ -245,13 +254,7 @@ function newSink(field: SchemaField, capacity: number): Sink {
   const nulls = field.nullable ? new Uint8Array(capacity) : undefined;
   switch (field.type) {
     case "string":
-      return {
-        kind: "string",
-        codes: new Int32Array(capacity),
-        dict: newDictionary(),
-        last: "",
-        lastCode: -1,
-      };
+      return { kind: "string", codes: new Int32Array(capacity), dict: newDictionary() };
     case "boolean":
       return { kind: "boolean", values: new Uint8Array(capacity), nulls };
     default:
@@ -514,13 +517,7 @@ export function validateCsv(
         if (typed === null) sink.codes[row] = -1;
         else if (c === userCol) sink.codes[row] = userCode;
         else if (c === itemCol) sink.codes[row] = itemCode;
-        else if (raw === sink.last) sink.codes[row] = sink.lastCode;
-        else {
-          // Runs of one value (event types, sorted exports) skip the hash lookup.
-          sink.last = raw;
-          sink.lastCode = intern(sink.dict, raw);
-          sink.codes[row] = sink.lastCode;
-        }
+        else sink.codes[row] = intern(sink.dict, raw);
       } else if (typed === null) {
         sink.nulls![row] = 1;
         if (sink.kind === "number") sink.values[row] = Number.NaN;
