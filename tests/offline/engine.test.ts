@@ -8,18 +8,25 @@ import { RecordServer, startRecordServer } from "./fixtures/record-server";
 // The engine on its own, driving a tiny dynamic provider (fixtures/record.ts) that talks to
 // a loopback record service, through the program in fixtures/program.ts.
 const program = resolve(__dirname, "fixtures/program.ts");
+const record = resolve(__dirname, "fixtures/record.ts");
 const RECORD = "pulumi-nodejs:dynamic/fixture:Record";
 
 describe("offline engine", () => {
   let server: RecordServer;
   let events: StepEvent[];
 
-  const engineFor = (config: Record<string, string> = {}, stateFile?: string) =>
+  const engineFor = (
+    config: Record<string, string> = {},
+    stateFile?: string,
+    newProviderCode = false,
+  ) =>
     new OfflineEngine({
       program,
       project: "fixture",
       stack: "test",
-      reload: [program],
+      // `newProviderCode` reloads the provider's module too: the SDK caches a provider's
+      // serialized text per object, so new code needs a new object, as in a new process.
+      reload: newProviderCode ? [program, record] : [program],
       config: { "fixture:endpoint": server.url, ...config },
       ...(stateFile ? { stateFile } : {}),
       onEvent: (e) => events.push(e),
@@ -80,6 +87,65 @@ describe("offline engine", () => {
     assert.deepEqual(server.writes().sort(), ["PUT item-a", "PUT item-b"]);
     assert.deepEqual(second.outputs.itemIds, first.outputs.itemIds);
     assert.ok([...server.records.values()].filter((r) => r.group).every((r) => r.value === "2"));
+  });
+
+  it("a same step keeps the old outputs and provider code, which refresh and destroy then use", async () => {
+    const engine = engineFor({}, undefined, true);
+    await engine.up();
+    const before = engine.getState().resources;
+    // A new release of the provider's code alone is no change (host 1.2, engine 1.7).
+    engine.config["fixture:providerCode"] = "code-2";
+    server.calls.length = 0;
+    const same = await engine.up();
+    assert.deepEqual(server.writes(), []);
+    assert.deepEqual(
+      same.steps.map((s) => s.op),
+      ["same", "same", "same"],
+    );
+    for (const r of engine.getState().resources) {
+      const old = before.find((b) => b.urn === r.urn)!;
+      assert.deepEqual(r.outputs, old.outputs, `${r.name} keeps its old outputs`);
+      assert.match(String(r.outputs.__provider), /code-1/);
+      assert.match(String(r.inputs.__provider), /code-2/, `${r.name} records the new inputs`);
+    }
+    // An update runs the new code and stores it; the group, unchanged, keeps the old.
+    engine.config["fixture:value"] = "2";
+    server.callsByCode.length = 0;
+    await engine.up();
+    assert.deepEqual(server.callsByCode.filter((c) => !c.startsWith("GET")).sort(), [
+      "PUT item-a by code-2",
+      "PUT item-b by code-2",
+    ]);
+    server.callsByCode.length = 0;
+    await engine.refresh();
+    assert.deepEqual(server.callsByCode.sort(), [
+      "GET group-one by code-1",
+      "GET item-a by code-2",
+      "GET item-b by code-2",
+    ]);
+    server.callsByCode.length = 0;
+    await engine.destroy();
+    assert.deepEqual(server.callsByCode.sort(), [
+      "DELETE group-one by code-1",
+      "DELETE item-a by code-2",
+      "DELETE item-b by code-2",
+    ]);
+  });
+
+  it("stores exactly what update returns: outputs it leaves out are gone", async () => {
+    const engine = engineFor({ "fixture:items": "a" });
+    await engine.up();
+    const created = engine.resources().find((r) => r.name === "item-a")!;
+    assert.equal(created.outputs.recordId, created.id);
+    engine.config["fixture:value"] = "2";
+    engine.config["fixture:updateReturnsNothing"] = "true";
+    server.calls.length = 0;
+    await engine.up();
+    assert.deepEqual(server.writes(), ["PUT item-a"]);
+    const updated = engine.resources().find((r) => r.name === "item-a")!;
+    // The host stores `outs` plus `__provider`; no outs wipes every other output.
+    assert.deepEqual(Object.keys(updated.outputs), ["__provider"]);
+    assert.equal(updated.inputs.value, "2");
   });
 
   it("replaces delete-first with the dependents deleted before and recreated after", async () => {

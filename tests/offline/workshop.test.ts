@@ -229,15 +229,17 @@ describe("offline end to end: index.ts on the emulator", function () {
     deployed = result;
   });
 
-  it("renaming the dataset group replaces the chain below it, deleting first", async function () {
+  it("renaming the dataset group replaces the chain below it, deleting first", async () => {
     // The renamed group forces a new solution under the same (account-unique) name, which
     // the provider replaces delete-first. The engine deletes a dependent first only if an
     // input of it came from the replaced resource and its diff then asks for replacement;
-    // a campaign that takes only the solution VERSION would be updated in place instead,
-    // and DeleteSolution is refused while the campaign uses the solution (in Pulumi as
-    // here). So this needs the stack to pass the campaign its `solutionArn`; until it
-    // does, the step is pending rather than failing on a known stack defect.
-    if (!("solutionArn" in (engine.resources("Campaign")[0]?.inputs ?? {}))) this.skip();
+    // DeleteSolution is refused while a campaign deploys the solution, so the stack must
+    // pass the campaign its `solutionArn` (a campaign taking only the VERSION would be
+    // updated in place, and the delete would fail).
+    assert.ok(
+      "solutionArn" in (engine.resources("Campaign")[0]?.inputs ?? {}),
+      "the stack gives the campaign its solution's ARN",
+    );
     engine.config[key("datasetGroupName")] = "renamed-dataset-group";
     const result = await engine.up();
     const calls = writes();
@@ -248,6 +250,9 @@ describe("offline end to end: index.ts on the emulator", function () {
     };
     // The solution keeps its name, which is unique: the old one must go before the new one.
     assert.ok(at("DeleteSolution") < at("CreateSolution"), calls.join(", "));
+    // The campaign deploys the solution: it goes first and comes back after.
+    assert.ok(at("DeleteCampaign") < at("DeleteSolution"), calls.join(", "));
+    assert.ok(at("CreateSolution") < at("CreateCampaign"), calls.join(", "));
     // Children go before their dataset group.
     assert.ok(at("DeleteSolution") < at("DeleteDatasetGroup"), calls.join(", "));
     assert.ok(at("DeleteDataset") < at("DeleteDatasetGroup"), calls.join(", "));
