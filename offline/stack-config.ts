@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "fs";
 import { join } from "path";
 import { load } from "js-yaml";
+import { ConfigGetter, parseStackConfig, StackConfig } from "../stack/config";
 
 export interface StackFiles {
   /** The project name from Pulumi.yaml. */
@@ -18,7 +19,8 @@ export interface StackFiles {
   config: Record<string, string>;
 }
 
-function readYaml(file: string): Record<string, unknown> {
+/** A YAML file's top-level mapping (empty for an empty file); errors name the file. */
+export function readYaml(file: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = load(readFileSync(file, "utf8"));
@@ -78,4 +80,18 @@ export function loadStackConfig(projectDir: string, stack: string): StackFiles {
     main: typeof project.main === "string" ? project.main : "index.ts",
     config,
   };
+}
+
+/**
+ * Reads config as `pulumi.Config` does for this project: an unqualified key is the project's,
+ * `aws:region` is the AWS provider's.
+ */
+export function configGetter(files: StackFiles): ConfigGetter {
+  return (key) => files.config[key.includes(":") ? key : `${files.project}:${key}`];
+}
+
+/** The stack's files, and its config validated with defaults filled as the program does. */
+export function readStack(projectDir: string, stack: string): StackFiles & { parsed: StackConfig } {
+  const files = loadStackConfig(projectDir, stack);
+  return { ...files, parsed: parseStackConfig(configGetter(files), stack) };
 }

@@ -5,7 +5,7 @@
  * destroys everything. See `--help`.
  */
 import { readFileSync } from "fs";
-import { isAbsolute, resolve } from "path";
+import { resolve } from "path";
 import { GetSolutionMetricsCommand, PersonalizeClient } from "@aws-sdk/client-personalize";
 import {
   GetRecommendationsCommand,
@@ -15,7 +15,7 @@ import { startEmulator } from "../emulator";
 import { createDataPlane } from "../emulator/data";
 import { ApiRecorder, startApiRecorder, StatusReport } from "./api-recorder";
 import { OfflineEngine, ResourceState, Step, StepEvent } from "./engine";
-import { loadStackConfig } from "./stack-config";
+import { readStack } from "./stack-config";
 
 // The SDK warns once per process that releases after January 2027 need Node 22; this
 // project pins its SDK versions, and the warning would land in the middle of the progress.
@@ -193,8 +193,9 @@ export async function start(options: StartOptions): Promise<StartReport> {
   // Progress lines carry the time since start, so a slow step stands out.
   const progress = (line: string) =>
     say(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
-  const files = loadStackConfig(PROJECT_DIR, STACK);
-  const region = files.config["aws:region"] ?? "us-east-1";
+  // Validated as the program will validate it, so bad config fails before anything starts.
+  const files = readStack(PROJECT_DIR, STACK);
+  const { region } = files.parsed;
 
   const emulator = options.endpoint
     ? undefined
@@ -276,8 +277,7 @@ export async function start(options: StartOptions): Promise<StartReport> {
 
     const campaignArn = up.outputs.campaignArn;
     if (typeof campaignArn === "string" && options.users > 0) {
-      const dataFile = files.config[`${files.project}:dataFile`] || "data/interactions.csv";
-      const path = isAbsolute(dataFile) ? dataFile : resolve(PROJECT_DIR, dataFile);
+      const path = resolve(PROJECT_DIR, files.parsed.dataFile);
       const runtime = new PersonalizeRuntimeClient({ region, endpoint, credentials: DUMMY });
       say(`\nRecommendations from ${campaignArn}:`);
       for (const userId of firstUsers(readFileSync(path, "utf8"), options.users)) {

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { loadStackConfig } from "../../offline/stack-config";
+import { loadStackConfig, readStack } from "../../offline/stack-config";
 
 describe("offline stack config (Pulumi.yaml + Pulumi.<stack>.yaml)", () => {
   let dir: string;
@@ -63,8 +63,24 @@ describe("offline stack config (Pulumi.yaml + Pulumi.<stack>.yaml)", () => {
     assert.throws(() => loadStackConfig(dir, "prod"), /no stack file Pulumi\.prod\.yaml/);
   });
 
-  it("reads the project's own local stack", () => {
-    const files = loadStackConfig(join(__dirname, "../.."), "local");
+  it("reads the project's own local stack, and parses it as the program does", () => {
+    const files = readStack(join(__dirname, "../.."), "local");
     assert.equal(files.config[`${files.project}:target`], "local");
+    assert.equal(files.parsed.target, "local");
+    assert.equal(files.parsed.endpoint, "http://127.0.0.1:4599");
+    assert.equal(files.parsed.dataFile, "data/interactions.csv", "Pulumi.yaml's default");
+    assert.equal(files.parsed.names.campaign, "segment-workshop-local-campaign");
+  });
+
+  it("refuses a stack whose config the program would refuse, naming the key and value", () => {
+    write("Pulumi.yaml", "name: personalize-workshop\nruntime: nodejs\n");
+    write(
+      "Pulumi.local.yaml",
+      "config:\n  personalize-workshop:target: local\n  personalize-workshop:minProvisionedTPS: 0\n",
+    );
+    assert.throws(
+      () => readStack(dir, "local"),
+      /personalize-workshop:minProvisionedTPS must be a whole number of at least 1, got "0"/,
+    );
   });
 });

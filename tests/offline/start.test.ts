@@ -125,6 +125,14 @@ describe("npm start", function () {
     const users = Object.keys(report.recommendations);
     assert.equal(users.length, 3);
     assert.ok(users.every((u) => report.recommendations[u].length === 5));
+    // What a user reads without --json: the same lines, on stderr here.
+    for (const u of users) {
+      assert.ok(
+        stderr.includes(`user ${u}: ${report.recommendations[u].join(", ")}`),
+        `recommendations for ${u} printed`,
+      );
+    }
+    assert.ok("normalized_discounted_cumulative_gain_at_10" in report.metrics, stderr);
     assert.ok(report.apiCalls.CreateCampaign === 1 && report.apiCalls.DeleteDatasetGroup === 1);
     assert.match(stderr, /created personalize:Campaign/, "progress goes to stderr with --json");
   });

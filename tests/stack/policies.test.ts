@@ -4,6 +4,7 @@ import {
   buildDataReadPolicy,
   buildPersonalizeTrustPolicy,
 } from "../../stack/policies";
+import { expectedBucketPolicy, expectedReadPolicy, expectedTrustPolicy } from "./expected-policies";
 
 const bucketArn = "arn:aws:s3:::segment-workshop-data-1a2b3c4";
 const accountId = "123456789012";
@@ -14,71 +15,21 @@ describe("stack policies", () => {
       JSON.parse(
         JSON.stringify(buildBucketPolicy({ bucketArn, accountId, prefix: "transformed/" })),
       ),
-      {
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [
-              "arn:aws:s3:::segment-workshop-data-1a2b3c4",
-              "arn:aws:s3:::segment-workshop-data-1a2b3c4/*",
-            ],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-          {
-            Sid: "PersonalizeReadsTrainingData",
-            Effect: "Allow",
-            Principal: { Service: "personalize.amazonaws.com" },
-            Action: ["s3:GetObject", "s3:ListBucket"],
-            Resource: [
-              "arn:aws:s3:::segment-workshop-data-1a2b3c4",
-              "arn:aws:s3:::segment-workshop-data-1a2b3c4/transformed/*",
-            ],
-            Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
-          },
-        ],
-      },
+      expectedBucketPolicy(bucketArn, accountId),
     );
   });
 
   it("trust policy: only personalize.amazonaws.com acting for this account", () => {
-    assert.deepStrictEqual(JSON.parse(JSON.stringify(buildPersonalizeTrustPolicy(accountId))), {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Service: "personalize.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
-        },
-      ],
-    });
+    assert.deepStrictEqual(
+      JSON.parse(JSON.stringify(buildPersonalizeTrustPolicy(accountId))),
+      expectedTrustPolicy(accountId),
+    );
   });
 
   it("role policy: read-only, below the data prefix only", () => {
     assert.deepStrictEqual(
       JSON.parse(JSON.stringify(buildDataReadPolicy({ bucketArn, prefix: "transformed/" }))),
-      {
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "ReadTrainingData",
-            Effect: "Allow",
-            Action: "s3:GetObject",
-            Resource: "arn:aws:s3:::segment-workshop-data-1a2b3c4/transformed/*",
-          },
-          {
-            Sid: "ListTrainingData",
-            Effect: "Allow",
-            Action: "s3:ListBucket",
-            Resource: "arn:aws:s3:::segment-workshop-data-1a2b3c4",
-            Condition: { StringLike: { "s3:prefix": ["transformed/", "transformed/*"] } },
-          },
-        ],
-      },
+      expectedReadPolicy(bucketArn),
     );
   });
 

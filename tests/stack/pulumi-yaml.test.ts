@@ -1,8 +1,7 @@
 import * as assert from "assert";
-import * as fs from "fs";
 import * as path from "path";
-import { load } from "js-yaml";
-import { CONFIG_KEYS, PROJECT, parseStackConfig } from "../../stack/config";
+import { readStack, readYaml as readYamlFile } from "../../offline/stack-config";
+import { CONFIG_KEYS, PROJECT } from "../../stack/config";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -14,18 +13,7 @@ interface ProjectFile {
 }
 
 function readYaml<T>(file: string): T {
-  return load(fs.readFileSync(path.join(ROOT, file), "utf8")) as T;
-}
-
-/** What `pulumi.Config` returns for a stack: the stack file over Pulumi.yaml's defaults. */
-function stackGetter(stack: string): (key: string) => string | undefined {
-  const project = readYaml<ProjectFile>("Pulumi.yaml");
-  const file = readYaml<{ config: Record<string, unknown> }>(`Pulumi.${stack}.yaml`);
-  return (key) => {
-    const full = key.includes(":") ? key : `${PROJECT}:${key}`;
-    const value = full in file.config ? file.config[full] : project.config[key]?.default;
-    return value === undefined ? undefined : String(value);
-  };
+  return readYamlFile(path.join(ROOT, file)) as T;
 }
 
 describe("Pulumi.yaml and the stack files", () => {
@@ -70,7 +58,8 @@ describe("Pulumi.yaml and the stack files", () => {
           `unknown key ${key}`,
         );
       }
-      const cfg = parseStackConfig(stackGetter(stack), stack);
+      // The stack file over Pulumi.yaml's defaults, as `pulumi.Config` sees them.
+      const cfg = readStack(ROOT, stack).parsed;
       assert.strictEqual(cfg.target, want.target);
       assert.strictEqual(cfg.names.campaign, want.campaign);
       assert.strictEqual(cfg.names.bucket, want.bucket);

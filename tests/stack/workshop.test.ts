@@ -5,6 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildWorkshopStack, readStackConfig, sha256Hex, WorkshopOutputs } from "../../stack";
 import { interactionsCsv } from "./data";
+import { expectedBucketPolicy, expectedReadPolicy, expectedTrustPolicy } from "./expected-policies";
 import { ACCOUNT_ID, DYNAMIC, LOCAL_S3, plainInputs, promiseOf, RecordingEngine } from "./mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -141,63 +142,19 @@ describe("workshop stack, target aws (mocks)", () => {
     const policy = engine.one("aws:s3/bucketPolicy:BucketPolicy").inputs;
     assert.strictEqual(policy.bucket, outputs.bucketName);
     const arn = `arn:aws:s3:::${outputs.bucketName}`;
-    assert.deepStrictEqual(JSON.parse(policy.policy), {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "s3:*",
-          Resource: [arn, `${arn}/*`],
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-        {
-          Sid: "PersonalizeReadsTrainingData",
-          Effect: "Allow",
-          Principal: { Service: "personalize.amazonaws.com" },
-          Action: ["s3:GetObject", "s3:ListBucket"],
-          Resource: [arn, `${arn}/transformed/*`],
-          Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT_ID } },
-        },
-      ],
-    });
+    assert.deepStrictEqual(JSON.parse(policy.policy), expectedBucketPolicy(arn, ACCOUNT_ID));
   });
 
   it("writes the role's trust and read-only policies as exact JSON", () => {
     const role = engine.one("aws:iam/role:Role");
-    assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy), {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Service: "personalize.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT_ID } },
-        },
-      ],
-    });
+    assert.deepStrictEqual(
+      JSON.parse(role.inputs.assumeRolePolicy),
+      expectedTrustPolicy(ACCOUNT_ID),
+    );
     const rolePolicy = engine.one("aws:iam/rolePolicy:RolePolicy").inputs;
     assert.strictEqual(rolePolicy.role, role.outputs.name);
     const arn = `arn:aws:s3:::${outputs.bucketName}`;
-    assert.deepStrictEqual(JSON.parse(rolePolicy.policy), {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "ReadTrainingData",
-          Effect: "Allow",
-          Action: "s3:GetObject",
-          Resource: `${arn}/transformed/*`,
-        },
-        {
-          Sid: "ListTrainingData",
-          Effect: "Allow",
-          Action: "s3:ListBucket",
-          Resource: arn,
-          Condition: { StringLike: { "s3:prefix": ["transformed/", "transformed/*"] } },
-        },
-      ],
-    });
+    assert.deepStrictEqual(JSON.parse(rolePolicy.policy), expectedReadPolicy(arn));
   });
 
   it("creates the Personalize chain with the workshop's names and safe defaults", () => {
