@@ -106,9 +106,12 @@ function readBody(
     else finish(undefined, more ? Buffer.concat(more, size) : (first ?? EMPTY));
   });
   req.on("error", (err) => finish(err, EMPTY));
-  req.on("close", () =>
-    finish(tooLarge ? new BodyTooLarge() : new Error("the client closed the connection"), EMPTY),
-  );
+  // "close" follows every request, complete or not; build an Error (a stack trace) only when it
+  // cut the body short.
+  req.on("close", () => {
+    if (!settled)
+      finish(tooLarge ? new BodyTooLarge() : new Error("the client closed the connection"), EMPTY);
+  });
 }
 
 /** The decoded JSON request body; an empty body is `{}`. */
