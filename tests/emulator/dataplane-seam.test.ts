@@ -2,18 +2,13 @@
 // waits for them, passes failures through verbatim, and routes runtime paths to it.
 import {
   CreateCampaignCommand,
-  CreateDatasetCommand,
-  CreateDatasetGroupCommand,
   CreateDatasetImportJobCommand,
-  CreateSchemaCommand,
   CreateSolutionCommand,
   CreateSolutionVersionCommand,
   DeleteCampaignCommand,
   DeleteDatasetCommand,
   DeleteSolutionCommand,
   DescribeCampaignCommand,
-  DescribeDatasetCommand,
-  DescribeDatasetGroupCommand,
   DescribeDatasetImportJobCommand,
   DescribeSolutionCommand,
   DescribeSolutionVersionCommand,
@@ -33,9 +28,9 @@ import type {
 } from "../../emulator/dataplane";
 import { ServiceError } from "../../emulator/errors";
 import {
-  INTERACTIONS_SCHEMA,
   credentials,
   eventually,
+  groupWithInteractions,
   harness,
   rejection,
   type Harness,
@@ -128,29 +123,7 @@ describe("emulator data-plane seam", function () {
         Body: "USER_ID,ITEM_ID,TIMESTAMP\n1,a,1\n2,b,2\n3,b,3\n",
       }),
     );
-    const { datasetGroupArn } = await p.send(new CreateDatasetGroupCommand({ name: "seam" }));
-    await eventually(
-      async () =>
-        (await p.send(new DescribeDatasetGroupCommand({ datasetGroupArn }))).datasetGroup!,
-      (g) => g.status === "ACTIVE",
-      "group",
-    );
-    const { schemaArn } = await p.send(
-      new CreateSchemaCommand({ name: "seam-schema", schema: INTERACTIONS_SCHEMA }),
-    );
-    const { datasetArn } = await p.send(
-      new CreateDatasetCommand({
-        name: "seam-ds",
-        datasetGroupArn,
-        schemaArn,
-        datasetType: "Interactions",
-      }),
-    );
-    await eventually(
-      async () => (await p.send(new DescribeDatasetCommand({ datasetArn }))).dataset!,
-      (d) => d.status === "ACTIVE",
-      "dataset",
-    );
+    const { datasetGroupArn, datasetArn } = await groupWithInteractions(p, "seam");
 
     const job = async (
       jobName: string,

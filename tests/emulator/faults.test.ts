@@ -1,10 +1,7 @@
 // Fault injection: throttles, 500s, latency and forced CREATE FAILED.
 import {
-  CreateDatasetCommand,
   CreateDatasetGroupCommand,
   CreateDatasetImportJobCommand,
-  CreateSchemaCommand,
-  DescribeDatasetCommand,
   DescribeDatasetGroupCommand,
   DescribeDatasetImportJobCommand,
   ListDatasetGroupsCommand,
@@ -12,7 +9,7 @@ import {
 } from "@aws-sdk/client-personalize";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { strict as assert } from "node:assert";
-import { INTERACTIONS_SCHEMA, eventually, harness, rejection } from "./helpers";
+import { eventually, groupWithInteractions, harness, rejection } from "./helpers";
 
 const outcomes = async (p: PersonalizeClient, n: number) => {
   const names: string[] = [];
@@ -110,31 +107,7 @@ describe("emulator fault injection", function () {
       );
       assert.equal(failed.failureReason, "KMS key is disabled");
 
-      const { datasetGroupArn } = await p.send(
-        new CreateDatasetGroupCommand({ name: "fine-group" }),
-      );
-      await eventually(
-        async () =>
-          (await p.send(new DescribeDatasetGroupCommand({ datasetGroupArn }))).datasetGroup!,
-        (g) => g.status === "ACTIVE",
-        "group ACTIVE",
-      );
-      const { schemaArn } = await p.send(
-        new CreateSchemaCommand({ name: "f-schema", schema: INTERACTIONS_SCHEMA }),
-      );
-      const { datasetArn } = await p.send(
-        new CreateDatasetCommand({
-          name: "f-ds",
-          datasetGroupArn,
-          schemaArn,
-          datasetType: "Interactions",
-        }),
-      );
-      await eventually(
-        async () => (await p.send(new DescribeDatasetCommand({ datasetArn }))).dataset!,
-        (d) => d.status === "ACTIVE",
-        "dataset ACTIVE",
-      );
+      const { datasetArn } = await groupWithInteractions(p, "fine-group");
       const { datasetImportJobArn } = await p.send(
         new CreateDatasetImportJobCommand({
           jobName: "doomed-import",

@@ -1,5 +1,12 @@
 // Shared set-up for the emulator tests: a running emulator plus real SDK clients pointed at it.
-import { PersonalizeClient } from "@aws-sdk/client-personalize";
+import {
+  CreateDatasetCommand,
+  CreateDatasetGroupCommand,
+  CreateSchemaCommand,
+  DescribeDatasetCommand,
+  DescribeDatasetGroupCommand,
+  PersonalizeClient,
+} from "@aws-sdk/client-personalize";
 import { S3Client } from "@aws-sdk/client-s3";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -99,6 +106,42 @@ export const ITEMS_SCHEMA = JSON.stringify({
   ],
   version: "1.0",
 });
+
+/** Polls a Describe until the resource is ACTIVE. */
+export async function waitActive<T extends { status?: string }>(
+  read: () => Promise<T | undefined>,
+  what: string,
+): Promise<T> {
+  return (await eventually(read, (r) => r?.status === "ACTIVE", `${what} ACTIVE`)) as T;
+}
+
+/**
+ * A dataset group `name` with an Interactions dataset (`<name>-ds`, schema `<name>-schema`),
+ * both ACTIVE (durationScale 0).
+ */
+export async function groupWithInteractions(p: PersonalizeClient, name: string) {
+  const { datasetGroupArn } = await p.send(new CreateDatasetGroupCommand({ name }));
+  await waitActive(
+    async () => (await p.send(new DescribeDatasetGroupCommand({ datasetGroupArn }))).datasetGroup,
+    "group",
+  );
+  const { schemaArn } = await p.send(
+    new CreateSchemaCommand({ name: `${name}-schema`, schema: INTERACTIONS_SCHEMA }),
+  );
+  const { datasetArn } = await p.send(
+    new CreateDatasetCommand({
+      name: `${name}-ds`,
+      datasetGroupArn,
+      schemaArn,
+      datasetType: "Interactions",
+    }),
+  );
+  await waitActive(
+    async () => (await p.send(new DescribeDatasetCommand({ datasetArn }))).dataset,
+    "dataset",
+  );
+  return { datasetGroupArn: datasetGroupArn!, schemaArn: schemaArn!, datasetArn: datasetArn! };
+}
 
 const ROOT = join(__dirname, "..", "..");
 

@@ -38,7 +38,6 @@ import {
   UpdateCampaignCommand,
   UpdateDatasetCommand,
   UpdateSolutionCommand,
-  type PersonalizeClient,
 } from "@aws-sdk/client-personalize";
 import { strict as assert } from "node:assert";
 import { ManualClock } from "../../emulator";
@@ -46,20 +45,15 @@ import {
   INTERACTIONS_SCHEMA,
   ITEMS_SCHEMA,
   eventually,
+  groupWithInteractions,
   harness,
   rejection,
+  waitActive,
   type Harness,
 } from "./helpers";
 
 const ACCOUNT = "000000000000";
 const arn = (path: string) => `arn:aws:personalize:us-east-1:${ACCOUNT}:${path}`;
-
-async function waitActive<T extends { status?: string }>(
-  read: () => Promise<T | undefined>,
-  what: string,
-): Promise<T> {
-  return (await eventually(read, (r) => r?.status === "ACTIVE", `${what} ACTIVE`)) as T;
-}
 
 async function gone(read: () => Promise<unknown>, what: string) {
   await eventually(
@@ -71,31 +65,6 @@ async function gone(read: () => Promise<unknown>, what: string) {
     (name) => name === "ResourceNotFoundException",
     `${what} deleted`,
   );
-}
-
-/** A dataset group with an interactions dataset, all ACTIVE (durationScale 0). */
-async function groupWithInteractions(p: PersonalizeClient, name: string) {
-  const { datasetGroupArn } = await p.send(new CreateDatasetGroupCommand({ name }));
-  await waitActive(
-    async () => (await p.send(new DescribeDatasetGroupCommand({ datasetGroupArn }))).datasetGroup,
-    "group",
-  );
-  const { schemaArn } = await p.send(
-    new CreateSchemaCommand({ name: `${name}-schema`, schema: INTERACTIONS_SCHEMA }),
-  );
-  const { datasetArn } = await p.send(
-    new CreateDatasetCommand({
-      name: `${name}-ds`,
-      datasetGroupArn,
-      schemaArn,
-      datasetType: "Interactions",
-    }),
-  );
-  await waitActive(
-    async () => (await p.send(new DescribeDatasetCommand({ datasetArn }))).dataset,
-    "dataset",
-  );
-  return { datasetGroupArn: datasetGroupArn!, schemaArn: schemaArn!, datasetArn: datasetArn! };
 }
 
 describe("emulator lifecycles", function () {
