@@ -37,7 +37,11 @@ export interface DataStats {
 export interface StringColumn {
   kind: "string";
   codes: Int32Array;
-  /** The distinct values, in order of first appearance. */
+  /**
+   * The values, in order of first appearance: each once, except in a column of mostly unique
+   * values (over 65536 distinct, more than half the rows), where later values are kept as they
+   * come. USER_ID and ITEM_ID (ACTION_ID) are always deduplicated.
+   */
   strings: string[];
 }
 
@@ -90,7 +94,7 @@ export interface ValidationResult {
   /** Things the service may accept but that deserve a look, e.g. columns out of schema order. */
   warnings: ValidationIssue[];
   stats: DataStats;
-  /** Present with `collect: true` when the file is valid. */
+  /** Present with `collect: true` when the file is valid; `header` is the file's whole header. */
   data?: ColumnarData;
 }
 
@@ -99,6 +103,8 @@ export interface ValidateOptions {
   maxIssues?: number;
   /** Fill `data` with the typed columns; @default false */
   collect?: boolean;
+  /** With `collect`, keep only these columns (the others are checked, not kept); @default all */
+  collectColumns?: string[];
   /** Enforce the 1000-record minimum of an INTERACTIONS import job; @default true */
   minimumRecords?: boolean;
 }
@@ -114,6 +120,8 @@ export const MIN_TRAINING_USERS_WITH_TWO = 25;
 const ID_FIELDS = ["USER_ID", "ITEM_ID", "ACTION_ID"];
 const TIMESTAMP_FIELDS = ["TIMESTAMP", "CREATION_TIMESTAMP"];
 const MAX_ID_LENGTH = 256;
+/** A string column stops deduplicating past this many distinct values, if most are distinct. */
+const DEDUPE_UP_TO = 65536;
 const MAX_CATEGORICAL_VALUE_LENGTH = 1000;
 /** Epoch seconds stay below this until the year 5138; epoch milliseconds passed it in 1973. */
 const MILLISECONDS_THRESHOLD = 1e11;
@@ -246,7 +254,7 @@ function intern(dict: Dictionary, value: string): number {
 
 /** Where one column's values are collected while the rows are read. */
 type Sink =
-  | { kind: "string"; codes: Int32Array; dict: Dictionary }
+  | { kind: "string"; codes: Int32Array; dict: Dictionary; dedupe: boolean }
   | { kind: "number"; values: Float64Array; nulls?: Uint8Array }
   | { kind: "boolean"; values: Uint8Array; nulls?: Uint8Array };
 
@@ -254,7 +262,12 @@ function newSink(field: SchemaField, capacity: number): Sink {
   const nulls = field.nullable ? new Uint8Array(capacity) : undefined;
   switch (field.type) {
     case "string":
-      return { kind: "string", codes: new Int32Array(capacity), dict: newDictionary() };
+      return {
+        kind: "string",
+        codes: new Int32Array(capacity),
+        dict: newDictionary(),
+        dedupe: true,
+      };
     case "boolean":
       return { kind: "boolean", values: new Uint8Array(capacity), nulls };
     default:
@@ -413,7 +426,14 @@ export function validateCsv(
       : header.indexOf("CREATION_TIMESTAMP");
   // Sized once from the line count, so a large file's columns are not regrown row by row.
   let capacity = collect ? Math.max(16, lineCountBound(text) - 1) : 0;
-  const sinks: Sink[] = collect ? checks.map((check) => newSink(check.field, capacity)) : [];
+  const kept = options.collectColumns;
+  const sinks: (Sink | undefined)[] = collect
+    ? checks.map((check) =>
+        kept === undefined || kept.includes(check.name)
+          ? newSink(check.field, capacity)
+          : undefined,
+      )
+    : [];
   // Distinct users and items, counted through the same dictionaries the collected USER_ID and
   // ITEM_ID columns use, so each value is hashed once per row. Empty values are counted apart:
   // a nullable id column collects them as null, not as a string.
@@ -492,7 +512,7 @@ export function validateCsv(
     const collecting = collect && issueCount === 0;
     if (collecting && row >= capacity) {
       capacity *= 2;
-      for (const sink of sinks) growSink(sink, capacity);
+      for (const sink of sinks) if (sink) growSink(sink, capacity);
     }
     for (let c = 0; c < columnCount; c++) {
       const raw = fields[c];
@@ -511,13 +531,26 @@ export function validateCsv(
         if (typed < firstTimestamp) firstTimestamp = typed;
         if (typed > lastTimestamp) lastTimestamp = typed;
       }
-      if (!collecting) continue;
-      const sink = sinks[c];
+      const sink = collecting ? sinks[c] : undefined;
+      if (sink === undefined) continue;
       if (sink.kind === "string") {
         if (typed === null) sink.codes[row] = -1;
         else if (c === userCol) sink.codes[row] = userCode;
         else if (c === itemCol) sink.codes[row] = itemCode;
-        else sink.codes[row] = intern(sink.dict, raw);
+        else if (sink.dedupe) {
+          const code = intern(sink.dict, raw);
+          sink.codes[row] = code;
+          const distinct = sink.dict.strings.length;
+          // Mostly unique values (row ids, ISO times, free text) gain nothing from a
+          // dictionary but its hashing and its index: from here on they are kept as they come.
+          if (code === distinct - 1 && distinct > DEDUPE_UP_TO && distinct * 2 > row) {
+            sink.dedupe = false;
+            sink.dict.index = new Map<string, number>();
+          }
+        } else {
+          sink.codes[row] = sink.dict.strings.length;
+          sink.dict.strings.push(raw);
+        }
       } else if (typed === null) {
         sink.nulls![row] = 1;
         if (sink.kind === "number") sink.values[row] = Number.NaN;
@@ -557,7 +590,12 @@ export function validateCsv(
     result.data = {
       header,
       rows: records,
-      columns: Object.fromEntries(header.map((name, c) => [name, finishSink(sinks[c], records)])),
+      columns: Object.fromEntries(
+        header.flatMap((name, c) => {
+          const sink = sinks[c];
+          return sink ? [[name, finishSink(sink, records)]] : [];
+        }),
+      ),
     };
   }
   return result;

@@ -28,6 +28,9 @@ const ID_COLUMNS: Record<string, string> = {
   ACTIONS: "ACTION_ID",
 };
 
+/** What the interactions table keeps; other columns (e.g. TIMESTAMP_ISO) are only checked. */
+const INTERACTION_COLUMNS = ["USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "EVENT_VALUE"];
+
 /** `s3://bucket/key` -> bucket and key; undefined for anything else. */
 export function parseS3Location(location: string): { bucket: string; key: string } | undefined {
   const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(location);
@@ -105,6 +108,7 @@ export function parseImport(work: ParseWork): Parsed {
     files[f] = { key, body: new Uint8Array(0) };
     const result = validateCsv(input, schema, work.datasetType, {
       collect: true,
+      collectColumns: work.datasetType === "INTERACTIONS" ? INTERACTION_COLUMNS : undefined,
       minimumRecords: !several,
     });
     if (!result.ok || !result.data) {

@@ -83,6 +83,42 @@ describe("schemas/validator validateCsv", () => {
     );
   });
 
+  it("keeps only the columns asked for, and checks the others all the same", () => {
+    const result = validateCsv(csv(rows(1000)), WORKSHOP, "INTERACTIONS", {
+      collect: true,
+      collectColumns: ["USER_ID", "TIMESTAMP"],
+    });
+    assert.deepEqual(Object.keys(result.data!.columns), ["USER_ID", "TIMESTAMP"]);
+    assert.equal(result.stats.items, 30);
+    const bad = validateCsv(
+      withLine(5, rows(1)[0].replace('Product Clicked"', '"')),
+      WORKSHOP,
+      "INTERACTIONS",
+      {
+        collect: true,
+        collectColumns: ["USER_ID"],
+      },
+    );
+    assert.equal(bad.ok, false);
+    assert.equal(bad.issues[0].column, "EVENT_TYPE");
+  });
+
+  it("collects a column of mostly unique values exactly, repeats included", () => {
+    const data = rows(70000);
+    const repeats = [data[3], data[69998], data[3]];
+    const result = validateCsv(csv([...data, ...repeats]), WORKSHOP, "INTERACTIONS", {
+      collect: true,
+    });
+    assert.equal(result.ok, true);
+    const iso = (line: string) => line.split(",")[4];
+    assert.deepEqual(
+      columnValues(result.data!.columns.TIMESTAMP_ISO),
+      [...data, ...repeats].map(iso),
+    );
+    const anonymous = result.data!.columns.ANONYMOUS_ID;
+    assert.ok(anonymous.kind === "string" && anonymous.strings.length === 50);
+  });
+
   const failures: [
     string,
     string,
