@@ -36,8 +36,10 @@ export const WORKER_IDLE_MS = 30_000;
 export const INLINE_IMPORT_BYTES = 1 << 20;
 
 export function trainAndEvaluate(job: TrainingJob): TrainingResult {
-  const model = trainModel(job.data, job.config, job.base);
+  // Metrics first: their holdout model is garbage before the real one is built, so the two
+  // are not held at once.
   const metrics = computeMetrics(job.data, job.config);
+  const model = trainModel(job.data, job.config, job.base);
   return { model, metrics };
 }
 
