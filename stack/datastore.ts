@@ -13,6 +13,11 @@ export interface DataStoreArgs {
   readonly dataHash: string;
 }
 
+/** What both targets place: the args plus the object's key under `transformed/`. */
+interface Placement extends DataStoreArgs {
+  readonly key: string;
+}
+
 /**
  * Where the interactions CSV lives and who may read it: on AWS an S3 bucket, its object under
  * `transformed/`, and an IAM role for Personalize; on the emulator a bucket and object over its
@@ -31,12 +36,9 @@ export class DataStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: DataStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("personalize:workshop:DataStore", name, {}, opts);
-    const { config, dataPath, dataHash } = args;
-    const key = `${DATA_PREFIX}${path.basename(dataPath)}`;
+    const where: Placement = { ...args, key: `${DATA_PREFIX}${path.basename(args.dataPath)}` };
     const built =
-      config.target === "aws"
-        ? this.onAws(name, config, dataPath, dataHash, key)
-        : this.onEmulator(name, config, dataPath, dataHash, key);
+      args.config.target === "aws" ? this.onAws(name, where) : this.onEmulator(name, where);
     this.bucketName = built.bucketName;
     this.dataLocation = built.dataLocation;
     this.roleArn = built.roleArn;
@@ -48,13 +50,7 @@ export class DataStore extends pulumi.ComponentResource {
     });
   }
 
-  private onAws(
-    name: string,
-    config: StackConfig,
-    dataPath: string,
-    dataHash: string,
-    key: string,
-  ) {
+  private onAws(name: string, { config, dataPath, dataHash, key }: Placement) {
     const opts = { parent: this };
     const tags = config.tags;
     // Autonamed `<prefix>-data-<random>`: S3 names are global across every account.
@@ -144,13 +140,7 @@ export class DataStore extends pulumi.ComponentResource {
     };
   }
 
-  private onEmulator(
-    name: string,
-    config: StackConfig,
-    dataPath: string,
-    dataHash: string,
-    key: string,
-  ) {
+  private onEmulator(name: string, { config, dataPath, dataHash, key }: Placement) {
     const opts = { parent: this };
     const endpoint = config.endpoint;
     if (endpoint === undefined || config.names.bucket === undefined) {

@@ -230,6 +230,9 @@ describe("workshop stack, target aws (mocks)", () => {
     assert.strictEqual(inputs("SolutionVersion").solutionArn, out("Solution").arn);
     assert.deepStrictEqual(inputs("SolutionVersion").trainingInputs, [out("DatasetImportJob").arn]);
     assert.strictEqual(inputs("Campaign").solutionVersionArn, out("SolutionVersion").arn);
+    // Replacing the solution must replace its campaign first (DeleteSolution is refused
+    // while a campaign deploys it), which the engine decides from this input.
+    assert.strictEqual(inputs("Campaign").solutionArn, out("Solution").arn);
   });
 
   it("starts the import only after the bucket and role policies exist", () => {
