@@ -182,6 +182,14 @@ export class PersonalizeModel {
       );
   }
 
+  /** One update at a time: an Update while the last one is pending -> ResourceInUse. */
+  private requireNoUpdateInFlight(record: ResourceRecord, advice = ""): void {
+    if (record.update && IN_FLIGHT.has(record.update.status))
+      throw inUse(
+        `${LABELS[record.kind]} ${record.arn} already has an update in ${record.update.status}${advice}.`,
+      );
+  }
+
   /** The ARN a Create would give its resource; ResourceAlreadyExists when it is taken. */
   private newArn(ctx: RequestContext, path: string): string {
     const arn = this.arn(ctx, path);
@@ -589,8 +597,7 @@ export class PersonalizeModel {
             `Dataset ${dataset.arn} is a ${type} dataset; only ITEMS and USERS datasets can change their schema.`,
           );
         this.requireActive(dataset, "update it");
-        if (dataset.update && IN_FLIGHT.has(dataset.update.status))
-          throw inUse(`Dataset ${dataset.arn} already has an update in ${dataset.update.status}.`);
+        this.requireNoUpdateInFlight(dataset);
         const current = this.parseSchemaText(
           this.get("schema", dataset.attrs.schemaArn as string).attrs.schema as string,
         );
@@ -750,10 +757,7 @@ export class PersonalizeModel {
             eventsConfig: config.object("eventsConfig"),
           });
         this.requireActive(solution, "update it");
-        if (solution.update && IN_FLIGHT.has(solution.update.status))
-          throw inUse(
-            `Solution ${solution.arn} already has an update in ${solution.update.status}.`,
-          );
+        this.requireNoUpdateInFlight(solution);
         this.lifecycle.startUpdate(
           solution,
           "solution",
@@ -882,10 +886,7 @@ export class PersonalizeModel {
           throw inUse(
             `Campaign ${campaign.arn} is ${campaign.status}; it must be ACTIVE or CREATE FAILED to update it.`,
           );
-        if (campaign.update && IN_FLIGHT.has(campaign.update.status))
-          throw inUse(
-            `Campaign ${campaign.arn} already has an update in ${campaign.update.status}; wait for latestCampaignUpdate to finish.`,
-          );
+        this.requireNoUpdateInFlight(campaign, "; wait for latestCampaignUpdate to finish");
         const next = compact({
           solutionVersionArn: solutionVersionArn ?? campaign.attrs.solutionVersionArn,
           minProvisionedTPS: minProvisionedTPS ?? campaign.attrs.minProvisionedTPS,

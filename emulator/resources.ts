@@ -143,17 +143,8 @@ export interface ResourceRecord {
   forcedFailure?: string;
 }
 
-export type LifecycleKind =
-  | "datasetGroup"
-  | "dataset"
-  | "datasetImportJob"
-  | "solution"
-  | "solutionVersion"
-  | "campaign"
-  | "eventTracker"
-  | "filter"
-  | "delete"
-  | "stop";
+/** Every kind with a status (schemas have none), plus the delete and stop transitions. */
+export type LifecycleKind = Exclude<Kind, "schema"> | "delete" | "stop";
 
 /**
  * Default durations in ms at durationScale 1: a human watching `npm start` sees each status,
