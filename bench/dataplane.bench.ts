@@ -9,7 +9,9 @@
  * - GetRecommendations under 50 concurrent keep-alive clients against a bare node:http
  *   server returning a fixed body of the same size, with p50/p99 latency (the two servers
  *   alternate, best of two rounds each), and the data plane's in-process share of a call;
- * - peak RSS of the whole process (server, worker and load generator) for 1M interactions.
+ * - peak RSS of the whole process (server, worker and load generator) for 1M interactions,
+ *   and of import + training alone, over the RSS just before the import (the file on disk, the
+ *   bench holding no copy of it; the emulator's S3 holding one).
  */
 import {
   closeSync,
