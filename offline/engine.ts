@@ -19,7 +19,8 @@
  * - refresh calls `read(id, storedOutputs)` with the STORED provider, and destroy deletes in
  *   reverse dependency order with the stored provider, as `pulumi destroy` does; resources the
  *   program no longer declares, and the old halves of create-before-delete replacements, are
- *   deleted at the end of `up`.
+ *   deleted at the end of `up`. An old half stays in the state marked `delete` when the `up`
+ *   fails first, and the next `up` deletes it, as the engine does with its pending deletes.
  *
  * Other custom resources (`aws.*` and the like) get canned outputs (their inputs plus `id`,
  * `arn`, `name`, `bucket`), kept stable between runs. Component resources are not recorded.
@@ -104,6 +105,11 @@ export interface ResourceState {
   propertyDependencies: Record<string, string[]>;
   /** The `deleteBeforeReplace` resource option. */
   deleteBeforeReplace?: boolean;
+  /**
+   * The old half of a create-before-delete replacement, waiting to be deleted (Pulumi's
+   * `delete: true`): the URN's current resource is the other entry.
+   */
+  delete?: boolean;
 }
 
 export interface EngineState {
@@ -156,8 +162,6 @@ interface Run {
   registered: Set<string>;
   /** Dependents deleted ahead of a delete-before-replace, recreated when they register. */
   pendingReplacement: Map<string, ResourceState>;
-  /** Old halves of create-before-delete replacements, deleted at the end of `up`. */
-  deleteAtEnd: ResourceState[];
 }
 
 /** The parts of a register request `newResource` does not receive. */
@@ -210,7 +214,7 @@ export class OfflineEngine {
   preview(): Promise<RunResult> {
     return this.operate("preview", async (run) => {
       const outputs = await this.runProgram(run);
-      for (const r of this.removedResources(run)) this.plan(run, r, "delete");
+      for (const r of this.leftovers(run)) this.plan(run, r, leftoverOp(r));
       return outputs;
     });
   }
@@ -223,10 +227,7 @@ export class OfflineEngine {
       // like the engine, delete nothing after a failed program.
       if (run.failures.length > 0) throw failureOf(run.operation, run.failures);
       // Both kinds of leftovers go in one reverse-dependency walk, as the engine's do.
-      const replaced = new Set(run.deleteAtEnd);
-      await this.deleteInOrder(run, [...this.removedResources(run), ...replaced], (r) =>
-        replaced.has(r) ? "delete-replaced" : "delete",
-      );
+      await this.deleteInOrder(run, this.leftovers(run), leftoverOp);
       this.state.outputs = outputs;
       this.save();
       return outputs;
@@ -273,7 +274,6 @@ export class OfflineEngine {
       inflight: new Set(),
       registered: new Set(),
       pendingReplacement: new Map(),
-      deleteAtEnd: [],
     };
     this.run = run;
     activeOperation = operation;
@@ -543,8 +543,11 @@ export class OfflineEngine {
     const created = await this.timed(run, urn, args, "replace", () =>
       this.create(provider, args, checked),
     );
-    if (!deleteFirst) run.deleteAtEnd.push(old);
-    this.put(record(created.id, created.outputs), !deleteFirst);
+    if (!deleteFirst) {
+      old.delete = true;
+      this.save();
+    }
+    this.put(record(created.id, created.outputs));
     return { id: created.id, state: created.outputs };
   }
 
@@ -573,7 +576,8 @@ export class OfflineEngine {
     const replacing = new Set([root.urn]);
     const found: ResourceState[] = [];
     for (const r of this.state.resources) {
-      if (r.urn === root.urn || !isDynamic(r)) continue;
+      // An old half awaiting deletion is no current resource to recreate.
+      if (r.urn === root.urn || r.delete || !isDynamic(r)) continue;
       const inputs: Record<string, unknown> = { ...r.inputs };
       let touched = false;
       for (const [key, urns] of Object.entries(r.propertyDependencies)) {
@@ -650,7 +654,7 @@ export class OfflineEngine {
       step.seconds = (Date.now() - started) / 1000;
       if (!result.id) {
         step.refreshed = "deleted";
-        this.state.resources = this.state.resources.filter((x) => x.urn !== r.urn);
+        this.state.resources = this.state.resources.filter((x) => x !== r);
       } else {
         const outputs = this.wire(r, "read result", withProvider(result.props, r.outputs));
         const inputs = result.inputs
@@ -660,7 +664,9 @@ export class OfflineEngine {
           sameJson(outputs, r.outputs) && sameJson(inputs, r.inputs) && result.id === r.id
             ? "unchanged"
             : "changed";
-        this.put({ ...r, id: result.id, outputs: outputs as any, inputs: inputs as any });
+        // In place of this very entry: an old half keeps its place and its `delete` mark.
+        const next = { ...r, id: result.id, outputs: outputs as any, inputs: inputs as any };
+        this.state.resources = this.state.resources.map((x) => (x === r ? next : x));
       }
       this.save();
       this.record(run, step, "done");
@@ -682,7 +688,6 @@ export class OfflineEngine {
     targets: ResourceState[],
     opOf: (r: ResourceState) => StepOp,
   ): Promise<void> {
-    const byUrn = new Map(targets.map((t) => [t.urn, t]));
     const dependentsOf = (r: ResourceState) =>
       targets.filter(
         (d) =>
@@ -707,7 +712,8 @@ export class OfflineEngine {
       }
       return p;
     };
-    const results = await Promise.allSettled([...byUrn.values()].map(remove));
+    // Every target, even two of one URN (a resource and its old half).
+    const results = await Promise.allSettled(targets.map(remove));
     const failed = results.find((x) => x.status === "rejected") as
       PromiseRejectedResult | undefined;
     if (failed) throw failed.reason;
@@ -822,22 +828,22 @@ export class OfflineEngine {
     }
   }
 
+  /** The URN's current resource (not an old half waiting to be deleted). */
   private find(urn: string): ResourceState | undefined {
-    return this.state.resources.find((r) => r.urn === urn);
+    return this.state.resources.find((r) => r.urn === urn && !r.delete);
   }
 
-  /** Stores a resource, in place if it exists (or after the old one when `append`). */
-  private put(r: ResourceState, append = false): void {
-    const i = this.state.resources.findIndex((x) => x.urn === r.urn);
-    if (i >= 0 && !append) this.state.resources[i] = r;
+  /** Stores a resource in place of the URN's current one, or at the end. */
+  private put(r: ResourceState): void {
+    const i = this.state.resources.findIndex((x) => x.urn === r.urn && !x.delete);
+    if (i >= 0) this.state.resources[i] = r;
     else this.state.resources.push(r);
     this.save();
   }
 
-  private removedResources(run: Run): ResourceState[] {
-    return this.state.resources.filter(
-      (r) => !run.registered.has(r.urn) && !run.deleteAtEnd.includes(r),
-    );
+  /** What `up` deletes at the end: resources the program no longer declares, old halves. */
+  private leftovers(run: Run): ResourceState[] {
+    return this.state.resources.filter((r) => r.delete || !run.registered.has(r.urn));
   }
 
   private save(): void {
@@ -847,6 +853,10 @@ export class OfflineEngine {
     writeFileSync(`${file}.tmp`, JSON.stringify(this.state, null, 2));
     renameSync(`${file}.tmp`, file);
   }
+}
+
+function leftoverOp(r: ResourceState): StepOp {
+  return r.delete ? "delete-replaced" : "delete";
 }
 
 function isDynamic(r: { type: string }): boolean {

@@ -184,6 +184,41 @@ describe("offline engine", () => {
     assert.equal(engine.resources().length, 3);
   });
 
+  it("keeps the old half of a create-first replacement through a failed up; the next up deletes it", async () => {
+    const engine = engineFor();
+    await engine.up();
+    // Both items are replaced create-first; item-b's new half fails, so the up stops before
+    // its end-of-run deletes, with item-a's new half created and its old half still there.
+    engine.config["fixture:slot"] = "s2";
+    engine.config["fixture:failItem"] = "b";
+    await assert.rejects(engine.up(), /item b refused by the service/);
+    assert.deepEqual(
+      engine
+        .resources()
+        .filter((r) => r.name === "item-a")
+        .map((r) => `${r.inputs.slot ?? "-"} ${r.delete ? "old" : "current"}`)
+        .sort(),
+      ["- old", "s2 current"],
+    );
+    delete engine.config["fixture:failItem"];
+    server.calls.length = 0;
+    const next = await engine.up();
+    // item-a is already what the program wants: only its old half goes.
+    assert.deepEqual(server.writes().sort(), ["DELETE item-a", "DELETE item-b", "POST item-b"]);
+    assert.deepEqual(
+      next.steps.filter((s) => s.name === "item-a").map((s) => s.op),
+      ["same", "delete-replaced"],
+    );
+    assert.equal(server.records.size, 3);
+    assert.deepEqual(
+      engine
+        .resources()
+        .map((r) => `${r.name} ${r.inputs.slot ?? "-"}`)
+        .sort(),
+      ["group -", "item-a s2", "item-b s2"],
+    );
+  });
+
   it("honours the deleteBeforeReplace resource option", async () => {
     const engine = engineFor({ "fixture:deleteFirst": "true", "fixture:items": "a" });
     await engine.up();
