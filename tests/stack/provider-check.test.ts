@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { toEngineValues } from "../../offline/engine";
 import { buildWorkshopStack, readStackConfig } from "../../stack";
 import { interactionsCsv } from "./data";
 import { promiseOf, Registration, RecordingEngine } from "./mocks";
@@ -13,19 +14,6 @@ import { promiseOf, Registration, RecordingEngine } from "./mocks";
 const requireFromString: (code: string) => {
   handler(): pulumi.dynamic.ResourceProvider;
 } = require("require-from-string");
-
-/** What the engine sends for an input that is not known yet during preview. */
-const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** Replaces unknown values the way the engine's Struct encoding does for a dynamic provider. */
-function withSentinels(value: any): any {
-  if (pulumi.isUnknown(value)) return UNKNOWN_SENTINEL;
-  if (Array.isArray(value)) return value.map(withSentinels);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSentinels(v)]));
-  }
-  return value;
-}
 
 function dynamicOnes(engine: RecordingEngine): Registration[] {
   return engine.registrations.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
@@ -36,7 +24,7 @@ async function checkAll(engine: RecordingEngine): Promise<Record<string, unknown
   for (const r of dynamicOnes(engine)) {
     const provider = requireFromString(r.inputs.__provider).handler();
     assert.ok(provider.check, `${r.type} has no check`);
-    const result = await provider.check({}, withSentinels(r.inputs));
+    const result = await provider.check({}, toEngineValues(r.inputs) as Record<string, unknown>);
     if (result.failures && result.failures.length > 0) failures[r.type] = result.failures;
   }
   return failures;
