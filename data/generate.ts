@@ -9,6 +9,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { seededRandom } from "../emulator/random";
 
 export interface GenerateOptions {
   /** @default 400 */
@@ -26,18 +27,6 @@ export const EVENT_TYPES = ["Product Clicked", "Product Added", "Order Completed
 /** Fixed, so the committed file is reproducible byte for byte. */
 const START = Date.UTC(2026, 8, 1, 0, 0, 0);
 const SPAN_DAYS = 28;
-
-/** mulberry32: small, fast and good enough for sample data; the same seed gives the same file. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COLOURS = [
   "navy",
@@ -58,49 +47,24 @@ const COLOURS = [
   "teal",
 ];
 
-/** Eight categories: material/style words and product nouns that build slugs like navy-sport-jacket. */
+/**
+ * Eight categories: material/style words and product nouns that build slugs like
+ * navy-sport-jacket. One row per category ("name: styles... / nouns..."), split once here.
+ */
 const CATEGORIES: { name: string; styles: string[]; nouns: string[] }[] = [
-  {
-    name: "outerwear",
-    styles: ["sport", "wool", "quilted", "rain", "denim"],
-    nouns: ["jacket", "coat", "parka"],
-  },
-  {
-    name: "shoes",
-    styles: ["leather", "canvas", "running", "suede", "trail"],
-    nouns: ["sneakers", "boots", "loafers"],
-  },
-  {
-    name: "bags",
-    styles: ["leather", "nylon", "canvas", "travel", "mini"],
-    nouns: ["backpack", "tote", "duffel"],
-  },
-  {
-    name: "tops",
-    styles: ["cotton", "linen", "striped", "oxford", "merino"],
-    nouns: ["shirt", "tee", "sweater"],
-  },
-  {
-    name: "bottoms",
-    styles: ["slim", "chino", "cargo", "relaxed", "stretch"],
-    nouns: ["jeans", "trousers", "shorts"],
-  },
-  {
-    name: "accessories",
-    styles: ["knit", "silk", "leather", "wool", "printed"],
-    nouns: ["scarf", "belt", "beanie"],
-  },
-  {
-    name: "watches",
-    styles: ["steel", "field", "dive", "digital", "classic"],
-    nouns: ["watch", "chronograph", "smartwatch"],
-  },
-  {
-    name: "eyewear",
-    styles: ["aviator", "round", "square", "polarized", "retro"],
-    nouns: ["sunglasses", "glasses", "goggles"],
-  },
-];
+  "outerwear: sport wool quilted rain denim / jacket coat parka",
+  "shoes: leather canvas running suede trail / sneakers boots loafers",
+  "bags: leather nylon canvas travel mini / backpack tote duffel",
+  "tops: cotton linen striped oxford merino / shirt tee sweater",
+  "bottoms: slim chino cargo relaxed stretch / jeans trousers shorts",
+  "accessories: knit silk leather wool printed / scarf belt beanie",
+  "watches: steel field dive digital classic / watch chronograph smartwatch",
+  "eyewear: aviator round square polarized retro / sunglasses glasses goggles",
+].map((row) => {
+  const [name, words] = row.split(": ");
+  const [styles, nouns] = words.split(" / ").map((list) => list.split(" "));
+  return { name, styles, nouns };
+});
 const PRODUCTS_PER_CATEGORY = 15;
 
 interface Event {
@@ -149,7 +113,7 @@ function catalogue(rand: () => number): string[][] {
 }
 
 function events(options: GenerateOptions): Event[] {
-  const rand = prng(options.seed ?? DEFAULT_SEED);
+  const rand = seededRandom(options.seed ?? DEFAULT_SEED);
   const products = catalogue(rand);
   // A few products are popular with everyone: popularity falls off with rank in each category.
   const popularity = products.map((list) => list.map((_, rank) => 1 / (1 + rank) ** 1.1));
@@ -200,7 +164,7 @@ function events(options: GenerateOptions): Event[] {
 
 /** The CSV text, with quoting that varies per field as the workshop's export does. */
 export function generateInteractions(options: GenerateOptions = {}): string {
-  const quoting = prng((options.seed ?? DEFAULT_SEED) ^ 0x5eed);
+  const quoting = seededRandom((options.seed ?? DEFAULT_SEED) ^ 0x5eed);
   const maybeQuote = (value: string, p: number): string => (quoting() < p ? `"${value}"` : value);
   const lines = [HEADER];
   for (const e of events(options)) {

@@ -5,6 +5,7 @@
  * generator, so a test with a fixed seed sees the same sequence every run.
  */
 import { ServiceError } from "./errors";
+import { seededRandom } from "./random";
 
 export interface FaultOptions {
   /** Fraction (0..1) of control-plane calls answered with ThrottlingException (HTTP 400). */
@@ -17,18 +18,6 @@ export interface FaultOptions {
   failures?: Record<string, string>;
   /** Seed for the random draws; the same seed gives the same sequence of faults. */
   seed?: number;
-}
-
-/** mulberry32: tiny, fast and good enough to spread faults evenly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function checkRate(name: string, value: number | undefined): void {
@@ -44,7 +33,7 @@ export class Faults {
     checkRate("errorRate", options.errorRate);
     if (options.latencyMs !== undefined && !(options.latencyMs >= 0))
       throw new Error(`latencyMs must be a non-negative number, got ${String(options.latencyMs)}`);
-    this.next = random(options.seed ?? 1);
+    this.next = seededRandom(options.seed ?? 1);
   }
 
   get latencyMs(): number {

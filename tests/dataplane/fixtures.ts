@@ -2,6 +2,7 @@
  * Small deterministic interaction data for the data-plane tests: users who prefer one
  * category of items, so a per-user model has something real to find.
  */
+import { seededRandom } from "../../emulator/random";
 import { InteractionTable, type InteractionColumns } from "../../emulator/ml/interactions";
 
 export const SCHEMA = JSON.stringify({
@@ -40,18 +41,6 @@ export interface Interaction {
 export const CATEGORIES = ["shoes", "hats", "bags", "belts"];
 export const START = 1_780_000_000;
 
-/** A tiny seeded PRNG (the same seed gives the same data). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const categoryOf = (item: string) => item.split("-")[0];
 export const userCategory = (user: number) => CATEGORIES[user % CATEGORIES.length];
 
@@ -60,7 +49,7 @@ export const userCategory = (user: number) => CATEGORIES[user % CATEGORIES.lengt
  * u % 4, items within a category skewed towards low numbers (some are popular).
  */
 export function interactions(users: number, perUser: number, seed = 7): Interaction[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const out: Interaction[] = [];
   for (let u = 0; u < users; u++) {
     for (let k = 0; k < perUser; k++) {
