@@ -1,11 +1,10 @@
 import { strict as assert } from "assert";
 import { execFile } from "child_process";
 import { resolve } from "path";
-import { ListDatasetGroupsCommand, PersonalizeClient } from "@aws-sdk/client-personalize";
-import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { startEmulator } from "../../emulator";
 import { createDataPlane } from "../../emulator/data";
 import { firstUsers, parseStartArgs, StartReport } from "../../offline/start";
+import { leftovers } from "./leftovers";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -153,17 +152,7 @@ describe("npm start", function () {
       assert.equal(report.ok, false);
       assert.ok(report.error?.includes(reason), report.error);
       assert.equal(report.destroyed, true);
-      const client = {
-        region: "us-east-1",
-        endpoint: emulator.url,
-        credentials: { accessKeyId: "t", secretAccessKey: "t" },
-      };
-      const groups = await new PersonalizeClient(client).send(new ListDatasetGroupsCommand({}));
-      assert.deepEqual(groups.datasetGroups, []);
-      const buckets = await new S3Client({ ...client, forcePathStyle: true }).send(
-        new ListBucketsCommand({}),
-      );
-      assert.deepEqual(buckets.Buckets ?? [], []);
+      assert.deepEqual(await leftovers(emulator.url), []);
     } finally {
       await emulator.close();
     }

@@ -7,9 +7,6 @@ import {
   DescribeCampaignCommand,
   ListCampaignsCommand,
   ListDatasetGroupsCommand,
-  ListDatasetImportJobsCommand,
-  ListDatasetsCommand,
-  ListSchemasCommand,
   ListSolutionsCommand,
   ListSolutionVersionsCommand,
   PersonalizeClient,
@@ -18,13 +15,14 @@ import {
   GetRecommendationsCommand,
   PersonalizeRuntimeClient,
 } from "@aws-sdk/client-personalize-runtime";
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { RunningEmulator, startEmulator } from "../../emulator";
 import { createDataPlane } from "../../emulator/data";
 import { ApiRecorder, startApiRecorder } from "../../offline/api-recorder";
 import { OfflineEngine, RunResult } from "../../offline/engine";
 import { loadStackConfig } from "../../offline/stack-config";
 import { firstUsers } from "../../offline/start";
+import { emulatorClients, leftovers } from "./leftovers";
 
 // End to end: the REAL index.ts (stack/, providers/, serialized as Pulumi serializes them)
 // deployed by the offline engine to the emulator with instant lifecycles. Every API call goes
@@ -75,10 +73,12 @@ describe("offline end to end: index.ts on the emulator", function () {
       stack: "local",
       config: { ...files.config, [`${project}:endpoint`]: recorder.url },
     });
-    const client = { region: "us-east-1", endpoint: emulator.url, credentials };
-    personalize = new PersonalizeClient(client);
-    runtime = new PersonalizeRuntimeClient(client);
-    s3 = new S3Client({ ...client, forcePathStyle: true });
+    ({ personalize, s3 } = emulatorClients(emulator.url));
+    runtime = new PersonalizeRuntimeClient({
+      region: "us-east-1",
+      endpoint: emulator.url,
+      credentials,
+    });
     tmp = mkdtempSync(join(tmpdir(), "offline-e2e-"));
   });
 
@@ -307,25 +307,6 @@ describe("offline end to end: index.ts on the emulator", function () {
   it("destroy leaves no Personalize resource and no S3 object", async () => {
     await engine.destroy();
     assert.deepEqual(engine.resources(), []);
-    const [groups, campaigns, solutions, schemas, datasets, jobs, buckets] = await Promise.all([
-      personalize.send(new ListDatasetGroupsCommand({})),
-      personalize.send(new ListCampaignsCommand({})),
-      personalize.send(new ListSolutionsCommand({})),
-      personalize.send(new ListSchemasCommand({})),
-      personalize.send(new ListDatasetsCommand({})),
-      personalize.send(new ListDatasetImportJobsCommand({})),
-      s3.send(new ListBucketsCommand({})),
-    ]);
-    assert.deepEqual(groups.datasetGroups, []);
-    assert.deepEqual(campaigns.campaigns, []);
-    assert.deepEqual(solutions.solutions, []);
-    assert.deepEqual(schemas.schemas, []);
-    assert.deepEqual(datasets.datasets, []);
-    assert.deepEqual(jobs.datasetImportJobs, []);
-    for (const bucket of buckets.Buckets ?? []) {
-      const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket.Name }));
-      assert.deepEqual(objects.Contents ?? [], [], `objects left in ${bucket.Name}`);
-    }
-    assert.deepEqual(buckets.Buckets ?? [], []);
+    assert.deepEqual(await leftovers(emulator.url), []);
   });
 });
