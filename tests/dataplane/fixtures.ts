@@ -2,33 +2,13 @@
  * Small deterministic interaction data for the data-plane tests: users who prefer one
  * category of items, so a per-user model has something real to find.
  */
+import { INTERACTIONS_WITH_VALUE_SCHEMA, itemsSchema } from "../support/schemas";
 import { seededRandom } from "../../emulator/random";
 import { InteractionTable, type InteractionColumns } from "../../emulator/ml/interactions";
 
-export const SCHEMA = JSON.stringify({
-  type: "record",
-  name: "Interactions",
-  namespace: "com.amazonaws.personalize.schema",
-  fields: [
-    { name: "USER_ID", type: "string" },
-    { name: "ITEM_ID", type: "string" },
-    { name: "EVENT_TYPE", type: "string" },
-    { name: "EVENT_VALUE", type: ["null", "float"] },
-    { name: "TIMESTAMP", type: "long" },
-  ],
-  version: "1.0",
-});
-
-export const ITEMS_SCHEMA = JSON.stringify({
-  type: "record",
-  name: "Items",
-  namespace: "com.amazonaws.personalize.schema",
-  fields: [
-    { name: "ITEM_ID", type: "string" },
-    { name: "CATEGORY", type: "string", categorical: true },
-  ],
-  version: "1.0",
-});
+/** USER_ID, ITEM_ID, EVENT_TYPE, EVENT_VALUE, TIMESTAMP: the columns `toCsv` writes. */
+export const SCHEMA = INTERACTIONS_WITH_VALUE_SCHEMA;
+export const ITEMS_SCHEMA = itemsSchema("CATEGORY");
 
 export interface Interaction {
   user: string;

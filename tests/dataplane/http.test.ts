@@ -10,6 +10,7 @@ import {
   type GetRecommendationsCommandInput,
 } from "@aws-sdk/client-personalize-runtime";
 import { METRIC_NAMES } from "../../emulator/ml/metrics";
+import { rejection } from "../support/emulator";
 import {
   CATEGORIES,
   ITEMS_SCHEMA,
@@ -38,18 +39,6 @@ import {
 
 const BUCKET = "dataplane-tests";
 const GOOD = toCsv(interactions(80, 30));
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  assert.fail("expected the call to fail");
-}
 
 describe("data plane over HTTP: import jobs read and check the CSV", function () {
   let h: Harness;

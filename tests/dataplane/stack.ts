@@ -20,53 +20,17 @@ import {
   DescribeFilterCommand,
   DescribeSolutionCommand,
   DescribeSolutionVersionCommand,
-  PersonalizeClient,
 } from "@aws-sdk/client-personalize";
-import { PersonalizeEventsClient } from "@aws-sdk/client-personalize-events";
-import { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createDataPlane } from "../../emulator/data";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator/index";
+import type { EmulatorOptions } from "../../emulator/index";
+import { startTestEmulator, type TestEmulator } from "../support/emulator";
 
-const config = (endpoint: string) => ({
-  endpoint,
-  region: "us-east-1",
-  credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  maxAttempts: 1,
-});
-
-export interface Harness {
-  emulator: RunningEmulator;
-  personalize: PersonalizeClient;
-  runtime: PersonalizeRuntimeClient;
-  events: PersonalizeEventsClient;
-  s3: S3Client;
-  close(): Promise<void>;
-}
+export type Harness = TestEmulator;
 
 /** An emulator with this data plane; lifecycles take no time unless `options` say otherwise. */
-export async function start(options: EmulatorOptions = {}): Promise<Harness> {
-  const emulator = await startEmulator({
-    port: 0,
-    durationScale: 0,
-    dataPlane: createDataPlane,
-    ...options,
-  });
-  const personalize = new PersonalizeClient(config(emulator.url));
-  const runtime = new PersonalizeRuntimeClient(config(emulator.url));
-  const events = new PersonalizeEventsClient(config(emulator.url));
-  const s3 = new S3Client({ ...config(emulator.url), forcePathStyle: true });
-  return {
-    emulator,
-    personalize,
-    runtime,
-    events,
-    s3,
-    close: async () => {
-      for (const c of [personalize, runtime, events, s3]) c.destroy();
-      await emulator.close();
-    },
-  };
+export function start(options: EmulatorOptions = {}): Promise<Harness> {
+  return startTestEmulator({ dataPlane: createDataPlane, ...options });
 }
 
 /** Polls `describe` until its status is terminal; returns the final description. */

@@ -27,14 +27,8 @@ import type {
   TrainingSpec,
 } from "../../emulator/dataplane";
 import { ServiceError } from "../../emulator/errors";
-import {
-  credentials,
-  eventually,
-  groupWithInteractions,
-  harness,
-  rejection,
-  type Harness,
-} from "./helpers";
+import { clientConfig } from "../support/emulator";
+import { eventually, groupWithInteractions, harness, rejection, type Harness } from "./helpers";
 
 /**
  * A small but real data plane: imports count the CSV rows it reads from the emulator's S3
@@ -198,12 +192,7 @@ describe("emulator data-plane seam", function () {
       (c) => c.status === "ACTIVE",
       "campaign",
     );
-    const runtime = new PersonalizeRuntimeClient({
-      endpoint: h.emulator.url,
-      region: "us-east-1",
-      credentials,
-      maxAttempts: 1,
-    });
+    const runtime = new PersonalizeRuntimeClient(clientConfig(h.emulator.url));
     try {
       const recs = await runtime.send(new GetRecommendationsCommand({ campaignArn, userId: "1" }));
       assert.deepEqual(

@@ -5,107 +5,23 @@ import {
   CreateSchemaCommand,
   DescribeDatasetCommand,
   DescribeDatasetGroupCommand,
-  PersonalizeClient,
+  type PersonalizeClient,
 } from "@aws-sdk/client-personalize";
-import { S3Client } from "@aws-sdk/client-s3";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
 
-export const credentials = { accessKeyId: "test", secretAccessKey: "test" };
+import { eventually, startTestEmulator, type TestEmulator } from "../support/emulator";
+import { INTERACTIONS_SCHEMA, itemsSchema } from "../support/schemas";
 
-export interface Harness {
-  emulator: RunningEmulator;
-  personalize: PersonalizeClient;
-  s3: S3Client;
-  close(): Promise<void>;
-}
+export { clientsFor, eventually, rejection } from "../support/emulator";
+export { INTERACTIONS_SCHEMA } from "../support/schemas";
 
-export async function harness(
-  options: EmulatorOptions = {},
-  region = "us-east-1",
-): Promise<Harness> {
-  const emulator = await startEmulator({ durationScale: 0, ...options });
-  return clientsFor(emulator, region);
-}
+export type Harness = TestEmulator;
 
-export function clientsFor(emulator: RunningEmulator, region = "us-east-1"): Harness {
-  // maxAttempts 1: the SDK would otherwise retry throttles and 500s and hide them.
-  const personalize = new PersonalizeClient({
-    endpoint: emulator.url,
-    region,
-    credentials,
-    maxAttempts: 1,
-  });
-  const s3 = new S3Client({
-    endpoint: emulator.url,
-    region,
-    credentials,
-    forcePathStyle: true,
-    maxAttempts: 1,
-  });
-  return {
-    emulator,
-    personalize,
-    s3,
-    close: async () => {
-      personalize.destroy();
-      s3.destroy();
-      await emulator.close();
-    },
-  };
-}
+/** An emulator whose lifecycles take no time, with SDK clients signing for `region`. */
+export const harness = startTestEmulator;
 
-/** The error a promise rejects with (fails the test when it resolves). */
-export async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
-
-/** Polls `read` until `done` holds (durationScale 0 still finishes work asynchronously). */
-export async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  what: string,
-): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 500; i++) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`${what} never happened; last value: ${JSON.stringify(last)}`);
-}
-
-export const INTERACTIONS_SCHEMA = JSON.stringify({
-  type: "record",
-  name: "Interactions",
-  namespace: "com.amazonaws.personalize.schema",
-  fields: [
-    { name: "USER_ID", type: "string" },
-    { name: "ITEM_ID", type: "string" },
-    { name: "EVENT_TYPE", type: "string" },
-    { name: "TIMESTAMP", type: "long" },
-  ],
-  version: "1.0",
-});
-
-export const ITEMS_SCHEMA = JSON.stringify({
-  type: "record",
-  name: "Items",
-  namespace: "com.amazonaws.personalize.schema",
-  fields: [
-    { name: "ITEM_ID", type: "string" },
-    { name: "GENRES", type: "string", categorical: true },
-  ],
-  version: "1.0",
-});
+export const ITEMS_SCHEMA = itemsSchema("GENRES");
 
 /** Polls a Describe until the resource is ACTIVE. */
 export async function waitActive<T extends { status?: string }>(

@@ -21,7 +21,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../../emulator";
-import { INTERACTIONS_SCHEMA, clientsFor, credentials, eventually, spawnCli } from "./helpers";
+import { clientConfig } from "../support/emulator";
+import { INTERACTIONS_SCHEMA, clientsFor, eventually, spawnCli } from "./helpers";
 
 describe("emulator persistence", function () {
   this.timeout(60_000);
@@ -102,19 +103,8 @@ describe("emulator persistence", function () {
       "--placeholder-data-plane",
     ]);
     const url = await run.url;
-    const personalize = new PersonalizeClient({
-      endpoint: url,
-      region: "us-east-1",
-      credentials,
-      maxAttempts: 1,
-    });
-    const s3 = new S3Client({
-      endpoint: url,
-      region: "us-east-1",
-      credentials,
-      forcePathStyle: true,
-      maxAttempts: 1,
-    });
+    const personalize = new PersonalizeClient(clientConfig(url));
+    const s3 = new S3Client({ ...clientConfig(url), forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: "crash" }));
     const groups: string[] = [];
     const objects = new Map<string, string>();

@@ -18,10 +18,10 @@ import {
 } from "@aws-sdk/client-personalize";
 import { strict as assert } from "node:assert";
 import { ManualClock } from "../../emulator";
+import { clientConfig } from "../support/emulator";
 import {
   INTERACTIONS_SCHEMA,
   ITEMS_SCHEMA,
-  credentials,
   eventually,
   harness,
   rejection,
@@ -50,12 +50,7 @@ describe("emulator validation and errors", function () {
 
   it("shapes ARNs with the account id and the region of the request's signature", async () => {
     assert.equal(groupArn, "arn:aws:personalize:us-east-1:123456789012:dataset-group/base");
-    const eu = new PersonalizeClient({
-      endpoint: h.emulator.url,
-      region: "eu-west-1",
-      credentials,
-      maxAttempts: 1,
-    });
+    const eu = new PersonalizeClient(clientConfig(h.emulator.url, "eu-west-1"));
     const { datasetGroupArn } = await eu.send(new CreateDatasetGroupCommand({ name: "base" }));
     assert.equal(datasetGroupArn, "arn:aws:personalize:eu-west-1:123456789012:dataset-group/base");
     const euNames = (await eu.send(new ListDatasetGroupsCommand({}))).datasetGroups!.map(

@@ -30,6 +30,7 @@ import {
   TestEmulator,
   wire,
 } from "./helpers";
+import { itemsSchema } from "../support/schemas";
 
 /** check -> create, as the engine runs a new resource; a refresh right after must change nothing. */
 async function create(provider: dynamic.ResourceProvider, news: Props): Promise<Deployed> {
@@ -67,18 +68,8 @@ async function update(provider: dynamic.ResourceProvider, was: Deployed, news: P
   return { deployed: { id: was.id, inputs, outs: wire(result.outs) }, diff };
 }
 
-const ITEMS_SCHEMA = (extra = "") =>
-  JSON.stringify({
-    type: "record",
-    name: "Items",
-    namespace: "com.amazonaws.personalize.schema",
-    fields: [
-      { name: "ITEM_ID", type: "string" },
-      { name: "CATEGORY", type: "string", categorical: true },
-      ...(extra ? [{ name: extra, type: ["null", "string"], categorical: true }] : []),
-    ],
-    version: "1.0",
-  });
+/** ITEM_ID, CATEGORY, and optionally one more (nullable) categorical column. */
+const ITEMS_SCHEMA = (extra = "") => itemsSchema("CATEGORY", ...(extra ? [extra] : []));
 
 describe("providers: create/read/update/delete against the emulator", function () {
   let emulator: RunningEmulator;

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "fs";
 import { join } from "path";
-import { PersonalizeClient } from "@aws-sdk/client-personalize";
-import { S3Client } from "@aws-sdk/client-s3";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
+import type { EmulatorOptions } from "../../emulator";
 import {
   campaignProvider,
   datasetGroupProvider,
@@ -20,6 +18,10 @@ import {
   solutionProvider,
   solutionVersionProvider,
 } from "../../providers";
+import {
+  startTestEmulator as startSharedTestEmulator,
+  type TestEmulator as SharedTestEmulator,
+} from "../support/emulator";
 
 /** What the provider tests share: the providers by kind, the engine's steps, fixtures, an emulator with clients. */
 
@@ -140,34 +142,13 @@ export function clearCredentials(): void {
     delete process.env[name];
 }
 
-/** An emulator, the common inputs that point a resource at it, and SDK clients for checking what it holds. */
-export interface TestEmulator {
-  emulator: RunningEmulator;
+/** An emulator and SDK clients for checking what it holds, plus the inputs that point a resource at it. */
+export interface TestEmulator extends SharedTestEmulator {
   /** `{ region, endpoint }` for a resource's inputs. */
   base: Props;
-  personalize: PersonalizeClient;
-  s3: S3Client;
-  close(): Promise<void>;
 }
 
 export async function startTestEmulator(options: EmulatorOptions): Promise<TestEmulator> {
-  const emulator = await startEmulator({ port: 0, ...options });
-  const where = {
-    region: "us-east-1",
-    endpoint: emulator.url,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  };
-  const personalize = new PersonalizeClient(where);
-  const s3 = new S3Client({ ...where, forcePathStyle: true });
-  return {
-    emulator,
-    base: { region: where.region, endpoint: emulator.url },
-    personalize,
-    s3,
-    async close() {
-      personalize.destroy();
-      s3.destroy();
-      await emulator.close();
-    },
-  };
+  const running = await startSharedTestEmulator(options);
+  return { ...running, base: { region: "us-east-1", endpoint: running.emulator.url } };
 }

@@ -15,18 +15,7 @@ import {
   TestEmulator,
   wire,
 } from "./helpers";
-
-const SCHEMA = JSON.stringify({
-  type: "record",
-  name: "Interactions",
-  namespace: "com.amazonaws.personalize.schema",
-  fields: [
-    { name: "USER_ID", type: "string" },
-    { name: "ITEM_ID", type: "string" },
-    { name: "TIMESTAMP", type: "long" },
-  ],
-  version: "1.0",
-});
+import { MINIMAL_INTERACTIONS_SCHEMA as SCHEMA } from "../support/schemas";
 
 /**
  * Lifecycles that take a little while (tens to hundreds of milliseconds), so that the
