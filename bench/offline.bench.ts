@@ -12,8 +12,7 @@ import { DEFAULT_DURATIONS, startEmulator } from "../emulator";
 import { createDataPlane } from "../emulator/data";
 import type { DataPlaneFactory } from "../emulator/dataplane";
 import { startApiRecorder } from "../offline/api-recorder";
-import { OfflineEngine } from "../offline/engine";
-import { loadStackConfig } from "../offline/stack-config";
+import { readStack, stackEngine } from "../offline/stack-config";
 import type { BenchReport } from "./index";
 
 const ROOT = resolve(__dirname, "..");
@@ -55,13 +54,7 @@ export async function run(): Promise<BenchReport> {
   });
   const recorder = await startApiRecorder(emulator.url);
   try {
-    const files = loadStackConfig(ROOT, "local");
-    const engine = new OfflineEngine({
-      program: resolve(ROOT, files.main),
-      project: files.project,
-      stack: "local",
-      config: { ...files.config, [`${files.project}:endpoint`]: recorder.url },
-    });
+    const engine = stackEngine(readStack(ROOT, "local"), recorder.url);
 
     let started = performance.now();
     await engine.up();

@@ -6,9 +6,10 @@
  * decrypted without the CLI, so they fail with the key's name.
  */
 import { existsSync, readFileSync } from "fs";
-import { join } from "path";
+import { join, resolve } from "path";
 import { load } from "js-yaml";
 import { ConfigGetter, parseStackConfig, StackConfig } from "../stack/config";
+import { OfflineEngine, OfflineEngineOptions } from "./engine";
 
 export interface StackFiles {
   /** The project name from Pulumi.yaml. */
@@ -90,8 +91,34 @@ export function configGetter(files: StackFiles): ConfigGetter {
   return (key) => files.config[key.includes(":") ? key : `${files.project}:${key}`];
 }
 
-/** The stack's files, and its config validated with defaults filled as the program does. */
-export function readStack(projectDir: string, stack: string): StackFiles & { parsed: StackConfig } {
+/** One stack of a project: its files, and its config as the program will parse it. */
+export interface Stack extends StackFiles {
+  projectDir: string;
+  stack: string;
+  /** Validated, defaults filled, as the program's `readStackConfig` does. */
+  parsed: StackConfig;
+}
+
+/** Reads a stack; config the program would refuse fails here, naming the key and value. */
+export function readStack(projectDir: string, stack: string): Stack {
   const files = loadStackConfig(projectDir, stack);
-  return { ...files, parsed: parseStackConfig(configGetter(files), stack) };
+  return { ...files, projectDir, stack, parsed: parseStackConfig(configGetter(files), stack) };
+}
+
+/**
+ * An offline engine running the stack's program with its config, the project's `endpoint`
+ * key pointed at `endpoint` (the emulator, or a recorder in front of it).
+ */
+export function stackEngine(
+  stack: Stack,
+  endpoint: string,
+  options: Pick<OfflineEngineOptions, "stateFile" | "onEvent"> = {},
+): OfflineEngine {
+  return new OfflineEngine({
+    program: resolve(stack.projectDir, stack.main),
+    project: stack.project,
+    stack: stack.stack,
+    config: { ...stack.config, [`${stack.project}:endpoint`]: endpoint },
+    ...options,
+  });
 }

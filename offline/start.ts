@@ -15,7 +15,7 @@ import { startEmulator } from "../emulator";
 import { createDataPlane } from "../emulator/data";
 import { ApiRecorder, startApiRecorder, StatusReport } from "./api-recorder";
 import { OfflineEngine, ResourceState, Step, StepEvent } from "./engine";
-import { readStack } from "./stack-config";
+import { readStack, stackEngine } from "./stack-config";
 
 // The SDK warns once per process that releases after January 2027 need Node 22; this
 // project pins its SDK versions, and the warning would land in the middle of the progress.
@@ -250,11 +250,7 @@ export async function start(options: StartOptions): Promise<StartReport> {
         progress(`${PAST[e.op] ?? e.op} ${what} (${e.seconds.toFixed(1)}s)`);
       else progress(`FAILED to ${e.op} ${what} after ${e.seconds.toFixed(1)}s: ${e.error}`);
     };
-    engine = new OfflineEngine({
-      program: resolve(PROJECT_DIR, files.main),
-      project: files.project,
-      stack: STACK,
-      config: { ...files.config, [`${files.project}:endpoint`]: recorder?.url ?? endpoint },
+    engine = stackEngine(files, recorder?.url ?? endpoint, {
       ...(options.state ? { stateFile: options.state } : {}),
       onEvent,
     });

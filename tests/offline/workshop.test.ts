@@ -20,7 +20,7 @@ import { RunningEmulator, startEmulator } from "../../emulator";
 import { createDataPlane } from "../../emulator/data";
 import { ApiRecorder, startApiRecorder } from "../../offline/api-recorder";
 import { OfflineEngine, RunResult } from "../../offline/engine";
-import { loadStackConfig } from "../../offline/stack-config";
+import { readStack, stackEngine } from "../../offline/stack-config";
 import { firstUsers } from "../../offline/start";
 import { emulatorClients, leftovers } from "./leftovers";
 
@@ -65,14 +65,9 @@ describe("offline end to end: index.ts on the emulator", function () {
   before(async () => {
     emulator = await startEmulator({ port: 0, durationScale: 0, dataPlane: createDataPlane });
     recorder = await startApiRecorder(emulator.url);
-    const files = loadStackConfig(ROOT, "local");
-    project = files.project;
-    engine = new OfflineEngine({
-      program: resolve(ROOT, files.main),
-      project,
-      stack: "local",
-      config: { ...files.config, [`${project}:endpoint`]: recorder.url },
-    });
+    const stack = readStack(ROOT, "local");
+    project = stack.project;
+    engine = stackEngine(stack, recorder.url);
     ({ personalize, s3 } = emulatorClients(emulator.url));
     runtime = new PersonalizeRuntimeClient({
       region: "us-east-1",
