@@ -41,6 +41,15 @@ describe("emulator validation and errors", function () {
   });
   after(() => h.close());
 
+  /** CreateDataset with only the required inputs. */
+  const createDataset = (
+    name: string,
+    datasetGroupArn: string | undefined,
+    schemaArn: string | undefined,
+    datasetType: string,
+  ) =>
+    h.personalize.send(new CreateDatasetCommand({ name, datasetGroupArn, schemaArn, datasetType }));
+
   const expectError = async (promise: Promise<unknown>, name: string, message?: RegExp) => {
     const err = await rejection(promise);
     assert.equal(err.name, name, err.message);
@@ -154,26 +163,12 @@ describe("emulator validation and errors", function () {
       new CreateSchemaCommand({ name: "items-schema", schema: ITEMS_SCHEMA }),
     );
     await expectError(
-      p.send(
-        new CreateDatasetCommand({
-          name: "wrong",
-          datasetGroupArn: groupArn,
-          schemaArn,
-          datasetType: "Interactions",
-        }),
-      ),
+      createDataset("wrong", groupArn, schemaArn, "Interactions"),
       "InvalidInputException",
       /not valid for a INTERACTIONS dataset/,
     );
     await expectError(
-      p.send(
-        new CreateDatasetCommand({
-          name: "wrong",
-          datasetGroupArn: groupArn,
-          schemaArn,
-          datasetType: "Things",
-        }),
-      ),
+      createDataset("wrong", groupArn, schemaArn, "Things"),
       "InvalidInputException",
       /Invalid datasetType "Things"/,
     );
@@ -189,14 +184,7 @@ describe("emulator validation and errors", function () {
       new CreateSchemaCommand({ name: "custom-interactions", schema: INTERACTIONS_SCHEMA }),
     );
     await expectError(
-      p.send(
-        new CreateDatasetCommand({
-          name: "shop-ds",
-          datasetGroupArn,
-          schemaArn,
-          datasetType: "Interactions",
-        }),
-      ),
+      createDataset("shop-ds", datasetGroupArn, schemaArn, "Interactions"),
       "InvalidInputException",
       /domain none \(custom\) but dataset group .* has domain ECOMMERCE/,
     );
@@ -244,23 +232,9 @@ describe("emulator validation and errors", function () {
     const { schemaArn } = await p.send(
       new CreateSchemaCommand({ name: "interactions", schema: INTERACTIONS_SCHEMA }),
     );
-    await p.send(
-      new CreateDatasetCommand({
-        name: "first",
-        datasetGroupArn: groupArn,
-        schemaArn,
-        datasetType: "INTERACTIONS",
-      }),
-    );
+    await createDataset("first", groupArn, schemaArn, "INTERACTIONS");
     await expectError(
-      p.send(
-        new CreateDatasetCommand({
-          name: "second",
-          datasetGroupArn: groupArn,
-          schemaArn,
-          datasetType: "Interactions",
-        }),
-      ),
+      createDataset("second", groupArn, schemaArn, "Interactions"),
       "ResourceAlreadyExistsException",
     );
     await expectError(

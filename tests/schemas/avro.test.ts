@@ -11,16 +11,13 @@ import {
   SchemaError,
   schemaProblemsForDataset,
 } from "../../schemas/avro";
+import { avroSchema, REQUIRED_INTERACTION_FIELDS, type AvroField } from "../support/schemas";
 
 const WORKSHOP = readFileSync(join(__dirname, "../../schemas/event_schema.avsc"), "utf8");
 
+/** A record without a version (`avroSchema` adds one by default). */
 function record(fields: unknown[], name = "Interactions"): string {
-  return JSON.stringify({
-    type: "record",
-    name,
-    namespace: "com.amazonaws.personalize.schema",
-    fields,
-  });
+  return avroSchema(name, fields as AvroField[], {});
 }
 
 function schemaOf(name: string, fields: unknown[]): PersonalizeSchema {
@@ -203,9 +200,7 @@ describe("schemas/avro schemaProblemsForDataset", () => {
     [
       "a categorical EVENT_TYPE and a long EVENT_VALUE",
       schemaOf("Interactions", [
-        { name: "USER_ID", type: "string" },
-        { name: "ITEM_ID", type: "string" },
-        { name: "TIMESTAMP", type: "long" },
+        ...REQUIRED_INTERACTION_FIELDS,
         { name: "EVENT_TYPE", type: "string", categorical: true },
         { name: "EVENT_VALUE", type: "long" },
       ]),
@@ -219,9 +214,7 @@ describe("schemas/avro schemaProblemsForDataset", () => {
     [
       "six custom interaction metadata columns",
       schemaOf("Interactions", [
-        { name: "USER_ID", type: "string" },
-        { name: "ITEM_ID", type: "string" },
-        { name: "TIMESTAMP", type: "long" },
+        ...REQUIRED_INTERACTION_FIELDS,
         ...[1, 2, 3, 4, 5, 6].map((i) => ({ name: `M${i}`, type: "string", categorical: true })),
       ]),
       "INTERACTIONS",
@@ -285,11 +278,7 @@ describe("schemas/avro schemaProblemsForDataset", () => {
     ],
     [
       "ECOMMERCE interactions without EVENT_TYPE",
-      schemaOf("Interactions", [
-        { name: "USER_ID", type: "string" },
-        { name: "ITEM_ID", type: "string" },
-        { name: "TIMESTAMP", type: "long" },
-      ]),
+      schemaOf("Interactions", [...REQUIRED_INTERACTION_FIELDS]),
       "INTERACTIONS",
       "ECOMMERCE",
       ["Field EVENT_TYPE is required for INTERACTIONS in ECOMMERCE datasets but missing"],

@@ -4,6 +4,7 @@ export interface AvroField {
   name: string;
   type: unknown;
   categorical?: boolean;
+  textual?: boolean;
 }
 
 /**
