@@ -3,7 +3,6 @@
  * interned item and user indexes; strings appear only at the edges.
  */
 import type { Family } from "./families";
-import { topKOf } from "./topk";
 
 export interface TrainingConfig {
   family: Family;
@@ -135,6 +134,10 @@ interface Derived {
   /** Per item, the `userScores` call that last saw it in a history (a Set without allocation). */
   seenStamp: Int32Array;
   stamp: number;
+  /** `best`'s bounded heap (items and their scores side by side) and its answer, grown on demand. */
+  heapItems: Int32Array;
+  heapScores: Float64Array;
+  topItems: Int32Array;
 }
 
 const derivedCache = new WeakMap<Model, Derived>();
@@ -166,6 +169,9 @@ function derived(model: Model): Derived {
       candidates: new Int32Array(n),
       seenStamp: new Int32Array(n),
       stamp: 0,
+      heapItems: new Int32Array(0),
+      heapScores: new Float64Array(0),
+      topItems: new Int32Array(0),
     };
     derivedCache.set(model, d);
   }
@@ -212,17 +218,21 @@ export function userScores(model: Model, history: readonly HistoryEvent[]): Scor
   const items = model.neighborItems;
   const weights = model.neighborScores;
   const config = model.config;
+  // Most solutions train on every event: skip the per-event check for them.
+  const everyEvent = config.eventType === undefined && config.eventValueThreshold === undefined;
   for (let h = history.length - 1; h >= 0 && seen < HISTORY_WINDOW; h--) {
     const e = history[h];
-    if (e.item < 0 || e.item >= n || seenStamp[e.item] === stamp) continue;
-    if (!eventCounts(config, e.eventType, e.value)) continue;
+    const item = e.item;
+    if (item < 0 || item >= n || seenStamp[item] === stamp) continue;
+    if (!everyEvent && !eventCounts(config, e.eventType, e.value)) continue;
     const w = RECENCY_WEIGHTS[seen++];
-    seenStamp[e.item] = stamp;
+    seenStamp[item] = stamp;
     weightSum += w;
-    for (let p = offsets[e.item], end = offsets[e.item + 1]; p < end; p++) {
+    for (let p = offsets[item], end = offsets[item + 1]; p < end; p++) {
       const j = items[p];
-      if (sim[j] === 0) buffer[count++] = j;
-      sim[j] += w * weights[p];
+      const before = sim[j];
+      if (before === 0) buffer[count++] = j;
+      sim[j] = before + w * weights[p];
     }
   }
   if (weightSum > 0) for (let t = 0; t < count; t++) sim[buffer[t]] /= weightSum;
@@ -268,30 +278,134 @@ export function best(
 ): Scored[] {
   const d = derived(model);
   const candidates = d.candidates;
-  let count = 0;
-  let total = scores.blend * d.popNormSum;
+  const final = d.scratch;
+  const sim = scores.sim;
+  const blend = scores.blend;
+  const popNorm = d.popNorm;
   const popularity = model.popularity;
-  for (const j of scores.touched) {
+  const touched = scores.touched;
+  let count = 0;
+  let total = blend * d.popNormSum;
+  // Only candidates' entries of the shared scratch are written and read: it needs no reset.
+  for (let t = 0; t < touched.length; t++) {
+    const j = touched[t];
     if (popularity[j] <= 0) continue;
-    total += scores.sim[j];
-    if (!excluded || !excluded(j)) candidates[count++] = j;
+    total += sim[j];
+    if (excluded && excluded(j)) continue;
+    candidates[count++] = j;
+    final[j] = sim[j] + blend * popNorm[j];
   }
   // Untouched items score by popularity alone, so the k most popular allowed ones are enough.
+  const popOrder = d.popOrder;
   let untouched = 0;
-  for (let p = 0; p < d.popOrder.length && untouched < k; p++) {
-    const j = d.popOrder[p];
-    if (scores.sim[j] !== 0 || (excluded && excluded(j))) continue;
+  for (let p = 0; p < popOrder.length && untouched < k; p++) {
+    const j = popOrder[p];
+    if (sim[j] !== 0 || (excluded && excluded(j))) continue;
     candidates[count++] = j;
+    final[j] = sim[j] + blend * popNorm[j];
     untouched++;
   }
-  // Only candidates' entries are written and read, so the shared scratch needs no reset.
-  const final = d.scratch;
+  const top = selectTop(d, candidates, count, final, model.itemRank, k);
+  const out: Scored[] = new Array(top);
+  for (let i = 0; i < top; i++) {
+    const item = d.topItems[i];
+    out[i] = { item, score: total > 0 ? final[item] / total : 0 };
+  }
+  return out;
+}
+
+/**
+ * The best `k` of `candidates` into `d.topItems[0..returned)`, best first: higher score, then
+ * lower rank. A bounded min-heap over parallel score/item arrays (no indirection, no
+ * allocation, no comparator closure), emptied worst-first from the back.
+ */
+function selectTop(
+  d: Derived,
+  candidates: Int32Array,
+  count: number,
+  scores: Float64Array,
+  rank: Int32Array,
+  k: number,
+): number {
+  const cap = Math.min(k, count);
+  if (cap <= 0) return 0;
+  if (d.heapItems.length < cap) {
+    d.heapItems = new Int32Array(cap);
+    d.heapScores = new Float64Array(cap);
+    d.topItems = new Int32Array(cap);
+  }
+  const hi = d.heapItems;
+  const hs = d.heapScores;
+  let size = 0;
   for (let c = 0; c < count; c++) {
     const j = candidates[c];
-    final[j] = scores.sim[j] + scores.blend * d.popNorm[j];
+    const sj = scores[j];
+    const rj = rank[j];
+    let i: number;
+    if (size === cap) {
+      // j must beat the root (the worst kept: lowest score, then highest rank) to enter.
+      const sr = hs[0];
+      if (sj < sr || (sj === sr && rj > rank[hi[0]])) continue;
+      i = siftDown(hi, hs, rank, size, 0, sj, rj);
+    } else {
+      i = size++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        const sp = hs[p];
+        if (sj < sp || (sj === sp && rj > rank[hi[p]])) {
+          hi[i] = hi[p];
+          hs[i] = sp;
+          i = p;
+        } else break;
+      }
+    }
+    hi[i] = j;
+    hs[i] = sj;
   }
-  const top = topKOf(candidates, count, final, model.itemRank, k);
-  return top.map((item) => ({ item, score: total > 0 ? final[item] / total : 0 }));
+  // Pop the worst into the back of the answer until the heap is empty.
+  const top = d.topItems;
+  for (let out = size - 1; out >= 0; out--) {
+    top[out] = hi[0];
+    const last = hi[out];
+    const sl = hs[out];
+    if (out > 0) {
+      const i = siftDown(hi, hs, rank, out, 0, sl, rank[last]);
+      hi[i] = last;
+      hs[i] = sl;
+    }
+  }
+  return size;
+}
+
+/** Where an entry (score s, rank r) placed at `i` of a heap of `size` settles; moves the rest. */
+function siftDown(
+  hi: Int32Array,
+  hs: Float64Array,
+  rank: Int32Array,
+  size: number,
+  i: number,
+  s: number,
+  r: number,
+): number {
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= size) return i;
+    let m = l;
+    let sm = hs[l];
+    const right = l + 1;
+    if (right < size) {
+      const sr = hs[right];
+      if (sr < sm || (sr === sm && rank[hi[right]] > rank[hi[l]])) {
+        m = right;
+        sm = sr;
+      }
+    }
+    if (sm < s || (sm === s && rank[hi[m]] > r)) {
+      hi[i] = hi[m];
+      hs[i] = sm;
+      i = m;
+    } else return i;
+  }
 }
 
 /** Re-orders `items` (model indexes, -1 for unknown) best first; unknown ones keep their order at the end. */
