@@ -24,6 +24,21 @@ function schemaOf(name: string, fields: unknown[]): PersonalizeSchema {
   return parseSchema(record(fields, name));
 }
 
+/** The required interaction fields in the row notation `fieldsOf` reads. */
+const REQUIRED = REQUIRED_INTERACTION_FIELDS.map((f) => `${f.name}:${String(f.type)}`).join(" ");
+
+/** "NAME[:type][:categorical|:textual] ..." -> Avro fields ("null|T" is a nullable T). */
+function fieldsOf(spec: string): AvroField[] {
+  return spec.split(" ").map((token) => {
+    const [name, type = "string", flag] = token.split(":");
+    const field: AvroField = { name, type: type.includes("|") ? type.split("|") : type };
+    if (flag === "categorical") field.categorical = true;
+    else if (flag === "textual") field.textual = true;
+    else if (flag !== undefined) throw new Error(`unknown field flag "${flag}" in "${token}"`);
+    return field;
+  });
+}
+
 describe("schemas/avro parseSchema", () => {
   it("parses the workshop schema into typed fields", () => {
     const schema = parseSchema(WORKSHOP);
@@ -166,158 +181,128 @@ describe("schemas/avro schemaProblemsForDataset", () => {
     ]);
   });
 
-  const cases: [
-    string,
-    PersonalizeSchema,
-    Parameters<typeof schemaProblemsForDataset>[1],
-    Parameters<typeof schemaProblemsForDataset>[2],
-    string[],
-  ][] = [
-    [
-      "interactions without TIMESTAMP",
-      schemaOf("Interactions", [
-        { name: "USER_ID", type: "string" },
-        { name: "ITEM_ID", type: "string" },
-      ]),
-      "INTERACTIONS",
-      undefined,
-      ["Field TIMESTAMP is required for INTERACTIONS datasets but missing"],
-    ],
-    [
-      "a string TIMESTAMP and a nullable USER_ID",
-      schemaOf("Interactions", [
-        { name: "USER_ID", type: ["null", "string"] },
-        { name: "ITEM_ID", type: "string" },
-        { name: "TIMESTAMP", type: "string" },
-      ]),
-      "INTERACTIONS",
-      undefined,
-      [
+  /**
+   * One row per case. Fields are written "NAME[:type][:categorical|:textual]", type "string"
+   * by default and "null|T" for a nullable T.
+   */
+  const cases: {
+    what: string;
+    record: string;
+    fields: string;
+    type: Parameters<typeof schemaProblemsForDataset>[1];
+    domain?: Parameters<typeof schemaProblemsForDataset>[2];
+    expected: string[];
+  }[] = [
+    {
+      what: "interactions without TIMESTAMP",
+      record: "Interactions",
+      fields: "USER_ID ITEM_ID",
+      type: "INTERACTIONS",
+      expected: ["Field TIMESTAMP is required for INTERACTIONS datasets but missing"],
+    },
+    {
+      what: "a string TIMESTAMP and a nullable USER_ID",
+      record: "Interactions",
+      fields: "USER_ID:null|string ITEM_ID TIMESTAMP:string",
+      type: "INTERACTIONS",
+      expected: [
         'Field USER_ID must not be nullable (required for INTERACTIONS), got ["null", "string"]',
         'Field TIMESTAMP must be of type "long" (required for INTERACTIONS), got "string"',
       ],
-    ],
-    [
-      "a categorical EVENT_TYPE and a long EVENT_VALUE",
-      schemaOf("Interactions", [
-        ...REQUIRED_INTERACTION_FIELDS,
-        { name: "EVENT_TYPE", type: "string", categorical: true },
-        { name: "EVENT_VALUE", type: "long" },
-      ]),
-      "INTERACTIONS",
-      undefined,
-      [
+    },
+    {
+      what: "a categorical EVENT_TYPE and a long EVENT_VALUE",
+      record: "Interactions",
+      fields: `${REQUIRED} EVENT_TYPE:string:categorical EVENT_VALUE:long`,
+      type: "INTERACTIONS",
+      expected: [
         "Field EVENT_TYPE must not be categorical (reserved in INTERACTIONS)",
         'Field EVENT_VALUE must be of type "float" (reserved in INTERACTIONS), got "long"',
       ],
-    ],
-    [
-      "six custom interaction metadata columns",
-      schemaOf("Interactions", [
-        ...REQUIRED_INTERACTION_FIELDS,
-        ...[1, 2, 3, 4, 5, 6].map((i) => ({ name: `M${i}`, type: "string", categorical: true })),
-      ]),
-      "INTERACTIONS",
-      undefined,
-      ["Schema has 6 metadata fields; INTERACTIONS datasets allow at most 5"],
-    ],
-    [
-      "users with only USER_ID",
-      schemaOf("Users", [{ name: "USER_ID", type: "string" }]),
-      "USERS",
-      undefined,
-      [
+    },
+    {
+      what: "six custom interaction metadata columns",
+      record: "Interactions",
+      fields: `${REQUIRED} ${[1, 2, 3, 4, 5, 6].map((i) => `M${i}:string:categorical`).join(" ")}`,
+      type: "INTERACTIONS",
+      expected: ["Schema has 6 metadata fields; INTERACTIONS datasets allow at most 5"],
+    },
+    {
+      what: "users with only USER_ID",
+      record: "Users",
+      fields: "USER_ID",
+      type: "USERS",
+      expected: [
         "Schema needs at least 1 metadata field (categorical or textual string, or numeric) besides the required fields for USERS datasets",
       ],
-    ],
-    [
-      "users with a categorical metadata field",
-      schemaOf("Users", [
-        { name: "USER_ID", type: "string" },
-        { name: "MEMBERSHIP", type: "string", categorical: true },
-      ]),
-      "USERS",
-      undefined,
-      [],
-    ],
-    [
-      "items with two textual fields",
-      schemaOf("Items", [
-        { name: "ITEM_ID", type: "string" },
-        { name: "TITLE", type: "string", textual: true },
-        { name: "DESCRIPTION", type: "string", textual: true },
-      ]),
-      "ITEMS",
-      undefined,
-      ["Schema has 2 textual fields; an ITEMS dataset may have at most 1"],
-    ],
-    [
-      "ECOMMERCE items without PRICE and with a plain CATEGORY_L1",
-      schemaOf("Items", [
-        { name: "ITEM_ID", type: "string" },
-        { name: "CATEGORY_L1", type: "string" },
-        { name: "SIZE", type: "int" },
-      ]),
-      "ITEMS",
-      "ECOMMERCE",
-      [
+    },
+    {
+      what: "users with a categorical metadata field",
+      record: "Users",
+      fields: "USER_ID MEMBERSHIP:string:categorical",
+      type: "USERS",
+      expected: [],
+    },
+    {
+      what: "items with two textual fields",
+      record: "Items",
+      fields: "ITEM_ID TITLE:string:textual DESCRIPTION:string:textual",
+      type: "ITEMS",
+      expected: ["Schema has 2 textual fields; an ITEMS dataset may have at most 1"],
+    },
+    {
+      what: "ECOMMERCE items without PRICE and with a plain CATEGORY_L1",
+      record: "Items",
+      fields: "ITEM_ID CATEGORY_L1 SIZE:int",
+      type: "ITEMS",
+      domain: "ECOMMERCE",
+      expected: [
         "Field PRICE is required for ITEMS in ECOMMERCE datasets but missing",
         'Field CATEGORY_L1 must be "categorical": true (required for ITEMS in ECOMMERCE)',
       ],
-    ],
-    [
-      "VIDEO_ON_DEMAND items",
-      schemaOf("Items", [
-        { name: "ITEM_ID", type: "string" },
-        { name: "GENRES", type: "string", categorical: true },
-        { name: "CREATION_TIMESTAMP", type: "long" },
-      ]),
-      "ITEMS",
-      "VIDEO_ON_DEMAND",
-      [],
-    ],
-    [
-      "ECOMMERCE interactions without EVENT_TYPE",
-      schemaOf("Interactions", [...REQUIRED_INTERACTION_FIELDS]),
-      "INTERACTIONS",
-      "ECOMMERCE",
-      ["Field EVENT_TYPE is required for INTERACTIONS in ECOMMERCE datasets but missing"],
-    ],
-    [
-      "actions in a domain",
-      schemaOf("Actions", [
-        { name: "ACTION_ID", type: "string" },
-        { name: "VALUE", type: ["null", "int"] },
-        { name: "TIER", type: ["null", "string"] },
-      ]),
-      "ACTIONS",
-      "ECOMMERCE",
-      ["Dataset type ACTIONS cannot be created in a ECOMMERCE domain dataset group"],
-    ],
-    [
-      "action interactions without EVENT_TYPE",
-      schemaOf("ActionInteractions", [
-        { name: "USER_ID", type: "string" },
-        { name: "ACTION_ID", type: "string" },
-        { name: "TIMESTAMP", type: "long" },
-      ]),
-      "ACTION_INTERACTIONS",
-      undefined,
-      ["Field EVENT_TYPE is required for ACTION_INTERACTIONS datasets but missing"],
-    ],
-    [
-      "a textual field outside ITEMS",
-      schemaOf("Users", [
-        { name: "USER_ID", type: "string" },
-        { name: "BIO", type: "string", textual: true },
-      ]),
-      "USERS",
-      undefined,
-      ["Field BIO is textual; only ITEMS datasets may have a textual field"],
-    ],
+    },
+    {
+      what: "VIDEO_ON_DEMAND items",
+      record: "Items",
+      fields: "ITEM_ID GENRES:string:categorical CREATION_TIMESTAMP:long",
+      type: "ITEMS",
+      domain: "VIDEO_ON_DEMAND",
+      expected: [],
+    },
+    {
+      what: "ECOMMERCE interactions without EVENT_TYPE",
+      record: "Interactions",
+      fields: REQUIRED,
+      type: "INTERACTIONS",
+      domain: "ECOMMERCE",
+      expected: ["Field EVENT_TYPE is required for INTERACTIONS in ECOMMERCE datasets but missing"],
+    },
+    {
+      what: "actions in a domain",
+      record: "Actions",
+      fields: "ACTION_ID VALUE:null|int TIER:null|string",
+      type: "ACTIONS",
+      domain: "ECOMMERCE",
+      expected: ["Dataset type ACTIONS cannot be created in a ECOMMERCE domain dataset group"],
+    },
+    {
+      what: "action interactions without EVENT_TYPE",
+      record: "ActionInteractions",
+      fields: "USER_ID ACTION_ID TIMESTAMP:long",
+      type: "ACTION_INTERACTIONS",
+      expected: ["Field EVENT_TYPE is required for ACTION_INTERACTIONS datasets but missing"],
+    },
+    {
+      what: "a textual field outside ITEMS",
+      record: "Users",
+      fields: "USER_ID BIO:string:textual",
+      type: "USERS",
+      expected: ["Field BIO is textual; only ITEMS datasets may have a textual field"],
+    },
   ];
-  for (const [what, schema, type, domain, expected] of cases) {
+  for (const { what, record, fields, type, domain, expected } of cases) {
     it(`reports ${what}`, () => {
+      const schema = schemaOf(record, fieldsOf(fields));
       assert.deepEqual(schemaProblemsForDataset(schema, type, domain), expected);
     });
   }
