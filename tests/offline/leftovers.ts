@@ -1,6 +1,6 @@
 // What an emulator still holds, for the offline tests that promise to leave nothing behind:
-// every Personalize resource (by ARN or name) and every S3 bucket and object, read back with
-// the real SDK clients.
+// every Personalize resource (by ARN) and every S3 bucket and object, read back with the real
+// SDK clients (tests/support/emulator.ts's).
 import {
   ListCampaignsCommand,
   ListDatasetGroupsCommand,
@@ -13,25 +13,14 @@ import {
 } from "@aws-sdk/client-personalize";
 import { ListBucketsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 
-/** Clients for the emulator at `endpoint`, with the dummy credentials it accepts. */
-export function emulatorClients(endpoint: string): {
+/** Everything left on the emulator; an empty list when nothing is. */
+export async function leftovers({
+  personalize,
+  s3,
+}: {
   personalize: PersonalizeClient;
   s3: S3Client;
-} {
-  const client = {
-    region: "us-east-1",
-    endpoint,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  };
-  return {
-    personalize: new PersonalizeClient(client),
-    s3: new S3Client({ ...client, forcePathStyle: true }),
-  };
-}
-
-/** Everything left on the emulator; an empty list when nothing is. */
-export async function leftovers(endpoint: string): Promise<string[]> {
-  const { personalize, s3 } = emulatorClients(endpoint);
+}): Promise<string[]> {
   const [groups, schemas, datasets, jobs, solutions, versions, campaigns, buckets] =
     await Promise.all([
       personalize.send(new ListDatasetGroupsCommand({})),

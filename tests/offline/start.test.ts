@@ -4,6 +4,7 @@ import { resolve } from "path";
 import { startEmulator } from "../../emulator";
 import { createDataPlane } from "../../emulator/data";
 import { firstUsers, parseStartArgs, StartReport } from "../../offline/start";
+import { clientsFor } from "../support/emulator";
 import { leftovers } from "./leftovers";
 
 const ROOT = resolve(__dirname, "../..");
@@ -152,7 +153,7 @@ describe("npm start", function () {
       assert.equal(report.ok, false);
       assert.ok(report.error?.includes(reason), report.error);
       assert.equal(report.destroyed, true);
-      assert.deepEqual(await leftovers(emulator.url), []);
+      assert.deepEqual(await leftovers(clientsFor(emulator)), []);
     } finally {
       await emulator.close();
     }

@@ -22,7 +22,8 @@ import { ApiRecorder, startApiRecorder } from "../../offline/api-recorder";
 import { OfflineEngine, RunResult } from "../../offline/engine";
 import { readStack, stackEngine } from "../../offline/stack-config";
 import { firstUsers } from "../../offline/start";
-import { emulatorClients, leftovers } from "./leftovers";
+import { clientsFor } from "../support/emulator";
+import { leftovers } from "./leftovers";
 
 // End to end: the REAL index.ts (stack/, providers/, serialized as Pulumi serializes them)
 // deployed by the offline engine to the emulator with instant lifecycles. Every API call goes
@@ -31,7 +32,6 @@ import { emulatorClients, leftovers } from "./leftovers";
 // change the data, change TPS, rename, drift, destroy.
 const ROOT = resolve(__dirname, "../..");
 const DYNAMIC = "pulumi-nodejs:dynamic/";
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 
 describe("offline end to end: index.ts on the emulator", function () {
   this.timeout(120_000);
@@ -68,12 +68,7 @@ describe("offline end to end: index.ts on the emulator", function () {
     const stack = readStack(ROOT, "local");
     project = stack.project;
     engine = stackEngine(stack, recorder.url);
-    ({ personalize, s3 } = emulatorClients(emulator.url));
-    runtime = new PersonalizeRuntimeClient({
-      region: "us-east-1",
-      endpoint: emulator.url,
-      credentials,
-    });
+    ({ personalize, runtime, s3 } = clientsFor(emulator));
     tmp = mkdtempSync(join(tmpdir(), "offline-e2e-"));
   });
 
@@ -302,6 +297,6 @@ describe("offline end to end: index.ts on the emulator", function () {
   it("destroy leaves no Personalize resource and no S3 object", async () => {
     await engine.destroy();
     assert.deepEqual(engine.resources(), []);
-    assert.deepEqual(await leftovers(emulator.url), []);
+    assert.deepEqual(await leftovers({ personalize, s3 }), []);
   });
 });
