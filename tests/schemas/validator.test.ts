@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSchema } from "../../schemas/avro";
+import { avroSchema } from "../support/schemas";
 import {
   columnValue,
   columnValues,
@@ -255,17 +256,13 @@ describe("schemas/validator validateCsv", () => {
       true,
     );
     const users = parseSchema(
-      JSON.stringify({
-        type: "record",
-        name: "Users",
-        fields: [
-          { name: "USER_ID", type: "string" },
-          { name: "AGE", type: ["null", "int"] },
-          { name: "MEMBER", type: "boolean" },
-          { name: "SCORE", type: "double" },
-          { name: "SEGMENTS", type: "string", categorical: true },
-        ],
-      }),
+      avroSchema("Users", [
+        { name: "USER_ID", type: "string" },
+        { name: "AGE", type: ["null", "int"] },
+        { name: "MEMBER", type: "boolean" },
+        { name: "SCORE", type: "double" },
+        { name: "SEGMENTS", type: "string", categorical: true },
+      ]),
     );
     const result = validateCsv(
       'USER_ID,AGE,MEMBER,SCORE,SEGMENTS\nu1,,true,1.5e2,"a|b"\nu2,41,false,-.5,c\n',
@@ -310,15 +307,11 @@ describe("schemas/validator validateCsv", () => {
 
   it("accepts a missing nullable column and Personalize-escaped quotes", () => {
     const schema = parseSchema(
-      JSON.stringify({
-        type: "record",
-        name: "Items",
-        fields: [
-          { name: "ITEM_ID", type: "string" },
-          { name: "DESCRIPTION", type: ["null", "string"], textual: true },
-          { name: "PRICE", type: ["null", "float"] },
-        ],
-      }),
+      avroSchema("Items", [
+        { name: "ITEM_ID", type: "string" },
+        { name: "DESCRIPTION", type: ["null", "string"], textual: true },
+        { name: "PRICE", type: ["null", "float"] },
+      ]),
     );
     const result = validateCsv(
       'ITEM_ID,DESCRIPTION\r\ni1,"A \\"warm\\" coat, navy"\r\n',
