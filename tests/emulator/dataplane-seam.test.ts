@@ -14,10 +14,7 @@ import {
   DescribeSolutionVersionCommand,
   GetSolutionMetricsCommand,
 } from "@aws-sdk/client-personalize";
-import {
-  GetRecommendationsCommand,
-  PersonalizeRuntimeClient,
-} from "@aws-sdk/client-personalize-runtime";
+import { GetRecommendationsCommand } from "@aws-sdk/client-personalize-runtime";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { strict as assert } from "node:assert";
 import type {
@@ -27,7 +24,6 @@ import type {
   TrainingSpec,
 } from "../../emulator/dataplane";
 import { ServiceError } from "../../emulator/errors";
-import { clientConfig } from "../support/emulator";
 import { eventually, groupWithInteractions, harness, rejection, type Harness } from "./helpers";
 
 /**
@@ -192,53 +188,47 @@ describe("emulator data-plane seam", function () {
       (c) => c.status === "ACTIVE",
       "campaign",
     );
-    const runtime = new PersonalizeRuntimeClient(clientConfig(h.emulator.url));
-    try {
-      const recs = await runtime.send(new GetRecommendationsCommand({ campaignArn, userId: "1" }));
-      assert.deepEqual(
-        recs.itemList!.map((i) => i.itemId),
-        ["b", "a"],
-      );
-      const unknown = await rejection(
-        runtime.send(
-          new GetRecommendationsCommand({
-            campaignArn: campaignArn!.replace("seam-campaign", "other"),
-            userId: "1",
-          }),
-        ),
-      );
-      assert.equal(unknown.name, "ResourceNotFoundException");
-      assert.equal(unknown.$metadata?.httpStatusCode, 404);
-
-      // $LATEST with syncWithLatestSolutionVersion: a newer ACTIVE version is served at once.
-      await h.s3.send(
-        new PutObjectCommand({
-          Bucket: "seam",
-          Key: "more.csv",
-          Body: "USER_ID,ITEM_ID,TIMESTAMP\n4,c,4\n5,c,5\n6,c,6\n",
+    const { runtime } = h;
+    const recs = await runtime.send(new GetRecommendationsCommand({ campaignArn, userId: "1" }));
+    assert.deepEqual(
+      recs.itemList!.map((i) => i.itemId),
+      ["b", "a"],
+    );
+    const unknown = await rejection(
+      runtime.send(
+        new GetRecommendationsCommand({
+          campaignArn: campaignArn!.replace("seam-campaign", "other"),
+          userId: "1",
         }),
-      );
-      assert.equal((await job("more-file", "more.csv", "INCREMENTAL")).status, "ACTIVE");
-      const { solutionVersionArn: newer } = await p.send(
-        new CreateSolutionVersionCommand({ solutionArn }),
-      );
-      await eventually(
-        async () =>
-          (await p.send(new DescribeSolutionVersionCommand({ solutionVersionArn: newer })))
-            .solutionVersion!,
-        (v) => v.status === "ACTIVE",
-        "newer version ACTIVE",
-      );
-      const synced = await runtime.send(
-        new GetRecommendationsCommand({ campaignArn, userId: "1" }),
-      );
-      assert.deepEqual(
-        synced.itemList!.map((i) => i.itemId),
-        ["c", "b", "a"],
-      );
-    } finally {
-      runtime.destroy();
-    }
+      ),
+    );
+    assert.equal(unknown.name, "ResourceNotFoundException");
+    assert.equal(unknown.$metadata?.httpStatusCode, 404);
+
+    // $LATEST with syncWithLatestSolutionVersion: a newer ACTIVE version is served at once.
+    await h.s3.send(
+      new PutObjectCommand({
+        Bucket: "seam",
+        Key: "more.csv",
+        Body: "USER_ID,ITEM_ID,TIMESTAMP\n4,c,4\n5,c,5\n6,c,6\n",
+      }),
+    );
+    assert.equal((await job("more-file", "more.csv", "INCREMENTAL")).status, "ACTIVE");
+    const { solutionVersionArn: newer } = await p.send(
+      new CreateSolutionVersionCommand({ solutionArn }),
+    );
+    await eventually(
+      async () =>
+        (await p.send(new DescribeSolutionVersionCommand({ solutionVersionArn: newer })))
+          .solutionVersion!,
+      (v) => v.status === "ACTIVE",
+      "newer version ACTIVE",
+    );
+    const synced = await runtime.send(new GetRecommendationsCommand({ campaignArn, userId: "1" }));
+    assert.deepEqual(
+      synced.itemList!.map((i) => i.itemId),
+      ["c", "b", "a"],
+    );
 
     await p.send(new DeleteCampaignCommand({ campaignArn }));
     await eventually(
