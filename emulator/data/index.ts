@@ -34,6 +34,7 @@ import {
   relatedScores,
   trainedHistory,
   userScores,
+  userScoresOf,
   type HistoryEvent,
   type Scores,
   type Model,
@@ -271,7 +272,11 @@ export class EmulatorDataPlane implements DataPlane {
         throw invalidInput(
           `userId is required for campaign ${campaignArn} (USER_PERSONALIZATION recipe ${model.config.recipeId}).`,
         );
-      scores = userScores(model, this.history(version, userId));
+      scores = userScoresOf(
+        model,
+        userIndex(model).get(userId) ?? -1,
+        this.streamedSince(version, userId),
+      );
     } else {
       scores = popularityScores(model);
     }
@@ -401,23 +406,29 @@ export class EmulatorDataPlane implements DataPlane {
   private history(version: TrainedVersion, userId: string): HistoryEvent[] {
     const model = version.model;
     const history = trainedHistory(model, userIndex(model).get(userId) ?? -1);
-    const d = this.datasets.get(version.datasetArn);
-    if (d?.streamed) {
-      const index = itemIndex(model);
-      const table = d.streamed;
-      for (const r of this.streamedRows(d, userId)) {
-        if (r < version.watermark) continue;
-        const t = table.types[r];
-        const v = table.values[r];
-        history.push({
-          item: index.get(table.itemVocab.ids[table.items[r]]) ?? -1,
-          time: table.times[r],
-          eventType: t < 0 ? undefined : table.typeVocab.ids[t],
-          value: Number.isNaN(v) ? undefined : v,
-        });
-      }
-    }
+    for (const e of this.streamedSince(version, userId)) history.push(e);
     return history;
+  }
+
+  /** The user's events streamed since the version was trained, oldest first. */
+  private streamedSince(version: TrainedVersion, userId: string): HistoryEvent[] {
+    const d = this.datasets.get(version.datasetArn);
+    if (!d?.streamed || d.streamed.length <= version.watermark) return [];
+    const index = itemIndex(version.model);
+    const table = d.streamed;
+    const out: HistoryEvent[] = [];
+    for (const r of this.streamedRows(d, userId)) {
+      if (r < version.watermark) continue;
+      const t = table.types[r];
+      const v = table.values[r];
+      out.push({
+        item: index.get(table.itemVocab.ids[table.items[r]]) ?? -1,
+        time: table.times[r],
+        eventType: t < 0 ? undefined : table.typeVocab.ids[t],
+        value: Number.isNaN(v) ? undefined : v,
+      });
+    }
+    return out;
   }
 
   private streamedRows(d: DatasetData, userId: string): number[] {

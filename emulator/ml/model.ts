@@ -240,6 +240,71 @@ export function userScores(model: Model, history: readonly HistoryEvent[]): Scor
   return { sim, touched: buffer.subarray(0, count), blend: POPULARITY_BLEND };
 }
 
+/**
+ * The same scores as `userScores(model, [...trainedHistory(model, userIndex), ...recent])`,
+ * read straight from the model's history arrays: serving a request allocates no event objects.
+ * `recent` are the events streamed since training, oldest first.
+ */
+export function userScoresOf(
+  model: Model,
+  userIndex: number,
+  recent: readonly HistoryEvent[],
+): Scores {
+  const n = model.itemIds.length;
+  const sim = freshSim(model);
+  const d = derived(model);
+  const buffer = d.touchedBuffer;
+  let count = 0;
+  const seenStamp = d.seenStamp;
+  const stamp = ++d.stamp;
+  let seen = 0;
+  let weightSum = 0;
+  const offsets = model.neighborOffsets;
+  const items = model.neighborItems;
+  const weights = model.neighborScores;
+  const config = model.config;
+  const everyEvent = config.eventType === undefined && config.eventValueThreshold === undefined;
+  // Newest first: the streamed events, then the trained history.
+  const trainedStart = userIndex < 0 ? 0 : model.historyOffsets[userIndex];
+  const trainedEnd = userIndex < 0 ? 0 : model.historyOffsets[userIndex + 1];
+  const historyItems = model.historyItems;
+  for (
+    let h = recent.length + (trainedEnd - trainedStart) - 1;
+    h >= 0 && seen < HISTORY_WINDOW;
+    h--
+  ) {
+    let item: number;
+    if (h >= trainedEnd - trainedStart) {
+      const e = recent[h - (trainedEnd - trainedStart)];
+      item = e.item;
+      if (item < 0 || item >= n || seenStamp[item] === stamp) continue;
+      if (!everyEvent && !eventCounts(config, e.eventType, e.value)) continue;
+    } else {
+      const p = trainedStart + h;
+      item = historyItems[p];
+      if (item < 0 || item >= n || seenStamp[item] === stamp) continue;
+      if (!everyEvent) {
+        const t = model.historyTypes[p];
+        const v = model.historyValues[p];
+        const type = t < 0 ? undefined : model.eventTypes[t];
+        if (!eventCounts(config, type, Number.isNaN(v) ? undefined : v)) continue;
+      }
+    }
+    const w = RECENCY_WEIGHTS[seen++];
+    seenStamp[item] = stamp;
+    weightSum += w;
+    for (let p = offsets[item], end = offsets[item + 1]; p < end; p++) {
+      const j = items[p];
+      const before = sim[j];
+      if (before === 0) buffer[count++] = j;
+      sim[j] = before + w * weights[p];
+    }
+  }
+  if (weightSum > 0) for (let t = 0; t < count; t++) sim[buffer[t]] /= weightSum;
+  d.touchedCount = count;
+  return { sim, touched: buffer.subarray(0, count), blend: POPULARITY_BLEND };
+}
+
 /** Scores of items related to `item`: its neighbours, then popularity. */
 export function relatedScores(model: Model, item: number): Scores {
   const n = model.itemIds.length;
