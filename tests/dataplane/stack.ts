@@ -24,7 +24,7 @@ import {
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createDataPlane } from "../../emulator/data";
 import type { EmulatorOptions } from "../../emulator/index";
-import { startTestEmulator, type TestEmulator } from "../support/emulator";
+import { eventually, startTestEmulator, type TestEmulator } from "../support/emulator";
 
 export type Harness = TestEmulator;
 
@@ -33,17 +33,13 @@ export function start(options: EmulatorOptions = {}): Promise<Harness> {
   return startTestEmulator({ dataPlane: createDataPlane, ...options });
 }
 
+const settled = (status?: string) =>
+  status === "ACTIVE" || !!status?.endsWith("FAILED") || status === "CREATE STOPPED";
+
 /** Polls `describe` until its status is terminal; returns the final description. */
-export async function settle<T extends { status?: string }>(
-  describe: () => Promise<T>,
-): Promise<T> {
-  for (let i = 0; i < 2000; i++) {
-    const d = await describe();
-    if (d.status === "ACTIVE" || d.status?.endsWith("FAILED") || d.status === "CREATE STOPPED")
-      return d;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error("resource never settled");
+export function settle<T extends { status?: string }>(describe: () => Promise<T>): Promise<T> {
+  // Training runs for real here: 2000 polls (over 10 s) rather than eventually's default 500.
+  return eventually(describe, (d) => settled(d.status), "resource settled", 2000);
 }
 
 let counter = 0;

@@ -66,14 +66,18 @@ export async function rejection(
   throw new Error("expected the call to fail, but it succeeded");
 }
 
-/** Polls `read` until `done` holds (durationScale 0 still finishes work asynchronously). */
+/**
+ * Polls `read` every 5 ms, at most `attempts` times, until `done` holds (durationScale 0
+ * still finishes work asynchronously).
+ */
 export async function eventually<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
   what: string,
+  attempts = 500,
 ): Promise<T> {
   let last: T | undefined;
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < attempts; i++) {
     last = await read();
     if (done(last)) return last;
     await new Promise((r) => setTimeout(r, 5));
