@@ -5,8 +5,10 @@ import {
   best,
   popularityScores,
   relatedScores,
+  scoreOf,
   trainedHistory,
   userScores,
+  userScoresOf,
   type Model,
   type TrainingConfig,
 } from "../../emulator/ml/model";
@@ -222,6 +224,61 @@ describe("data plane ML: top-k and training off the event loop", () => {
       topK(scores, sortRanks(itemIds), 0, () => true),
       [],
     );
+  });
+
+  it("best() answers the first k of every allowed trained item sorted by score, then item id", () => {
+    const model = trainModel(toColumns(interactions(60, 20)), config("user"));
+    const excluded = (j: number) => j % 4 === 1;
+    for (const [u, exclude] of [
+      [3, undefined],
+      [7, excluded],
+      [-1, excluded],
+    ] as const) {
+      const scores = userScores(model, trainedHistory(model, u));
+      const all = model.itemIds
+        .map((_, j) => j)
+        .filter((j) => model.popularity[j] > 0 && !(exclude && exclude(j)))
+        .sort(
+          (a, b) =>
+            scoreOf(model, scores, b) - scoreOf(model, scores, a) ||
+            model.itemRank[a] - model.itemRank[b],
+        );
+      for (const k of [0, 1, 3, 10, 25, 500]) {
+        assert.deepEqual(
+          ids(model, best(model, scores, k, exclude)),
+          ids(
+            model,
+            all.slice(0, k).map((item) => ({ item })),
+          ),
+          `user ${u}, k ${k}`,
+        );
+      }
+    }
+  });
+
+  it("scores read from the model's arrays equal scores over the user's event list, streamed events included", () => {
+    const data = toColumns(interactions(60, 20));
+    for (const extra of [{}, { eventType: "purchase" }, { eventValueThreshold: 3 }]) {
+      const model = trainModel(data, config("user", extra));
+      for (const u of [-1, 0, 5, 17]) {
+        const recent = [
+          {
+            item: model.itemIds.indexOf("bags-1"),
+            time: START + 1e6,
+            eventType: "purchase",
+            value: 4,
+          },
+          { item: -1, time: START + 1e6 + 1, eventType: "click", value: 0.5 },
+          { item: model.itemIds.indexOf("hats-2"), time: START + 1e6 + 2, eventType: "click" },
+        ];
+        const expected = best(
+          model,
+          userScores(model, [...trainedHistory(model, u), ...recent]),
+          20,
+        );
+        assert.deepEqual(best(model, userScoresOf(model, u, recent), 20), expected, `user ${u}`);
+      }
+    }
   });
 
   it("a worker thread parses an import as inline parsing does, and names bad data the same way", async () => {
