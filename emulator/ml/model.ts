@@ -123,7 +123,7 @@ interface Derived {
   popOrder: Int32Array;
   /** A shared all-zero similarity array for popularity-only answers (never written). */
   zeros: Float64Array;
-  /** Final scores of the candidates of one synchronous `best` call. */
+  /** Final scores of the candidates of one synchronous `best` call, in candidate order. */
   scratch: Float64Array;
   /** The similarity array of the latest Scores (reused: allocating it per request costs more than scoring). */
   sim: Float64Array;
@@ -138,6 +138,9 @@ interface Derived {
   heapItems: Int32Array;
   heapScores: Float64Array;
   topItems: Int32Array;
+  topScores: Float64Array;
+  /** popNorm for trained items, -1 for items never trained on: one read answers both. */
+  popOrNone: Float64Array;
 }
 
 const derivedCache = new WeakMap<Model, Derived>();
@@ -150,10 +153,12 @@ function derived(model: Model): Derived {
     const popNorm = new Float64Array(n);
     let popNormSum = 0;
     const trained: number[] = [];
+    const popOrNone = new Float64Array(n).fill(-1);
     for (let j = 0; j < n; j++) {
       if (model.popularity[j] <= 0) continue;
       popNorm[j] = model.popularity[j] / max;
       popNormSum += popNorm[j];
+      popOrNone[j] = popNorm[j];
       trained.push(j);
     }
     trained.sort((a, b) => popNorm[b] - popNorm[a] || model.itemRank[a] - model.itemRank[b]);
@@ -172,6 +177,8 @@ function derived(model: Model): Derived {
       heapItems: new Int32Array(0),
       heapScores: new Float64Array(0),
       topItems: new Int32Array(0),
+      topScores: new Float64Array(0),
+      popOrNone,
     };
     derivedCache.set(model, d);
   }
@@ -343,22 +350,23 @@ export function best(
 ): Scored[] {
   const d = derived(model);
   const candidates = d.candidates;
-  const final = d.scratch;
+  const candidateScores = d.scratch;
   const sim = scores.sim;
   const blend = scores.blend;
-  const popNorm = d.popNorm;
-  const popularity = model.popularity;
+  const popOrNone = d.popOrNone;
   const touched = scores.touched;
   let count = 0;
   let total = blend * d.popNormSum;
-  // Only candidates' entries of the shared scratch are written and read: it needs no reset.
+  // Candidates and their final scores side by side, in order: the selection below reads them
+  // sequentially instead of looking each score up by item.
   for (let t = 0; t < touched.length; t++) {
     const j = touched[t];
-    if (popularity[j] <= 0) continue;
+    const pn = popOrNone[j];
+    if (pn < 0) continue;
     total += sim[j];
     if (excluded && excluded(j)) continue;
-    candidates[count++] = j;
-    final[j] = sim[j] + blend * popNorm[j];
+    candidates[count] = j;
+    candidateScores[count++] = sim[j] + blend * pn;
   }
   // Untouched items score by popularity alone, so the k most popular allowed ones are enough.
   const popOrder = d.popOrder;
@@ -366,29 +374,29 @@ export function best(
   for (let p = 0; p < popOrder.length && untouched < k; p++) {
     const j = popOrder[p];
     if (sim[j] !== 0 || (excluded && excluded(j))) continue;
-    candidates[count++] = j;
-    final[j] = sim[j] + blend * popNorm[j];
+    candidates[count] = j;
+    candidateScores[count++] = sim[j] + blend * popOrNone[j];
     untouched++;
   }
-  const top = selectTop(d, candidates, count, final, model.itemRank, k);
+  const top = selectTop(d, candidates, candidateScores, count, model.itemRank, k);
   const out: Scored[] = new Array(top);
   for (let i = 0; i < top; i++) {
-    const item = d.topItems[i];
-    out[i] = { item, score: total > 0 ? final[item] / total : 0 };
+    out[i] = { item: d.topItems[i], score: total > 0 ? d.topScores[i] / total : 0 };
   }
   return out;
 }
 
 /**
- * The best `k` of `candidates` into `d.topItems[0..returned)`, best first: higher score, then
+ * The best `k` of `candidates` (`scores[c]` is candidate c's) into `d.topItems` and
+ * `d.topScores`, [0, returned), best first: higher score, then
  * lower rank. A bounded min-heap over parallel score/item arrays (no indirection, no
  * allocation, no comparator closure), emptied worst-first from the back.
  */
 function selectTop(
   d: Derived,
   candidates: Int32Array,
-  count: number,
   scores: Float64Array,
+  count: number,
   rank: Int32Array,
   k: number,
 ): number {
@@ -398,13 +406,14 @@ function selectTop(
     d.heapItems = new Int32Array(cap);
     d.heapScores = new Float64Array(cap);
     d.topItems = new Int32Array(cap);
+    d.topScores = new Float64Array(cap);
   }
   const hi = d.heapItems;
   const hs = d.heapScores;
   let size = 0;
   for (let c = 0; c < count; c++) {
     const j = candidates[c];
-    const sj = scores[j];
+    const sj = scores[c];
     const rj = rank[j];
     let i: number;
     if (size === cap) {
@@ -429,8 +438,10 @@ function selectTop(
   }
   // Pop the worst into the back of the answer until the heap is empty.
   const top = d.topItems;
+  const topScores = d.topScores;
   for (let out = size - 1; out >= 0; out--) {
     top[out] = hi[0];
+    topScores[out] = hs[0];
     const last = hi[out];
     const sl = hs[out];
     if (out > 0) {
