@@ -192,7 +192,9 @@ function derived(model: Model): Derived {
  * next userScores / relatedScores call on the same model (its array is reused).
  */
 export interface Scores {
+  /** Similarity times `divisor`: dividing on read spares a pass over every touched item. */
   sim: Float64Array;
+  divisor: number;
   touched: Int32Array;
   blend: number;
 }
@@ -242,9 +244,13 @@ export function userScores(model: Model, history: readonly HistoryEvent[]): Scor
       sim[j] = before + w * weights[p];
     }
   }
-  if (weightSum > 0) for (let t = 0; t < count; t++) sim[buffer[t]] /= weightSum;
   d.touchedCount = count;
-  return { sim, touched: buffer.subarray(0, count), blend: POPULARITY_BLEND };
+  return {
+    sim,
+    divisor: weightSum > 0 ? weightSum : 1,
+    touched: buffer.subarray(0, count),
+    blend: POPULARITY_BLEND,
+  };
 }
 
 /**
@@ -307,9 +313,13 @@ export function userScoresOf(
       sim[j] = before + w * weights[p];
     }
   }
-  if (weightSum > 0) for (let t = 0; t < count; t++) sim[buffer[t]] /= weightSum;
   d.touchedCount = count;
-  return { sim, touched: buffer.subarray(0, count), blend: POPULARITY_BLEND };
+  return {
+    sim,
+    divisor: weightSum > 0 ? weightSum : 1,
+    touched: buffer.subarray(0, count),
+    blend: POPULARITY_BLEND,
+  };
 }
 
 /** Scores of items related to `item`: its neighbours, then popularity. */
@@ -325,16 +335,16 @@ export function relatedScores(model: Model, item: number): Scores {
     }
   }
   d.touchedCount = count;
-  return { sim, touched: d.touchedBuffer.subarray(0, count), blend: POPULARITY_BLEND };
+  return { sim, divisor: 1, touched: d.touchedBuffer.subarray(0, count), blend: POPULARITY_BLEND };
 }
 
 export function popularityScores(model: Model): Scores {
-  return { sim: derived(model).zeros, touched: new Int32Array(0), blend: 1 };
+  return { sim: derived(model).zeros, divisor: 1, touched: new Int32Array(0), blend: 1 };
 }
 
 /** One item's final score. */
 export function scoreOf(model: Model, scores: Scores, item: number): number {
-  return scores.sim[item] + scores.blend * derived(model).popNorm[item];
+  return scores.sim[item] / scores.divisor + scores.blend * derived(model).popNorm[item];
 }
 
 /**
@@ -352,6 +362,7 @@ export function best(
   const candidates = d.candidates;
   const candidateScores = d.scratch;
   const sim = scores.sim;
+  const divisor = scores.divisor;
   const blend = scores.blend;
   const popOrNone = d.popOrNone;
   const touched = scores.touched;
@@ -363,10 +374,11 @@ export function best(
     const j = touched[t];
     const pn = popOrNone[j];
     if (pn < 0) continue;
-    total += sim[j];
+    const similarity = sim[j] / divisor;
+    total += similarity;
     if (excluded && excluded(j)) continue;
     candidates[count] = j;
-    candidateScores[count++] = sim[j] + blend * pn;
+    candidateScores[count++] = similarity + blend * pn;
   }
   // Untouched items score by popularity alone, so the k most popular allowed ones are enough.
   const popOrder = d.popOrder;
@@ -375,7 +387,7 @@ export function best(
     const j = popOrder[p];
     if (sim[j] !== 0 || (excluded && excluded(j))) continue;
     candidates[count] = j;
-    candidateScores[count++] = sim[j] + blend * popOrNone[j];
+    candidateScores[count++] = sim[j] / divisor + blend * popOrNone[j];
     untouched++;
   }
   const top = selectTop(d, candidates, candidateScores, count, model.itemRank, k);
