@@ -212,45 +212,8 @@ function freshSim(model: Model): Float64Array {
  * more), plus a little popularity. A user with no usable history gets popularity alone.
  */
 export function userScores(model: Model, history: readonly HistoryEvent[]): Scores {
-  const n = model.itemIds.length;
-  const sim = freshSim(model);
-  const d = derived(model);
-  const buffer = d.touchedBuffer;
-  let count = 0;
-  const seenStamp = d.seenStamp;
-  const stamp = ++d.stamp;
-  let seen = 0;
-  let weightSum = 0;
-  // Locals, not property reads, in the loop: a model that crossed a worker boundary is a
-  // dictionary-mode object whose property reads are slow.
-  const offsets = model.neighborOffsets;
-  const items = model.neighborItems;
-  const weights = model.neighborScores;
-  const config = model.config;
-  // Most solutions train on every event: skip the per-event check for them.
-  const everyEvent = config.eventType === undefined && config.eventValueThreshold === undefined;
-  for (let h = history.length - 1; h >= 0 && seen < HISTORY_WINDOW; h--) {
-    const e = history[h];
-    const item = e.item;
-    if (item < 0 || item >= n || seenStamp[item] === stamp) continue;
-    if (!everyEvent && !eventCounts(config, e.eventType, e.value)) continue;
-    const w = RECENCY_WEIGHTS[seen++];
-    seenStamp[item] = stamp;
-    weightSum += w;
-    for (let p = offsets[item], end = offsets[item + 1]; p < end; p++) {
-      const j = items[p];
-      const before = sim[j];
-      if (before === 0) buffer[count++] = j;
-      sim[j] = before + w * weights[p];
-    }
-  }
-  d.touchedCount = count;
-  return {
-    sim,
-    divisor: weightSum > 0 ? weightSum : 1,
-    touched: buffer.subarray(0, count),
-    blend: POPULARITY_BLEND,
-  };
+  // An unknown user's history is all "recent": the one scoring loop serves both.
+  return userScoresOf(model, -1, history);
 }
 
 /**
@@ -272,10 +235,13 @@ export function userScoresOf(
   const stamp = ++d.stamp;
   let seen = 0;
   let weightSum = 0;
+  // Locals, not property reads, in the loop: a model that crossed a worker boundary is a
+  // dictionary-mode object whose property reads are slow.
   const offsets = model.neighborOffsets;
   const items = model.neighborItems;
   const weights = model.neighborScores;
   const config = model.config;
+  // Most solutions train on every event: skip the per-event check for them.
   const everyEvent = config.eventType === undefined && config.eventValueThreshold === undefined;
   // Newest first: the streamed events, then the trained history.
   const trainedStart = userIndex < 0 ? 0 : model.historyOffsets[userIndex];
