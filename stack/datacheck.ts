@@ -1,5 +1,11 @@
 import { parseSchema, PersonalizeSchema } from "../schemas/avro";
-import { DataStats, trainingMinimumsProblem, validateCsv } from "../schemas/validator";
+import {
+  ColumnarData,
+  columnValue,
+  DataStats,
+  trainingMinimumsProblem,
+  validateCsv,
+} from "../schemas/validator";
 import { PROJECT } from "./config";
 
 export interface DataCheckInput {
@@ -31,7 +37,13 @@ export function checkInteractionsData(input: DataCheckInput): DataStats {
       { cause: err },
     );
   }
-  const result = validateCsv(data, schema, "INTERACTIONS", { maxIssues: 5 });
+  const result = validateCsv(data, schema, "INTERACTIONS", {
+    maxIssues: 5,
+    // With an eventType the service trains on that type's events only, users included.
+    ...(eventType === undefined
+      ? {}
+      : { collect: true, collectColumns: ["USER_ID", "EVENT_TYPE"] }),
+  });
   if (!result.ok) {
     const more =
       result.issues.length > 1
@@ -45,12 +57,11 @@ export function checkInteractionsData(input: DataCheckInput): DataStats {
   }
   const records =
     eventType === undefined ? result.stats.records : (result.stats.eventTypes[eventType] ?? 0);
-  // Users are counted over all events: the validator does not split them by event type, so
-  // with an eventType filter this part of the check is a lower bound of what the service counts.
-  const tooSmall = trainingMinimumsProblem({
-    records,
-    usersWithAtLeastTwo: result.stats.usersWithAtLeastTwo,
-  });
+  const usersWithAtLeastTwo =
+    eventType === undefined || result.data === undefined
+      ? result.stats.usersWithAtLeastTwo
+      : usersWithTwoOf(result.data, eventType);
+  const tooSmall = trainingMinimumsProblem({ records, usersWithAtLeastTwo });
   if (tooSmall !== undefined) {
     const filter = eventType === undefined ? "" : ` (eventType ${JSON.stringify(eventType)})`;
     throw new Error(
@@ -58,4 +69,21 @@ export function checkInteractionsData(input: DataCheckInput): DataStats {
     );
   }
   return result.stats;
+}
+
+/** Users with at least two events of `eventType`, the count the service trains on. */
+function usersWithTwoOf(data: ColumnarData, eventType: string): number {
+  const users = data.columns.USER_ID;
+  const types = data.columns.EVENT_TYPE;
+  if (users === undefined || types === undefined) return 0;
+  const counts = new Map<unknown, number>();
+  let atLeastTwo = 0;
+  for (let row = 0; row < data.rows; row++) {
+    if (columnValue(types, row) !== eventType) continue;
+    const user = columnValue(users, row);
+    const count = (counts.get(user) ?? 0) + 1;
+    counts.set(user, count);
+    if (count === 2) atLeastTwo++;
+  }
+  return atLeastTwo;
 }

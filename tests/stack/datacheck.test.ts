@@ -31,6 +31,20 @@ describe("stack data check (preview-time import and training check)", () => {
     });
   });
 
+  it("counts only the configured event type's users toward the 25 users with two", () => {
+    // 1100 orders from 10 users, and 100 users with two clicks each: enough users overall,
+    // too few among the orders the solution would train on.
+    const orders = interactionsCsv(1100, 10, "Order Completed");
+    const clicks = interactionsCsv(200, 100, "Product Clicked").split("\n").slice(1).join("\n");
+    const data = orders + clicks;
+    assert.ok(checkInteractionsData({ ...files, data }).usersWithAtLeastTwo >= 25);
+    assert.throws(() => checkInteractionsData({ ...files, data, eventType: "Order Completed" }), {
+      message:
+        'personalize-workshop:dataFile "data/x.csv" is too small to train a solution (eventType "Order Completed"): ' +
+        "Create failed. Dataset has fewer than 25 users with at least 2 interactions each.",
+    });
+  });
+
   const rejected: [string, string, string][] = [
     [
       "a value of the wrong type",
