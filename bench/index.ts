@@ -25,13 +25,23 @@ async function main(argv: string[]): Promise<void> {
     );
     return;
   }
-  const json = argv.includes("--json");
-  const onlyIndex = argv.indexOf("--only");
-  const only = onlyIndex >= 0 ? argv[onlyIndex + 1] : undefined;
-  const files = readdirSync(__dirname)
+  let json = false;
+  let only: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--json") json = true;
+    else if (argv[i] === "--only") {
+      only = argv[++i];
+      if (only === undefined || only.startsWith("--")) return usage("--only needs a NAME");
+    } else return usage(`unknown argument ${JSON.stringify(argv[i])}`);
+  }
+  const all = readdirSync(__dirname)
     .filter((f) => f.endsWith(".bench.ts"))
-    .filter((f) => !only || f.includes(only))
     .sort();
+  const files = all.filter((f) => !only || f.includes(only));
+  if (files.length === 0)
+    return usage(
+      `--only ${JSON.stringify(only)} matches no benchmark; there are: ${all.map((f) => f.replace(".bench.ts", "")).join(", ")}`,
+    );
   const reports: BenchReport[] = [];
   for (const file of files) {
     const mod = require(join(__dirname, file)) as { run(): Promise<BenchReport> };
@@ -43,6 +53,11 @@ async function main(argv: string[]): Promise<void> {
     }
   }
   if (json) console.log(JSON.stringify(Object.fromEntries(reports.map((r) => [r.name, r.json]))));
+}
+
+function usage(problem: string): void {
+  console.error(`bench: ${problem}\nusage: npm run bench [-- --json] [-- --only NAME]`);
+  process.exitCode = 2;
 }
 
 main(process.argv.slice(2)).catch((err) => {
