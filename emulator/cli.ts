@@ -155,7 +155,20 @@ async function main(): Promise<void> {
   const dataPlane = placeholderDataPlane
     ? undefined
     : (require("./data") as typeof import("./data")).createDataPlane;
-  const emulator = await startEmulator({ ...emulatorOptions, dataPlane, quiet: true });
+  const emulator = await startEmulator({ ...emulatorOptions, dataPlane, quiet: true }).catch(
+    (err: NodeJS.ErrnoException) => {
+      // A data dir that cannot be created or read fails here with a bare fs error.
+      if (
+        emulatorOptions.dataDir !== undefined &&
+        err.syscall !== undefined &&
+        err.code !== "EADDRINUSE"
+      )
+        throw new Error(
+          `--data-dir ${JSON.stringify(emulatorOptions.dataDir)} cannot be used: ${err.message}`,
+        );
+      throw err;
+    },
+  );
   console.log(emulator.url);
   if (!quiet) {
     console.error(

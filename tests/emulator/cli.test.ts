@@ -74,6 +74,14 @@ describe("emulator command line", function () {
     assert.match(result.stderr, /unknown flag "--frobnicate"/);
   });
 
+  it("names --data-dir when the data dir cannot be created, and exits 1", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "emulator-cli-")), "a-file");
+    writeFileSync(file, "");
+    const result = cli(["--port", "0", "--data-dir", join(file, "state")]);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /--data-dir ".*a-file\/state" cannot be used: ENOTDIR/);
+  });
+
   it("parses fault and limit flags into options", () => {
     const options = parseArgs([
       "--fail",
