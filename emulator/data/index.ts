@@ -62,25 +62,20 @@ export const DATA_PLANE_PATHS = [
 
 export const createDataPlane: DataPlaneFactory = (deps) => new EmulatorDataPlane(deps);
 
-/** Item id -> model index, built once per model. */
-const itemIndexes = new WeakMap<Model, Map<string, number>>();
-function itemIndex(model: Model): Map<string, number> {
-  let m = itemIndexes.get(model);
+/** Id -> model index for a model's item or user ids, built once per model. */
+type IdIndexes = WeakMap<Model, Map<string, number>>;
+const itemIndexes: IdIndexes = new WeakMap();
+const userIndexes: IdIndexes = new WeakMap();
+function idIndex(cache: IdIndexes, model: Model, ids: readonly string[]): Map<string, number> {
+  let m = cache.get(model);
   if (!m) {
-    m = new Map(model.itemIds.map((id, i) => [id, i]));
-    itemIndexes.set(model, m);
+    m = new Map(ids.map((id, i) => [id, i]));
+    cache.set(model, m);
   }
   return m;
 }
-const userIndexes = new WeakMap<Model, Map<string, number>>();
-function userIndex(model: Model): Map<string, number> {
-  let m = userIndexes.get(model);
-  if (!m) {
-    m = new Map(model.userIds.map((id, i) => [id, i]));
-    userIndexes.set(model, m);
-  }
-  return m;
-}
+const itemIndex = (model: Model) => idIndex(itemIndexes, model, model.itemIds);
+const userIndex = (model: Model) => idIndex(userIndexes, model, model.userIds);
 
 export class EmulatorDataPlane implements DataPlane {
   readonly paths = DATA_PLANE_PATHS;
