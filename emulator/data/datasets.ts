@@ -3,12 +3,11 @@
  * Bulk data (import jobs) and streamed data (PutEvents) are kept apart because a FULL
  * import replaces the bulk data but keeps what was streamed, as the service does.
  */
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { DatasetType } from "../../schemas/avro";
 import { InteractionTable, concatColumns, type InteractionColumns } from "../ml/interactions";
-import { readStored, writeStored } from "./persist";
+import { arnFileName as fileName, readStored, writeStored } from "./persist";
 
 type Value = string | number | boolean | null;
 
@@ -33,8 +32,6 @@ export interface DatasetData {
   /** Other types: the records by id. */
   records?: RecordData;
 }
-
-const fileName = (arn: string) => createHash("sha1").update(arn).digest("hex");
 
 export class DatasetStore {
   private readonly datasets = new Map<string, DatasetData>();

@@ -2,11 +2,10 @@
  * Trained solution versions: the model, its offline metrics and where its data came from,
  * persisted under the data dir so campaigns answer the same after a restart.
  */
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { withFastShape, type Model } from "../ml/model";
-import { readStored, writeStored } from "./persist";
+import { arnFileName, readStored, writeStored } from "./persist";
 
 export interface TrainedVersion {
   solutionVersionArn: string;
@@ -32,7 +31,7 @@ const ARRAY_FIELDS = [
   "historyValues",
 ] as const;
 
-const fileName = (arn: string) => createHash("sha1").update(arn).digest("hex") + ".model";
+const fileName = (arn: string) => `${arnFileName(arn)}.model`;
 
 export class ModelStore {
   private readonly versions = new Map<string, TrainedVersion>();

@@ -2,6 +2,7 @@
  * Typed arrays and a JSON header in one file, written atomically (temp file + rename) so a
  * crash mid-write never leaves half a dataset or model behind.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -20,6 +21,9 @@ function kindOf(a: TypedArray): ArrayKind {
   if (a instanceof Float64Array) return "Float64Array";
   return "Float32Array";
 }
+
+/** The file name (without suffix) under which an ARN's data is stored: ARNs hold ':' and '/'. */
+export const arnFileName = (arn: string) => createHash("sha1").update(arn).digest("hex");
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
