@@ -595,12 +595,14 @@ export async function updateResource(
   const changed = Object.keys(spec.fields).filter(
     (f) => spec.fields[f] !== "ignore" && fieldChanged(spec, f, olds, news),
   );
+  // The Describe that saw the update settle is current; tags are not part of it.
+  let described: Props | undefined;
   if (spec.update && changed.length > 0) {
     const { call, progress } = spec.update;
     await retryLater(ctx, `${name} to accept the update`, () => call(ctx, id, news), [
       "ResourceInUseException",
     ]);
-    const described = await waitUntilSettled(spec, ctx, id, `${name}'s update to finish`, progress);
+    described = await waitUntilSettled(spec, ctx, id, `${name}'s update to finish`, progress);
     const result = progress(described);
     if (isFailed(result?.status)) {
       throw new Error(
@@ -610,7 +612,7 @@ export async function updateResource(
   }
   if (spec.taggable && fieldChanged(spec, "tags", olds, news))
     await syncTags(ctx, id, olds.tags, news.tags);
-  const described = await spec.describe(ctx, id);
+  described ??= await spec.describe(ctx, id);
   return { outs: await buildOutputs(spec, ctx, news, described, id) };
 }
 
