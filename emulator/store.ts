@@ -18,7 +18,7 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { ResourceRecord } from "./resources";
 
 export interface ObjectMeta {
@@ -83,7 +83,7 @@ export class DiskStore {
   /** Writes an object body durably; returns its blob name. */
   writeBlob(body: Buffer): string {
     const name = randomBytes(12).toString("hex");
-    this.atomicWrite(join(this.objectsDir, name), body, false);
+    this.atomicWrite(join(this.objectsDir, name), body);
     return name;
   }
 
@@ -107,7 +107,7 @@ export class DiskStore {
       if (name.endsWith(".tmp")) unlinkSync(join(this.dir, name));
   }
 
-  private atomicWrite(path: string, data: Buffer, syncDir = true): void {
+  private atomicWrite(path: string, data: Buffer): void {
     const tmp = `${path}.${process.pid}.tmp`;
     const fd = openSync(tmp, "w");
     try {
@@ -117,8 +117,8 @@ export class DiskStore {
       closeSync(fd);
     }
     renameSync(tmp, path);
-    if (syncDir) this.syncDir(this.dir);
-    else this.syncDir(this.objectsDir);
+    // Sync the folder that holds the file, so the rename itself survives a crash.
+    this.syncDir(dirname(path));
   }
 
   private syncDir(dir: string): void {
