@@ -257,18 +257,25 @@ export class S3Store implements ObjectStore {
     this.uploads.delete(uploadId);
   }
 
-  headObject(bucketName: string, key: string): ObjectMeta {
+  private object(bucketName: string, key: string): StoredObject {
     const object = this.bucket(bucketName).objects.get(key);
     if (!object)
       throw new ServiceError("NoSuchKey", `The specified key does not exist: ${key}`, 404);
-    return object.meta;
+    return object;
+  }
+
+  /** In memory, or read from the data dir when the emulator persists. */
+  private bodyOf(object: StoredObject): Buffer {
+    return object.body ?? this.disk!.readBlob(object.meta.blob!);
+  }
+
+  headObject(bucketName: string, key: string): ObjectMeta {
+    return this.object(bucketName, key).meta;
   }
 
   readObject(bucketName: string, key: string): { meta: ObjectMeta; body: Buffer } {
-    const object = this.bucket(bucketName).objects.get(key);
-    if (!object)
-      throw new ServiceError("NoSuchKey", `The specified key does not exist: ${key}`, 404);
-    return { meta: object.meta, body: object.body ?? this.disk!.readBlob(object.meta.blob!) };
+    const object = this.object(bucketName, key);
+    return { meta: object.meta, body: this.bodyOf(object) };
   }
 
   deleteObject(bucketName: string, key: string): void {
@@ -282,7 +289,7 @@ export class S3Store implements ObjectStore {
 
   list(bucketName: string, opts: ListOptions): ListResult {
     const bucket = this.bucket(bucketName);
-    const keys = [...bucket.objects.keys()].filter((k) => k.startsWith(opts.prefix)).sort();
+    const keys = this.listKeys(bucketName, opts.prefix);
     const contents: ObjectMeta[] = [];
     const commonPrefixes: string[] = [];
     let last: string | undefined;
@@ -319,8 +326,7 @@ export class S3Store implements ObjectStore {
 
   getObject(bucket: string, key: string): Buffer | undefined {
     const object = this.buckets.get(bucket)?.objects.get(key);
-    if (!object) return undefined;
-    return object.body ?? this.disk!.readBlob(object.meta.blob!);
+    return object && this.bodyOf(object);
   }
 
   listKeys(bucket: string, prefix: string): string[] {
