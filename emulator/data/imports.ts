@@ -16,10 +16,10 @@ import {
   validateCsv,
   type Column,
   type ColumnarData,
-  type StringColumn,
 } from "../../schemas/validator";
 import type { ImportJobSpec, ObjectStore, Outcome } from "../dataplane";
 import { InteractionTable, concatColumns, type InteractionColumns } from "../ml/interactions";
+import { Vocabulary } from "../ml/vocabulary";
 import { mergeRecords, type DatasetStore, type RecordData } from "./datasets";
 
 const ID_COLUMNS: Record<string, string> = {
@@ -203,22 +203,15 @@ function asStrings(
   rows: number,
 ): { codes: Int32Array; strings: string[] } {
   if (column?.kind === "string") return column;
-  const out: StringColumn = { kind: "string", codes: new Int32Array(rows).fill(-1), strings: [] };
-  if (!column) return out;
-  const index = new Map<string, number>();
-  for (let r = 0; r < rows; r++) {
-    const value = columnValue(column, r);
-    if (value === null) continue;
-    const text = String(value);
-    let code = index.get(text);
-    if (code === undefined) {
-      code = out.strings.length;
-      out.strings.push(text);
-      index.set(text, code);
+  const codes = new Int32Array(rows).fill(-1);
+  const vocab = new Vocabulary();
+  if (column) {
+    for (let r = 0; r < rows; r++) {
+      const value = columnValue(column, r);
+      if (value !== null) codes[r] = vocab.intern(String(value));
     }
-    out.codes[r] = code;
   }
-  return out;
+  return { codes, strings: vocab.ids };
 }
 
 /** A number column's values (NaN where null), or NaN throughout when there is no such column. */
