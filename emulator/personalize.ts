@@ -374,14 +374,7 @@ export class PersonalizeModel {
 
   describe(record: ResourceRecord): Record<string, unknown> {
     const spec = KINDS[record.kind];
-    const out: Record<string, unknown> = {};
-    if (record.name !== undefined) out[spec.nameMember] = record.name;
-    out[spec.arnMember] = record.arn;
-    Object.assign(out, record.attrs);
-    if (record.status !== undefined) out.status = record.status;
-    if (record.failureReason !== undefined) out.failureReason = record.failureReason;
-    out.creationDateTime = record.created / 1000;
-    out.lastUpdatedDateTime = record.updated / 1000;
+    const out = this.shape(record);
     if (spec.updateMember && record.update) out[spec.updateMember] = this.describeUpdate(record);
     if (record.kind === "solution") {
       const latest = this.latestVersion(record.arn);
@@ -402,12 +395,22 @@ export class PersonalizeModel {
   }
 
   summary(record: ResourceRecord): Record<string, unknown> {
+    return this.shape(record, KINDS[record.kind].summary);
+  }
+
+  /**
+   * What Describe and List share: name, ARN, then the attributes (only `members` for a List
+   * summary, all for Describe), status, failureReason and dates, in that order.
+   */
+  private shape(record: ResourceRecord, members?: readonly string[]): Record<string, unknown> {
     const spec = KINDS[record.kind];
     const out: Record<string, unknown> = {};
     if (record.name !== undefined) out[spec.nameMember] = record.name;
     out[spec.arnMember] = record.arn;
-    for (const member of spec.summary)
-      if (record.attrs[member] !== undefined) out[member] = record.attrs[member];
+    if (members === undefined) Object.assign(out, record.attrs);
+    else
+      for (const member of members)
+        if (record.attrs[member] !== undefined) out[member] = record.attrs[member];
     if (record.status !== undefined) out.status = record.status;
     if (record.failureReason !== undefined) out.failureReason = record.failureReason;
     out.creationDateTime = record.created / 1000;
