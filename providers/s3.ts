@@ -7,7 +7,8 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import * as pulumi from "@pulumi/pulumi";
-import { existsSync, readFileSync } from "fs";
+import { existsSync } from "fs";
+import { readFile } from "fs/promises";
 import { errorCode, errorMessage, isNotFound, s3Client } from "./client";
 import { defaultRegion, Props, withOutputKeys } from "./lifecycle";
 import {
@@ -274,7 +275,7 @@ export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
   async put(inputs: Props): Promise<Props> {
     let body: Buffer;
     try {
-      body = readFileSync(inputs.source as string);
+      body = await readFile(inputs.source as string);
     } catch (err) {
       throw new Error(
         `LocalObject source ${show(inputs.source)} cannot be read: ${errorMessage(err)}`,
