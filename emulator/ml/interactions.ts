@@ -121,7 +121,8 @@ export class InteractionTable {
   }
 }
 
-function grow<T extends Int32Array | Float64Array | Float32Array>(from: T, to: T): T {
+/** `to` holding `from` at its start (`to` is the larger array). */
+export function grow<T extends Int32Array | Float64Array | Float32Array>(from: T, to: T): T {
   to.set(from as never);
   return to;
 }

@@ -9,7 +9,7 @@
  * - user and ranking: the same item-to-item neighbours, scored at query time against the
  *   user's own recent history (see model.ts), blended with popularity.
  */
-import type { InteractionColumns } from "./interactions";
+import { grow, type InteractionColumns } from "./interactions";
 import type { Model, TrainingConfig } from "./model";
 import { sortRanks, topKOf } from "./topk";
 
@@ -208,8 +208,8 @@ function cooccurrence(
     const top = topKOf(touched, nTouched, sims, rank, NEIGHBORS);
     if (outLength + top.length > outItems.length) {
       const bigger = Math.max(outItems.length * 2, outLength + top.length);
-      outItems = grown(outItems, new Int32Array(bigger));
-      outScores = grown(outScores, new Float32Array(bigger));
+      outItems = grow(outItems, new Int32Array(bigger));
+      outScores = grow(outScores, new Float32Array(bigger));
     }
     for (const j of top) {
       outItems[outLength] = j;
@@ -222,11 +222,6 @@ function cooccurrence(
     neighborItems: outItems.slice(0, outLength),
     neighborScores: outScores.slice(0, outLength),
   };
-}
-
-function grown<T extends Int32Array | Float32Array>(from: T, to: T): T {
-  to.set(from as never);
-  return to;
 }
 
 /** The base model's neighbour lists, re-indexed to a (possibly larger) catalogue. */
