@@ -49,6 +49,7 @@ import {
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createDataPlane } from "../emulator/data";
 import { startEmulator } from "../emulator/index";
+import { seededRandom } from "../emulator/random";
 import type { BenchReport } from "./index";
 
 const USERS = 50_000;
@@ -77,8 +78,7 @@ const SCHEMA = JSON.stringify({
  * chunks so that the bench itself holds no copy of the file, and the peak RSS is the server's.
  */
 function generate(file: string): void {
-  let seed = 987654321;
-  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const next = seededRandom(987654321);
   const fd = openSync(file, "w");
   writeSync(fd, "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n");
   const start = 1788220800;
