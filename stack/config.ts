@@ -1,4 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+// Personalize names (personalize-api.md 2.1), as the providers check them.
+import {
+  NAME_MAX as PERSONALIZE_NAME_MAX,
+  NAME_PATTERN as PERSONALIZE_NAME,
+} from "../providers/validate";
 
 /** Where the stack deploys: real AWS, or the local Personalize emulator. */
 export type Target = "aws" | "local";
@@ -44,10 +49,6 @@ export const LEGACY_RECIPES: readonly string[] = [
 ];
 
 const RECIPE_ARN_PREFIX = "arn:aws:personalize:::recipe/";
-
-/** Personalize names: 1-63 characters, `^[a-zA-Z0-9][a-zA-Z0-9\-_]*$` (personalize-api.md 2.1). */
-const PERSONALIZE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/;
-const PERSONALIZE_NAME_MAX = 63;
 
 /**
  * The prefix also names the S3 bucket (`<prefix>-data`, plus Pulumi's 8-character random
