@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchReport } from "./index";
+import { seededRandom } from "../emulator/random";
 import { parseSchema } from "../schemas/avro";
 import { CsvReader, decodeCsv } from "../schemas/csv";
 import { validateCsv } from "../schemas/validator";
@@ -16,8 +17,8 @@ const ROWS = 1_000_000;
 function generate(rows: number): Buffer {
   const parts: string[] = ["ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP\n"];
   const events = ['"Product Clicked"', "Product Added", '"Order Completed"'];
-  let seed = 12345;
-  const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  const rand = seededRandom(12345);
+  const next = (): number => Math.floor(rand() * 4294967296);
   const start = 1788220800;
   for (let i = 0; i < rows; i++) {
     const user = 1000000000 + (next() % 20000);
