@@ -3,7 +3,6 @@ import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import { join } from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { startEmulator, type RunningEmulator } from "../../emulator";
 import { createDataPlane } from "../../emulator/data";
 import {
   Campaign,
@@ -18,7 +17,7 @@ import {
   Solution,
   SolutionVersion,
 } from "../../providers";
-import { requireFromString, wire } from "./helpers";
+import { requireFromString, startTestEmulator, type TestEmulator, wire } from "./helpers";
 
 /** Resolves an output's value (undefined when unknown) without `apply`, which never runs on unknowns. */
 const valueOf = <T>(o: pulumi.Output<T>): Promise<T> =>
@@ -32,11 +31,11 @@ const valueOf = <T>(o: pulumi.Output<T>): Promise<T> =>
  * resource's declared outputs into the next, and that every declared output resolves.
  */
 describe("providers: resource classes in a program (mock runtime, real providers, emulator)", () => {
-  let emulator: RunningEmulator;
+  let running: TestEmulator;
   const types: string[] = [];
 
   before(async () => {
-    emulator = await startEmulator({ port: 0, durationScale: 0, dataPlane: createDataPlane });
+    running = await startTestEmulator({ dataPlane: createDataPlane });
     await pulumi.runtime.setMocks(
       {
         newResource: async (args) => {
@@ -58,20 +57,20 @@ describe("providers: resource classes in a program (mock runtime, real providers
   });
 
   after(async () => {
-    await emulator?.close();
+    await running?.close();
   });
 
   it("builds the workshop chain; every declared output resolves", async () => {
-    const where = { region: "us-east-1", endpoint: emulator.url };
+    const where = { region: "us-east-1", endpoint: running.emulator.url };
     const csv = join(__dirname, "../../data/interactions.csv");
     const hash = createHash("sha256").update(readFileSync(csv)).digest("hex");
-    const bucket = new LocalBucket("bucket", { bucket: "classes", endpoint: emulator.url });
+    const bucket = new LocalBucket("bucket", { bucket: "classes", endpoint: running.emulator.url });
     const object = new LocalObject("csv", {
       bucket: bucket.bucket,
       key: "transformed/interactions.csv",
       source: csv,
       contentHash: hash,
-      endpoint: emulator.url,
+      endpoint: running.emulator.url,
     });
     const group = new DatasetGroup("group", { ...where, name: "classes" });
     const schema = new Schema("schema", {
