@@ -77,13 +77,13 @@ export class DiskStore {
   }
 
   save(state: PersistedState): void {
-    this.atomicWrite(join(this.dir, STATE_FILE), Buffer.from(JSON.stringify(state)));
+    atomicWrite(join(this.dir, STATE_FILE), Buffer.from(JSON.stringify(state)));
   }
 
   /** Writes an object body durably; returns its blob name. */
   writeBlob(body: Buffer): string {
     const name = randomBytes(12).toString("hex");
-    this.atomicWrite(join(this.objectsDir, name), body);
+    atomicWrite(join(this.objectsDir, name), body);
     return name;
   }
 
@@ -106,27 +106,31 @@ export class DiskStore {
     for (const name of readdirSync(this.dir))
       if (name.endsWith(".tmp")) unlinkSync(join(this.dir, name));
   }
+}
 
-  private atomicWrite(path: string, data: Buffer): void {
-    const tmp = `${path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, "w");
-    try {
-      for (let offset = 0; offset < data.length;) offset += writeSync(fd, data, offset);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-    // Sync the folder that holds the file, so the rename itself survives a crash.
-    this.syncDir(dirname(path));
+/**
+ * Replaces `path` with `data` atomically and durably: write a temp file, fsync it, rename it
+ * over `path`, fsync the folder (so the rename itself survives a crash). A kill -9 at any
+ * moment leaves the previous or the new file, never a torn one.
+ */
+export function atomicWrite(path: string, data: Buffer): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    for (let offset = 0; offset < data.length;) offset += writeSync(fd, data, offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
+  renameSync(tmp, path);
+  syncDir(dirname(path));
+}
 
-  private syncDir(dir: string): void {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

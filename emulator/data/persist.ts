@@ -1,10 +1,11 @@
 /**
- * Typed arrays and a JSON header in one file, written atomically (temp file + rename) so a
+ * Typed arrays and a JSON header in one file, written with the store's atomicWrite so a
  * crash mid-write never leaves half a dataset or model behind.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { atomicWrite } from "../store";
 
 type TypedArray = Int32Array | Float64Array | Float32Array;
 const CONSTRUCTORS = { Int32Array, Float64Array, Float32Array } as const;
@@ -47,9 +48,7 @@ export function writeStored(path: string, stored: Stored): void {
     offset += pad8(a.byteLength);
   }
   mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, out);
-  renameSync(temp, path);
+  atomicWrite(path, out);
 }
 
 export function readStored(path: string): Stored {
