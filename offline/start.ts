@@ -13,6 +13,7 @@ import {
 } from "@aws-sdk/client-personalize-runtime";
 import { startEmulator } from "../emulator";
 import { createDataPlane } from "../emulator/data";
+import { CsvReader, decodeCsv } from "../schemas/csv";
 import { ApiRecorder, startApiRecorder, StatusReport } from "./api-recorder";
 import { OfflineEngine, ResourceState, Step, StepEvent } from "./engine";
 import { readStack, stackEngine } from "./stack-config";
@@ -153,20 +154,22 @@ const PRESENT: Record<string, string> = {
   refresh: "refreshing",
 };
 
-/** The first `count` distinct USER_IDs of the interactions CSV. */
+/** The first `count` distinct USER_IDs of the interactions CSV, read only as far as needed. */
 export function firstUsers(csv: string, count: number): string[] {
-  const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== "");
-  const cells = (line: string) => line.split(",").map((c) => c.trim().replace(/^"|"$/g, ""));
-  const header = cells(lines[0] ?? "").map((c) => c.toUpperCase());
-  const column = header.indexOf("USER_ID");
-  if (column < 0) throw new Error(`the data file has no USER_ID column (header: ${lines[0]})`);
-  const users: string[] = [];
-  for (const line of lines.slice(1)) {
-    const user = cells(line)[column];
-    if (user && !users.includes(user)) users.push(user);
-    if (users.length >= count) break;
+  const reader = new CsvReader(decodeCsv(csv));
+  const fields: string[] = [];
+  const n = reader.next(fields);
+  const header = fields.slice(0, Math.max(n, 0));
+  const column = header.map((c) => c.trim().toUpperCase()).indexOf("USER_ID");
+  if (column < 0) {
+    throw new Error(`the data file has no USER_ID column (header: ${header.join(",")})`);
   }
-  return users;
+  const users = new Set<string>();
+  for (let n = reader.next(fields); n >= 0 && users.size < count; n = reader.next(fields)) {
+    const user = n > column ? fields[column].trim() : "";
+    if (user) users.add(user);
+  }
+  return [...users];
 }
 
 export async function start(options: StartOptions): Promise<StartReport> {
