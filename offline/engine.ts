@@ -205,9 +205,11 @@ export class OfflineEngine {
 
   /** The stored resources, optionally only those of one type (token or its last segment). */
   resources(type?: string): ResourceState[] {
-    return this.getState().resources.filter(
+    // Filtered before the copy: only the matching resources (outputs, provider code) are cloned.
+    const matching = this.state.resources.filter(
       (r) => type === undefined || r.type === type || r.type.endsWith(`:${type}`),
     );
+    return JSON.parse(JSON.stringify(matching)) as ResourceState[];
   }
 
   /** Runs the program and reports what `up` would do; calls only check and diff. */
