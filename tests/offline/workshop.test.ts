@@ -16,13 +16,12 @@ import {
   PersonalizeRuntimeClient,
 } from "@aws-sdk/client-personalize-runtime";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { RunningEmulator, startEmulator } from "../../emulator";
 import { createDataPlane } from "../../emulator/data";
 import { ApiRecorder, startApiRecorder } from "../../offline/api-recorder";
 import { OfflineEngine, RunResult } from "../../offline/engine";
 import { readStack, stackEngine } from "../../offline/stack-config";
 import { firstUsers } from "../../offline/start";
-import { clientsFor } from "../support/emulator";
+import { startTestEmulator, TestEmulator } from "../support/emulator";
 import { leftovers } from "./leftovers";
 
 // End to end: the REAL index.ts (stack/, providers/, serialized as Pulumi serializes them)
@@ -35,7 +34,7 @@ const DYNAMIC = "pulumi-nodejs:dynamic/";
 
 describe("offline end to end: index.ts on the emulator", function () {
   this.timeout(120_000);
-  let emulator: RunningEmulator;
+  let env: TestEmulator;
   let recorder: ApiRecorder;
   let engine: OfflineEngine;
   let personalize: PersonalizeClient;
@@ -63,18 +62,18 @@ describe("offline end to end: index.ts on the emulator", function () {
       .campaign!;
 
   before(async () => {
-    emulator = await startEmulator({ port: 0, durationScale: 0, dataPlane: createDataPlane });
-    recorder = await startApiRecorder(emulator.url);
+    env = await startTestEmulator({ dataPlane: createDataPlane });
+    recorder = await startApiRecorder(env.emulator.url);
     const stack = readStack(ROOT, "local");
     project = stack.project;
     engine = stackEngine(stack, recorder.url);
-    ({ personalize, runtime, s3 } = clientsFor(emulator));
+    ({ personalize, runtime, s3 } = env);
     tmp = mkdtempSync(join(tmpdir(), "offline-e2e-"));
   });
 
   after(async () => {
     await recorder?.close();
-    await emulator?.close();
+    await env?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
 
