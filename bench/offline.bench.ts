@@ -24,26 +24,20 @@ const PENDING_SHARE = 0.25;
 export async function run(): Promise<BenchReport> {
   // The data plane's import and training, timed through the emulator's own seam.
   const work = { importMs: 0, trainMs: 0 };
+  const timed =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>, into: keyof typeof work) =>
+    async (...args: A): Promise<R> => {
+      const started = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        work[into] += performance.now() - started;
+      }
+    };
   const timedDataPlane: DataPlaneFactory = (deps) => {
     const plane = createDataPlane(deps);
-    const importData = plane.importData.bind(plane);
-    const train = plane.train.bind(plane);
-    plane.importData = async (spec) => {
-      const started = performance.now();
-      try {
-        return await importData(spec);
-      } finally {
-        work.importMs += performance.now() - started;
-      }
-    };
-    plane.train = async (spec) => {
-      const started = performance.now();
-      try {
-        return await train(spec);
-      } finally {
-        work.trainMs += performance.now() - started;
-      }
-    };
+    plane.importData = timed(plane.importData.bind(plane), "importMs");
+    plane.train = timed(plane.train.bind(plane), "trainMs");
     return plane;
   };
 
