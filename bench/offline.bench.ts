@@ -13,13 +13,12 @@ import { createDataPlane } from "../emulator/data";
 import type { DataPlaneFactory } from "../emulator/dataplane";
 import { startApiRecorder } from "../offline/api-recorder";
 import { readStack, stackEngine } from "../offline/stack-config";
+import { PENDING_SHARE } from "../emulator/resources";
 import type { BenchReport } from "./index";
 
 const ROOT = resolve(__dirname, "..");
 /** The emulator's default, as `npm start` uses it. */
 const DURATION_SCALE = 1;
-/** emulator/resources.ts: the share of a create spent in CREATE PENDING, before work starts. */
-const PENDING_SHARE = 0.25;
 
 export async function run(): Promise<BenchReport> {
   // The data plane's import and training, timed through the emulator's own seam.

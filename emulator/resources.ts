@@ -164,7 +164,7 @@ export const DEFAULT_DURATIONS: Record<LifecycleKind, number> = {
 };
 
 /** Part of a create or update spent in CREATE PENDING; the rest is CREATE IN_PROGRESS. */
-const PENDING_SHARE = 0.25;
+export const PENDING_SHARE = 0.25;
 
 export interface LifecycleHooks {
   /** Called when a resource enters CREATE IN_PROGRESS (import jobs and versions start work). */
