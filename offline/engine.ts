@@ -1,70 +1,53 @@
 /**
- * A small deployment engine over Pulumi's mock runtime, for tests and the offline demo.
+ * A small deployment engine for tests and the offline demo: the program runs in this process
+ * (program.ts, the language host's side), every dynamic resource goes through the SDK's own
+ * dynamic-provider host over gRPC (host.ts, the process `pulumi up` starts), and the state is
+ * kept as the engine keeps its checkpoint.
  *
- * It is NOT a Pulumi replacement. It runs a Pulumi program in this process under
- * `pulumi.runtime.setMocks` and, for dynamic resources (`pulumi-nodejs:dynamic/...`), does
- * what the real engine and the dynamic-provider host do (pulumi-dynamic-providers.md 1.2,
- * 1.7 and 3.4):
+ * It is NOT a Pulumi replacement. It models the engine's semantics that decide what a user
+ * sees when things go wrong, from the engine's source (pkg/resource/deploy/step_generator.go,
+ * step.go and sdk/go/common/resource/plugin/provider_plugin.go in pulumi/pulumi):
  *
- * - inputs are converted as the engine sends them: secrets unwrapped, unknowns as the
- *   sentinel string `pulumi.runtime.unknownValue`, and every value crosses a
- *   `google.protobuf.Struct` round trip, so `undefined` fails and `Date` becomes `{}` here
- *   exactly as it would there;
- * - `__provider` is loaded as the host loads it (`require-from-string`, `.handler()`, cached by
- *   text for one operation) and `configure` is called once with the stack config;
- * - check -> create, or check -> diff (against the old OUTPUTS) -> replace (honouring
- *   deleteBeforeReplace, from the provider or the resource option, including the dependents
- *   the engine deletes first) / update (returned outs replace all outputs) / same (old outputs
- *   kept, including the old `__provider`); preview calls only check and diff;
- * - refresh calls `read(id, storedOutputs)` with the STORED provider, and destroy deletes in
- *   reverse dependency order with the stored provider, as `pulumi destroy` does; resources the
- *   program no longer declares, and the old halves of create-before-delete replacements, are
- *   deleted at the end of `up`. An old half stays in the state marked `delete` when the `up`
- *   fails first, and the next `up` deletes it, as the engine does with its pending deletes.
+ * - check with the old inputs (none for a new resource, and none again when the diff decides
+ *   a replacement), then create, or diff against the old OUTPUTS -> same / update / replace;
+ * - the host answers Configure with `supportsPreview=false`, so a previewed create or update
+ *   returns the checked inputs as the outputs: every output-only property is unknown;
+ * - a create or update that fails with `ErrorResourceInitFailed` (the provider threw an error
+ *   carrying `id`) is recorded with those properties and its init errors, and the next `up`
+ *   sends Update for it even when nothing changed;
+ * - once a step fails, no new step starts; those in flight finish and are recorded;
+ * - a pending operation is recorded before every create, update and delete call, so an
+ *   interrupted run leaves a trace the next `up` warns about (pulumi/pulumi#9293);
+ * - replacements honour `deleteBeforeReplace` (the provider's or the resource option) and
+ *   delete first the dependents the change would replace (`calculateDependentReplacements`);
+ * - aliases, including those a child inherits from its parent's, carry a resource's state to
+ *   its new URN (`generateAliases`);
+ * - refresh reads with the STORED provider code, destroy deletes with it, in reverse
+ *   dependency order;
+ * - `.get` reads a resource the stack does not manage.
  *
- * Other custom resources (`aws.*` and the like) get canned outputs (their inputs plus `id`,
- * `arn`, `name`, `bucket`), kept stable between runs. Component resources are not recorded.
- *
- * Dependencies come from the SDK itself: the register request carries the URNs each input
- * depends on (and `dependsOn`), and the parent. Differences from the real engine: one process
- * (the same `require.cache` and `process.env`), no duplicate-URN check, no `protect` or
- * `retainOnDelete`, `ignoreChanges` only for top-level properties, resource references in
- * dynamic inputs are not translated (pass `bucket.bucket`, never `bucket`), and `.get`/import
- * of dynamic resources fails as it does in Pulumi.
+ * Other custom resources (`aws.*`) get canned outputs (canned.ts). Differences from the real
+ * engine: the program runs in this process; no `protect` or `retainOnDelete`; `ignoreChanges`
+ * only for top-level properties; resource references in dynamic inputs are not translated
+ * (pass `bucket.bucket`, never `bucket`).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "fs";
-import { dirname, resolve, sep } from "path";
+import { dirname } from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-
-// These are the pieces of the SDK the language host and the dynamic-provider host use
-// themselves; they are internal, so they are required untyped rather than imported.
-const requireFromString: (code: string) => {
-  handler(): dynamic.ResourceProvider;
-} = require("require-from-string");
-const runtimeState: {
-  withLocalStorage<T>(fn: () => Promise<T>): Promise<T>;
-  getStore(): any;
-} = require("@pulumi/pulumi/runtime/state");
-const runtimeSettings: {
-  waitForRPCs(): Promise<void>;
-} = require("@pulumi/pulumi/runtime/settings");
-const DynamicConfig: new (
-  raw: Record<string, string>,
-  project: string,
-) => { get(k: string): string | undefined; require(k: string): string } =
-  require("@pulumi/pulumi/cmd/dynamic-provider/config").Config;
+import { cannedInvoke, cannedOutputs, randomHex } from "./canned";
+import { HostError, inProcessHost, ProviderHost, startProviderHost } from "./host";
+import { Registration, RequestMeta, runProgram } from "./program";
+import { messageOf, Props, sameJson, toEngineValues, UNKNOWN, wire } from "./wire";
 
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic";
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** The operation any engine in this process is running, if one is. */
 let activeOperation: string | undefined;
-const PROVIDER_KEY = "__provider";
 
 /** What a step did. Pulumi's own step names, so the output reads like `pulumi up`'s. */
 export type StepOp =
-  "same" | "create" | "update" | "replace" | "delete" | "delete-replaced" | "refresh";
+  "same" | "create" | "update" | "replace" | "delete" | "delete-replaced" | "refresh" | "read";
 
 /** One resource step of an operation, as reported to `onEvent` and in `RunResult.steps`. */
 export interface Step {
@@ -87,18 +70,20 @@ export interface StepEvent extends Step {
   preview: boolean;
 }
 
-/** One custom resource in the engine's state. */
+/** One resource in the engine's state. */
 export interface ResourceState {
   urn: string;
   type: string;
   name: string;
+  /** False for a component resource (no provider, no id). Absent in older state: custom. */
+  custom?: boolean;
   /** URN of the parent resource (a component or the stack), if any. */
   parent?: string;
   id: string;
   /** Checked inputs, as the provider's check returned them (with `__provider`). */
-  inputs: Record<string, unknown>;
+  inputs: Props;
   /** Outputs as stored after create/update/read (with `__provider` for dynamic resources). */
-  outputs: Record<string, unknown>;
+  outputs: Props;
   /** URNs this resource depends on: through its inputs or `dependsOn`. */
   dependencies: string[];
   /** Input property -> URNs its value came from. */
@@ -110,27 +95,44 @@ export interface ResourceState {
    * `delete: true`): the URN's current resource is the other entry.
    */
   delete?: boolean;
+  /** The reasons the provider gave when the resource failed to initialise. */
+  initErrors?: string[];
+  /** Read with `.get`: not managed, never deleted. */
+  external?: boolean;
+}
+
+/** A provider call that was under way when the state was last written. */
+export interface PendingOperation {
+  urn: string;
+  type: string;
+  name: string;
+  op: "creating" | "updating" | "deleting";
+  id?: string;
 }
 
 export interface EngineState {
   /** The stack outputs of the last `up` (preview does not change them). */
-  outputs: Record<string, unknown>;
+  outputs: Props;
   /** In dependency order: every resource comes after those it depends on. */
   resources: ResourceState[];
+  /** Calls started and not seen to end: the run that made them was interrupted. */
+  pendingOperations?: PendingOperation[];
 }
 
 export interface RunResult {
   operation: "preview" | "up" | "refresh" | "destroy";
   /** Stack outputs (preview: with unknown values as undefined; refresh/destroy: the stored ones). */
-  outputs: Record<string, unknown>;
+  outputs: Props;
   steps: Step[];
+  /** Warnings the engine gave, as the CLI prints them. */
+  warnings: string[];
   seconds: number;
 }
 
 export interface OfflineEngineOptions {
   /**
-   * The program: the absolute path of its main module (required afresh for every run, as
-   * the language host requires it) or a function returning the stack outputs.
+   * The program: the absolute path of its main module (required afresh for every run, as the
+   * language host requires it) or a function returning the stack outputs.
    */
   program: string | (() => unknown);
   /** The project name; `new pulumi.Config()` reads keys in this namespace. */
@@ -146,31 +148,36 @@ export interface OfflineEngineOptions {
   reload?: string[];
   /** Keep the state in this JSON file too (read at start when it exists, written per step). */
   stateFile?: string;
+  /**
+   * Where dynamic resources run: `process` (default), the SDK's dynamic-provider host as a
+   * child process over gRPC, as under the CLI; `in-process`, a fast path for unit tests.
+   */
+  host?: "process" | "in-process";
+  /** The host's working directory (where its providers `require` from); default: the program's folder. */
+  cwd?: string;
   onEvent?: (event: StepEvent) => void;
+  /** Warnings and the provider host's own output. */
+  onLog?: (line: string) => void;
 }
 
 /** What one operation tracks while it runs. */
 interface Run {
   operation: RunResult["operation"];
   preview: boolean;
-  providers: Map<string, Promise<dynamic.ResourceProvider>>;
+  host?: Promise<ProviderHost>;
   steps: Step[];
   failures: Error[];
+  warnings: string[];
   /** Steps still running; a failed run waits for them before it reports. */
   inflight: Set<Promise<unknown>>;
-  /** Registered in this run (custom resources only). */
+  /** Registered in this run. */
   registered: Set<string>;
+  /** New URN -> the old URN whose state it took over through an alias. */
+  aliased: Map<string, string>;
   /** Dependents deleted ahead of a delete-before-replace, recreated when they register. */
   pendingReplacement: Map<string, ResourceState>;
-}
-
-/** The parts of a register request `newResource` does not receive. */
-interface RequestMeta {
-  parent: string;
-  dependencies: string[];
-  propertyDependencies: Record<string, string[]>;
-  deleteBeforeReplace: boolean;
-  ignoreChanges: string[];
+  /** Set by {@link OfflineEngine.cancel}: no new step starts. */
+  cancelled: boolean;
 }
 
 export class OfflineEngine {
@@ -178,7 +185,6 @@ export class OfflineEngine {
   config: Record<string, string>;
   private state: EngineState = { outputs: {}, resources: [] };
   private run?: Run;
-  private pendingMeta?: RequestMeta;
 
   constructor(private readonly options: OfflineEngineOptions) {
     this.config = { ...(options.config ?? {}) };
@@ -188,7 +194,7 @@ export class OfflineEngine {
         this.state = JSON.parse(text) as EngineState;
       } catch (err) {
         throw new Error(
-          `state file ${options.stateFile} is not valid JSON (${(err as Error).message}); delete it to start empty`,
+          `state file ${options.stateFile} is not valid JSON (${messageOf(err)}); delete it to start empty`,
           { cause: err },
         );
       }
@@ -203,11 +209,14 @@ export class OfflineEngine {
     return JSON.parse(JSON.stringify(this.state)) as EngineState;
   }
 
-  /** The stored resources, optionally only those of one type (token or its last segment). */
+  /**
+   * The stored custom resources, optionally only those of one type (token or its last
+   * segment). Components are part of the state but not listed here.
+   */
   resources(type?: string): ResourceState[] {
     // Filtered before the copy: only the matching resources (outputs, provider code) are cloned.
     const matching = this.state.resources.filter(
-      (r) => type === undefined || r.type === type || r.type.endsWith(`:${type}`),
+      (r) => isCustom(r) && (type === undefined || r.type === type || r.type.endsWith(`:${type}`)),
     );
     return JSON.parse(JSON.stringify(matching)) as ResourceState[];
   }
@@ -224,6 +233,19 @@ export class OfflineEngine {
   /** Runs the program and makes the state (and the service) match it. */
   up(): Promise<RunResult> {
     return this.operate("up", async (run) => {
+      const pending = this.state.pendingOperations ?? [];
+      if (pending.length > 0) {
+        // pulumi/pulumi#9293: warn and go on; the provider meets what the interrupted calls
+        // left (a resource that exists, a job still running) and must cope with it.
+        this.warn(
+          run,
+          `Attempting to deploy or update resources with ${pending.length} pending operations from a previous deployment: ` +
+            pending.map((p) => `${p.op} ${p.type} '${p.name}'`).join(", ") +
+            ". These resources are in an unknown state because the previous deployment was interrupted.",
+        );
+        delete this.state.pendingOperations;
+        this.save();
+      }
       const outputs = await this.runProgram(run);
       // A resource that never registered because a step it needed failed is not "removed";
       // like the engine, delete nothing after a failed program.
@@ -239,7 +261,9 @@ export class OfflineEngine {
   /** Reads every dynamic resource back with its stored provider; gone ones leave the state. */
   refresh(): Promise<RunResult> {
     return this.operate("refresh", async (run) => {
-      await Promise.all(this.state.resources.filter(isDynamic).map((r) => this.refreshOne(run, r)));
+      await Promise.all(
+        this.state.resources.filter((r) => isDynamic(r)).map((r) => this.refreshOne(run, r)),
+      );
       return this.state.outputs;
     });
   }
@@ -254,9 +278,34 @@ export class OfflineEngine {
     });
   }
 
+  /**
+   * The user's first Ctrl-C: no new step starts, the provider host gets Cancel (the SDK's
+   * host ignores it), steps in flight run to their end. The operation then fails.
+   */
+  async cancel(): Promise<void> {
+    const run = this.run;
+    if (!run || run.cancelled) return;
+    run.cancelled = true;
+    run.failures.push(new Error("the operation was cancelled"));
+    const host = await run.host?.catch(() => undefined);
+    await host?.cancel().catch(() => undefined);
+  }
+
+  /**
+   * The second Ctrl-C: the provider host's process group is killed at once, as the CLI kills
+   * its plugins; calls in flight end with an error and stay recorded as pending operations.
+   */
+  async kill(): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    run.cancelled = true;
+    const host = await run.host?.catch(() => undefined);
+    await host?.close(0);
+  }
+
   private async operate(
     operation: RunResult["operation"],
-    body: (run: Run) => Promise<Record<string, unknown>>,
+    body: (run: Run) => Promise<Props>,
   ): Promise<RunResult> {
     if (this.run) {
       throw new Error(`cannot start ${operation}: ${this.run.operation} is still running`);
@@ -270,12 +319,14 @@ export class OfflineEngine {
     const run: Run = {
       operation,
       preview: operation === "preview",
-      providers: new Map(),
       steps: [],
       failures: [],
+      warnings: [],
       inflight: new Set(),
       registered: new Set(),
+      aliased: new Map(),
       pendingReplacement: new Map(),
+      cancelled: false,
     };
     this.run = run;
     activeOperation = operation;
@@ -283,130 +334,84 @@ export class OfflineEngine {
     try {
       const outputs = await body(run);
       if (run.failures.length > 0) throw failureOf(operation, run.failures);
-      return { operation, outputs, steps: run.steps, seconds: (Date.now() - started) / 1000 };
+      return {
+        operation,
+        outputs,
+        steps: run.steps,
+        warnings: run.warnings,
+        seconds: (Date.now() - started) / 1000,
+      };
     } finally {
+      const host = await run.host?.catch(() => undefined);
+      await host?.close();
       this.run = undefined;
       activeOperation = undefined;
     }
   }
 
-  /**
-   * Runs the program once, as the language host does: a fresh runtime store, the mock monitor,
-   * the stack config, the program's modules loaded anew inside a `pulumi:pulumi:Stack`.
-   */
-  private runProgram(run: Run): Promise<Record<string, unknown>> {
-    return runtimeState.withLocalStorage(async () => {
-      await pulumi.runtime.setMocks(
-        {
-          newResource: (args) => this.newResource(args),
-          call: (args) => this.call(args),
-        },
-        this.options.project,
-        this.options.stack,
-        run.preview,
+  /** The provider host of this run, started on first use and configured with the stack config. */
+  private host(run: Run): Promise<ProviderHost> {
+    run.host ??= (async () => {
+      const host =
+        this.options.host === "in-process"
+          ? inProcessHost(this.options.project)
+          : await startProviderHost({
+              cwd: this.options.cwd ?? this.programDir(),
+              onLog: (line) => this.options.onLog?.(line),
+              env: { PULUMI_NODEJS_PROJECT: this.options.project },
+            });
+      await host.configure(this.config);
+      return host;
+    })();
+    return run.host;
+  }
+
+  private programDir(): string {
+    const { program } = this.options;
+    return typeof program === "string" ? dirname(program) : process.cwd();
+  }
+
+  private async runProgram(run: Run): Promise<Props> {
+    try {
+      return await runProgram({
+        program: this.options.program,
+        project: this.options.project,
+        stack: this.options.stack,
+        preview: run.preview,
+        config: this.config,
+        ...(this.options.reload ? { reload: this.options.reload } : {}),
+        register: (reg) => this.register(run, reg),
+        invoke: (args) => cannedInvoke(args, this.config["aws:region"]),
+        drain: () => Promise.allSettled([...run.inflight]),
+      });
+    } catch (err) {
+      throw run.failures.length > 0 ? failureOf(run.operation, run.failures) : err;
+    }
+  }
+
+  /** One registration from the program: the step it needs, tracked until it ends. */
+  private register(run: Run, reg: Registration): Promise<pulumi.runtime.MockResourceResult> {
+    if (run.registered.has(reg.urn)) {
+      return Promise.reject(new Error(`duplicate resource URN '${reg.urn}'`));
+    }
+    run.registered.add(reg.urn);
+    // step_executor.go: after a failed step (or a cancel) the engine starts no new step.
+    if (run.failures.length > 0 && !run.preview) {
+      return Promise.reject(
+        new Error(`${reg.type} '${reg.name}': not started, an earlier step failed`),
       );
-      const monitor = runtimeState.getStore().settings.monitor;
-      this.captureRequestMeta(monitor);
-      pulumi.runtime.setAllConfig(this.config);
-      this.dropProgramModules();
-
-      // An error the SDK cannot hand back to anyone (a closure that fails to serialize, a
-      // provider error nobody awaits) surfaces as an unhandled rejection. The language host
-      // collects those and fails the run; so does this engine, instead of hanging.
-      let fail!: (err: unknown) => void;
-      const fatal = new Promise<never>((_, reject) => (fail = reject));
-      fatal.catch(() => undefined);
-      const onFatal = (err: unknown) => fail(err);
-      const saved = process.listeners("unhandledRejection");
-      const savedExceptions = process.listeners("uncaughtException");
-      process.removeAllListeners("unhandledRejection");
-      process.removeAllListeners("uncaughtException");
-      process.on("unhandledRejection", onFatal);
-      process.on("uncaughtException", onFatal);
-      try {
-        const outputs = await Promise.race([
-          pulumi.runtime.runInPulumiStack(async () => this.loadProgram()),
-          fatal,
-        ]);
-        await Promise.race([runtimeSettings.waitForRPCs(), fatal]);
-        return (outputs ?? {}) as Record<string, unknown>;
-      } catch (err) {
-        await Promise.allSettled([...run.inflight]);
-        throw run.failures.length > 0 ? failureOf(run.operation, run.failures) : err;
-      } finally {
-        // Let rejections of this run's promises be reported to this run's handler.
-        await new Promise((r) => setImmediate(r));
-        process.removeListener("unhandledRejection", onFatal);
-        process.removeListener("uncaughtException", onFatal);
-        for (const l of saved) process.on("unhandledRejection", l as (...a: unknown[]) => void);
-        for (const l of savedExceptions) process.on("uncaughtException", l);
-      }
-    });
-  }
-
-  private loadProgram(): unknown {
-    const { program } = this.options;
-    if (typeof program === "function") return program();
-    const exported = require(program);
-    return exported instanceof Function ? exported() : exported;
-  }
-
-  private dropProgramModules(): void {
-    const { program } = this.options;
-    if (typeof program !== "string") return;
-    const roots = (
-      this.options.reload ?? [
-        program,
-        resolve(dirname(program), "stack"),
-        resolve(dirname(program), "providers"),
-      ]
-    ).map((p) => resolve(p));
-    for (const key of Object.keys(require.cache)) {
-      if (roots.some((root) => key === root || key.startsWith(root + sep))) {
-        delete require.cache[key];
-      }
     }
-  }
-
-  /**
-   * `newResource` receives neither the parent nor the dependencies; the register request
-   * does. The mock monitor calls `newResource` synchronously from `registerResource`, so the
-   * request's metadata is parked here for that one call.
-   */
-  private captureRequestMeta(monitor: any): void {
-    for (const method of ["registerResource", "readResource"]) {
-      const original = monitor[method].bind(monitor);
-      monitor[method] = (req: any, callback: unknown) => {
-        this.pendingMeta = requestMeta(req);
-        try {
-          return original(req, callback);
-        } finally {
-          this.pendingMeta = undefined;
-        }
-      };
-    }
-  }
-
-  private newResource(
-    args: pulumi.runtime.MockResourceArgs,
-  ): Promise<pulumi.runtime.MockResourceResult> {
-    const meta = this.pendingMeta ?? emptyMeta();
-    const run = this.run;
-    if (!run) throw new Error(`resource ${args.type} '${args.name}' registered outside a run`);
-    const monitor = runtimeState.getStore().settings.monitor;
-    const urn: string = monitor.newUrn(meta.parent, args.type, args.name);
-    if (!args.custom) return Promise.resolve({ id: undefined, state: {} });
-    if (run.registered.has(urn)) {
-      return Promise.reject(new Error(`duplicate resource URN '${urn}'`));
-    }
-    run.registered.add(urn);
-    const step = args.type.startsWith(DYNAMIC_PREFIX)
-      ? this.dynamicStep(run, urn, args, meta)
-      : this.cannedStep(run, urn, args, meta);
+    const step = !reg.custom
+      ? this.componentStep(run, reg)
+      : reg.id
+        ? this.readStep(run, reg)
+        : reg.type.startsWith(DYNAMIC_PREFIX)
+          ? this.dynamicStep(run, reg)
+          : this.cannedStep(run, reg);
     const tracked = step.catch((err: unknown) => {
-      // Errors before a timed step (loading the provider, check, diff) are the run's too.
+      // Errors before a timed step (check, diff) are the run's too.
       if (!run.failures.some((f) => f === err)) {
-        const error = new Error(`${args.type} '${args.name}': ${messageOf(err)}`);
+        const error = new Error(`${reg.type} '${reg.name}': ${messageOf(err)}`);
         run.failures.push(error);
         throw error;
       }
@@ -416,156 +421,221 @@ export class OfflineEngine {
     return tracked.finally(() => run.inflight.delete(tracked));
   }
 
-  private call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-    const region = this.config["aws:region"] ?? "us-east-1";
-    switch (args.token) {
-      case "aws:index/getCallerIdentity:getCallerIdentity":
-        return {
-          accountId: "000000000000",
-          arn: "arn:aws:iam::000000000000:user/offline",
-          userId: "offline",
-          id: "000000000000",
-        };
-      case "aws:index/getRegion:getRegion":
-        return { name: region, region, id: region, endpoint: `${region}.amazonaws.com` };
-      case "aws:index/getPartition:getPartition":
-        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
-      default:
-        return { ...args.inputs };
+  /**
+   * The resource's old state: under its URN, or under one of its aliases (step_generator.go
+   * `generateAliases`: each alias spec collapsed to a URN, plus the aliases its parent's old
+   * URN implies for it).
+   */
+  private oldFor(run: Run, reg: Registration): ResourceState | undefined {
+    const current = run.pendingReplacement.get(reg.urn) ?? this.find(reg.urn);
+    if (current) return current;
+    for (const alias of this.aliasesOf(run, reg)) {
+      const old = this.find(alias);
+      if (old && !run.registered.has(alias)) {
+        run.aliased.set(reg.urn, alias);
+        return old;
+      }
     }
+    return undefined;
+  }
+
+  private aliasesOf(run: Run, reg: Registration): string[] {
+    const aliases = new Set(reg.meta.aliases);
+    const parentAlias = reg.meta.parent ? run.aliased.get(reg.meta.parent) : undefined;
+    if (parentAlias) {
+      // `inheritedChildAlias`: a child named `<parent name>-x` was `<old parent name>-x`.
+      const parentName = urnName(reg.meta.parent);
+      const name = reg.name.startsWith(parentName)
+        ? urnName(parentAlias) + reg.name.slice(parentName.length)
+        : reg.name;
+      aliases.add(this.urn(name, reg.type, parentAlias));
+    }
+    return [...aliases];
+  }
+
+  private urn(name: string, type: string, parent: string): string {
+    const parentType = parent ? urnQualifiedType(parent) : "";
+    const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${this.options.stack}::${this.options.project}::${qualified}::${name}`;
+  }
+
+  /** Component resources: recorded (so aliases and deletes work as the engine's), no provider. */
+  private async componentStep(
+    run: Run,
+    reg: Registration,
+  ): Promise<pulumi.runtime.MockResourceResult> {
+    if (reg.type === ROOT_STACK_TYPE) return { id: undefined, state: {} };
+    const old = this.oldFor(run, reg);
+    this.plan(run, reg, old ? "same" : "create");
+    if (!run.preview) {
+      this.put(old, {
+        urn: reg.urn,
+        type: reg.type,
+        name: reg.name,
+        custom: false,
+        ...parentOf(reg.meta),
+        id: "",
+        inputs: {},
+        outputs: {},
+        dependencies: reg.meta.dependencies,
+        propertyDependencies: reg.meta.propertyDependencies,
+      });
+    }
+    return { id: undefined, state: {} };
+  }
+
+  /** `.get`: the provider's Read with the given id; the resource is recorded but not managed. */
+  private async readStep(run: Run, reg: Registration): Promise<pulumi.runtime.MockResourceResult> {
+    if (!reg.type.startsWith(DYNAMIC_PREFIX)) {
+      const canned = cannedOutputs(reg.type, reg.id!, this.config["aws:region"]);
+      return { id: reg.id, state: { ...canned, ...reg.inputs } };
+    }
+    const inputs = this.wire(reg, "inputs", toEngineValues(reg.inputs) as Props);
+    const host = await this.host(run);
+    const read = await this.timed(run, reg, "read", () => host.read(reg.urn, reg.id!, inputs, {}));
+    if (!read.id) {
+      throw this.stepError(run, reg, "read", `resource '${reg.id}' does not exist`);
+    }
+    if (!run.preview) {
+      this.put(this.find(reg.urn), {
+        ...this.record(reg, read.id, read.inputs ?? inputs, read.properties),
+        external: true,
+      });
+    }
+    return { id: read.id, state: read.properties };
   }
 
   /** check -> create, or check -> diff -> same / update / replace, for a dynamic resource. */
   private async dynamicStep(
     run: Run,
-    urn: string,
-    args: pulumi.runtime.MockResourceArgs,
-    meta: RequestMeta,
+    reg: Registration,
   ): Promise<pulumi.runtime.MockResourceResult> {
-    if (args.id) {
-      throw new Error(
-        `${args.type} '${args.name}': reading or importing a dynamic resource by id ('${args.id}') is not supported; Pulumi fails here too ("code must be a string")`,
-      );
-    }
-    const pending = run.pendingReplacement.get(urn);
-    const old = pending ?? this.find(urn);
-    const news = this.wire(args, "inputs", toEngineValues(args.inputs)) as Record<string, unknown>;
+    const pending = run.pendingReplacement.get(reg.urn);
+    const old = this.oldFor(run, reg);
+    const news = this.wire(reg, "inputs", toEngineValues(reg.inputs) as Props);
     if (old) {
-      for (const key of meta.ignoreChanges) {
+      // The engine resets ignored properties to their old values before check.
+      for (const key of reg.meta.ignoreChanges) {
         if (key in old.inputs) news[key] = old.inputs[key];
         else delete news[key];
       }
     }
-    const text =
-      news[PROVIDER_KEY] === pulumi.runtime.unknownValue && old
-        ? old.inputs[PROVIDER_KEY]
-        : news[PROVIDER_KEY];
-    const provider = await this.provider(run, text, args);
-    const checkResult = provider.check
-      ? await provider.check(old?.inputs ?? {}, news)
-      : { inputs: news };
-    if (checkResult.failures && checkResult.failures.length > 0) {
-      const reasons = checkResult.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
-      throw this.stepError(run, urn, args, "create", `check failed: ${reasons}`);
-    }
-    const checked = this.wire(args, "check result", {
-      ...(checkResult.inputs ?? news),
-      [PROVIDER_KEY]: news[PROVIDER_KEY],
-    }) as Record<string, unknown>;
-    const record = (id: string, outputs: Record<string, unknown>): ResourceState => ({
-      urn,
-      type: args.type,
-      name: args.name,
-      ...(meta.parent ? { parent: meta.parent } : {}),
-      id,
-      inputs: checked,
-      outputs,
-      dependencies: meta.dependencies,
-      propertyDependencies: meta.propertyDependencies,
-      ...(meta.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
-    });
+    const host = await this.host(run);
+    const checkFor = async (olds: Props, op: StepOp) => {
+      const checked = await host.check(reg.urn, olds, news);
+      if (checked.failures.length > 0) {
+        const reasons = checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
+        throw this.stepError(run, reg, op, `check failed: ${reasons}`);
+      }
+      return checked.inputs;
+    };
 
     if (!old || pending) {
       const op: StepOp = pending ? "replace" : "create";
-      if (run.preview) {
-        this.plan(run, { urn, type: args.type, name: args.name }, op);
-        return { id: undefined, state: checked };
-      }
-      const created = await this.timed(run, urn, args, op, () =>
-        this.create(provider, args, checked),
-      );
-      run.pendingReplacement.delete(urn);
-      this.put(record(created.id, created.outputs));
-      return { id: created.id, state: created.outputs };
+      const checked = await checkFor(pending ? {} : (old?.inputs ?? {}), op);
+      return this.createStep(run, reg, op, checked);
     }
 
-    const diff: dynamic.DiffResult = provider.diff
-      ? await provider.diff(old.id, old.outputs, checked)
-      : {};
-    const replaces = diff.replaces ?? [];
-    // DIFF_UNKNOWN (no `changes`, or no diff at all): the engine compares the inputs itself.
-    // Replaces count only when there are changes, as in the engine's step generator.
+    const checked = await checkFor(old.inputs, "update");
+    const diff = await host.diff(reg.urn, old.id, old.outputs, checked, old.inputs);
+    // DIFF_UNKNOWN: the engine compares the inputs itself, and a change is an update.
     const changed =
-      typeof diff.changes === "boolean" ? diff.changes : !sameJson(old.inputs, checked);
-    if (!changed) {
-      this.plan(run, old, "same");
-      if (!run.preview) this.put({ ...record(old.id, old.outputs) });
+      diff.changes === "unknown" ? !sameJson(old.inputs, checked) : diff.changes === "some";
+    const replace = changed && diff.changes !== "unknown" && diff.replaces.length > 0;
+    if (!changed && !(old.initErrors ?? []).length) {
+      this.plan(run, reg, "same");
+      if (!run.preview)
+        this.put(old, { ...old, ...this.record(reg, old.id, checked, old.outputs) });
       return { id: old.id, state: old.outputs };
     }
-    if (replaces.length === 0) {
-      if (run.preview) {
-        this.plan(run, old, "update");
-        return { id: old.id, state: checked };
-      }
-      const outputs = await this.timed(run, urn, args, "update", async () => {
-        const result = provider.update
-          ? ((await provider.update(old.id, old.outputs, checked)) ?? {})
-          : {};
-        return this.wire(args, "update result", withProvider(result.outs, checked));
-      });
-      this.put(record(old.id, outputs));
-      return { id: old.id, state: outputs };
-    }
+    if (!replace) return this.updateStep(run, reg, old, checked);
 
-    const deleteFirst = Boolean(diff.deleteBeforeReplace) || meta.deleteBeforeReplace;
-    if (run.preview) {
-      if (deleteFirst) {
-        for (const d of await this.dependentReplacements(run, old)) {
-          run.pendingReplacement.set(d.urn, d);
-        }
+    // A replacement is checked again from scratch: no olds (step_generator.go).
+    const fresh = await checkFor({}, "replace");
+    const deleteFirst = diff.deleteBeforeReplace || reg.meta.deleteBeforeReplace;
+    if (deleteFirst) {
+      for (const d of await this.dependentReplacements(run, old)) {
+        run.pendingReplacement.set(d.urn, d);
       }
-      this.plan(run, old, "replace");
-      return { id: undefined, state: checked };
+    }
+    if (run.preview) {
+      this.plan(run, reg, "replace");
+      return { id: undefined, state: fresh };
     }
     if (deleteFirst) {
-      const dependents = await this.dependentReplacements(run, old);
-      for (const d of dependents) run.pendingReplacement.set(d.urn, d);
+      const dependents = [...run.pendingReplacement.values()].filter((d) => d.urn !== reg.urn);
       await this.deleteInOrder(run, [...dependents, old], () => "delete-replaced");
-    }
-    const created = await this.timed(run, urn, args, "replace", () =>
-      this.create(provider, args, checked),
-    );
-    if (!deleteFirst) {
+      run.pendingReplacement.set(reg.urn, old);
+    } else {
       old.delete = true;
       this.save();
     }
-    this.put(record(created.id, created.outputs));
-    return { id: created.id, state: created.outputs };
+    return this.createStep(run, reg, "replace", fresh);
   }
 
-  private async create(
-    provider: dynamic.ResourceProvider,
-    args: pulumi.runtime.MockResourceArgs,
-    checked: Record<string, unknown>,
-  ): Promise<{ id: string; outputs: Record<string, unknown> }> {
-    const result = await provider.create(checked);
-    if (!result.id) {
-      throw new Error(
-        `plugin returned empty resource.ID from create (id ${JSON.stringify(result.id)})`,
-      );
+  private async createStep(
+    run: Run,
+    reg: Registration,
+    op: StepOp,
+    checked: Props,
+  ): Promise<pulumi.runtime.MockResourceResult> {
+    if (run.preview) {
+      // provider_plugin.go: no provider preview, so the checked inputs stand for the outputs.
+      this.plan(run, reg, op);
+      return { id: undefined, state: checked };
     }
-    const outputs = this.wire(args, "create result", withProvider(result.outs, checked));
-    return { id: result.id, outputs: outputs as Record<string, unknown> };
+    const host = await this.host(run);
+    const created = await this.timed(run, reg, op, () =>
+      this.pending({ urn: reg.urn, type: reg.type, name: reg.name, op: "creating" }, () =>
+        host.create(reg.urn, checked).catch((err: HostError) => {
+          // Created but not initialised: the engine keeps it, with its init errors.
+          if (err.initFailure) {
+            const { id, properties, reasons } = err.initFailure;
+            this.put(this.current(run, reg.urn), {
+              ...this.record(reg, id, checked, properties),
+              initErrors: reasons,
+            });
+          }
+          throw err;
+        }),
+      ),
+    );
+    if (!created.id) {
+      throw this.stepError(run, reg, op, "plugin returned empty resource.ID from create");
+    }
+    run.pendingReplacement.delete(reg.urn);
+    this.put(this.current(run, reg.urn), this.record(reg, created.id, checked, created.properties));
+    return { id: created.id, state: created.properties };
+  }
+
+  private async updateStep(
+    run: Run,
+    reg: Registration,
+    old: ResourceState,
+    checked: Props,
+  ): Promise<pulumi.runtime.MockResourceResult> {
+    if (run.preview) {
+      this.plan(run, reg, "update");
+      return { id: old.id, state: checked };
+    }
+    const host = await this.host(run);
+    const updated = await this.timed(run, reg, "update", () =>
+      this.pending(
+        { urn: reg.urn, type: reg.type, name: reg.name, op: "updating", id: old.id },
+        () =>
+          host.update(reg.urn, old.id, old.outputs, checked, old.inputs).catch((err: HostError) => {
+            if (err.initFailure) {
+              this.put(old, {
+                ...this.record(reg, old.id, checked, err.initFailure.properties),
+                initErrors: err.initFailure.reasons,
+              });
+            }
+            throw err;
+          }),
+      ),
+    );
+    this.put(old, this.record(reg, old.id, checked, updated.properties));
+    return { id: old.id, state: updated.properties };
   }
 
   /**
@@ -577,21 +647,21 @@ export class OfflineEngine {
   private async dependentReplacements(run: Run, root: ResourceState): Promise<ResourceState[]> {
     const replacing = new Set([root.urn]);
     const found: ResourceState[] = [];
+    const host = await this.host(run);
     for (const r of this.state.resources) {
       // An old half awaiting deletion is no current resource to recreate.
       if (r.urn === root.urn || r.delete || !isDynamic(r)) continue;
-      const inputs: Record<string, unknown> = { ...r.inputs };
+      const inputs: Props = { ...r.inputs };
       let touched = false;
       for (const [key, urns] of Object.entries(r.propertyDependencies)) {
         if (urns.some((u) => replacing.has(u)) && key in inputs) {
-          inputs[key] = pulumi.runtime.unknownValue;
+          inputs[key] = UNKNOWN;
           touched = true;
         }
       }
       if (!touched) continue;
-      const provider = await this.provider(run, r.outputs[PROVIDER_KEY], r);
-      const diff = provider.diff ? await provider.diff(r.id, r.outputs, inputs) : {};
-      if ((diff.replaces ?? []).length > 0) {
+      const diff = await host.diff(r.urn, r.id, r.outputs, inputs, r.inputs);
+      if (diff.replaces.length > 0) {
         replacing.add(r.urn);
         found.push(r);
       }
@@ -602,81 +672,49 @@ export class OfflineEngine {
   /** A non-dynamic custom resource: canned outputs, stable between runs. */
   private async cannedStep(
     run: Run,
-    urn: string,
-    args: pulumi.runtime.MockResourceArgs,
-    meta: RequestMeta,
+    reg: Registration,
   ): Promise<pulumi.runtime.MockResourceResult> {
-    const old = this.find(urn);
-    const inputs = toEngineValues(args.inputs) as Record<string, unknown>;
+    const old = this.oldFor(run, reg);
+    const inputs = toEngineValues(reg.inputs) as Props;
     const op: StepOp = !old ? "create" : sameJson(old.inputs, inputs) ? "same" : "update";
-    const id = old?.id ?? args.id ?? `${args.name}-${randomHex(7)}`;
-    const canned = cannedOutputs(args.type, id, this.config["aws:region"]);
-    // `.get` (an id given) reads a resource the stack does not manage: nothing to record.
-    if (args.id) return { id, state: { ...canned, ...args.inputs } };
-    this.plan(run, { urn, type: args.type, name: args.name }, op);
-    if (!run.preview) {
-      this.put({
-        urn,
-        type: args.type,
-        name: args.name,
-        ...(meta.parent ? { parent: meta.parent } : {}),
-        id,
-        inputs,
-        outputs: { ...canned, ...inputs },
-        dependencies: meta.dependencies,
-        propertyDependencies: meta.propertyDependencies,
-      });
-    }
+    const id = old?.id ?? `${reg.name}-${randomHex(7)}`;
+    const canned = cannedOutputs(reg.type, id, this.config["aws:region"]);
+    this.plan(run, reg, op);
+    if (!run.preview) this.put(old, this.record(reg, id, inputs, { ...canned, ...inputs }));
     // The inputs as the SDK sent them: unknown stays unknown in preview, secret stays secret.
-    return { id, state: { ...canned, ...args.inputs } };
+    return { id, state: { ...canned, ...reg.inputs } };
   }
 
   private async refreshOne(run: Run, r: ResourceState): Promise<void> {
-    const provider = await this.provider(run, r.outputs[PROVIDER_KEY], r);
-    if (!provider.read) {
-      this.record(
-        run,
-        {
-          urn: r.urn,
-          type: r.type,
-          name: r.name,
-          op: "refresh",
-          seconds: 0,
-          refreshed: "unchanged",
-        },
-        "done",
-      );
-      return;
-    }
     const step: Step = { urn: r.urn, type: r.type, name: r.name, op: "refresh", seconds: 0 };
-    this.record(run, step, "start");
+    this.report(run, step, "start");
     const started = Date.now();
     try {
-      const result = await provider.read(r.id, r.outputs);
+      const host = await this.host(run);
+      const result = await host.read(r.urn, r.id, r.outputs, r.inputs);
       step.seconds = (Date.now() - started) / 1000;
       if (!result.id) {
         step.refreshed = "deleted";
         this.state.resources = this.state.resources.filter((x) => x !== r);
       } else {
-        const outputs = this.wire(r, "read result", withProvider(result.props, r.outputs));
-        const inputs = result.inputs
-          ? this.wire(r, "read inputs", withProvider(result.inputs, r.outputs))
-          : r.inputs;
+        const inputs = result.inputs ?? r.inputs;
         step.refreshed =
-          sameJson(outputs, r.outputs) && sameJson(inputs, r.inputs) && result.id === r.id
+          sameJson(result.properties, r.outputs) && sameJson(inputs, r.inputs) && result.id === r.id
             ? "unchanged"
             : "changed";
-        // In place of this very entry: an old half keeps its place and its `delete` mark.
-        const next = { ...r, id: result.id, outputs: outputs as any, inputs: inputs as any };
+        // In place of this very entry: an old half keeps its place and its `delete` mark. A
+        // read that succeeds clears the init errors, as the engine's refresh step does.
+        const { initErrors: _cleared, ...kept } = r;
+        const next = { ...kept, id: result.id, outputs: result.properties, inputs };
         this.state.resources = this.state.resources.map((x) => (x === r ? next : x));
       }
       this.save();
-      this.record(run, step, "done");
+      this.report(run, step, "done");
     } catch (err) {
       step.seconds = (Date.now() - started) / 1000;
       step.error = messageOf(err);
       run.failures.push(new Error(`${r.type} '${r.name}': refresh: ${step.error}`));
-      this.record(run, step, "failed");
+      this.report(run, step, "failed");
     }
   }
 
@@ -704,7 +742,9 @@ export class OfflineEngine {
       if (!p) {
         p = (async () => {
           await Promise.all(dependentsOf(r).map(remove));
-          await this.timed(run, r.urn, r, opOf(r), () => this.deleteOne(run, r));
+          if (run.cancelled)
+            throw new Error(`${r.type} '${r.name}': not deleted, the operation was cancelled`);
+          await this.timed(run, r, opOf(r), () => this.deleteOne(run, r));
           this.state.resources = this.state.resources.filter(
             (x) => x !== r && !(x.urn === r.urn && x.id === r.id),
           );
@@ -722,86 +762,74 @@ export class OfflineEngine {
   }
 
   private async deleteOne(run: Run, r: ResourceState): Promise<void> {
-    if (!isDynamic(r)) return;
-    const provider = await this.provider(run, r.outputs[PROVIDER_KEY], r);
-    if (provider.delete) await provider.delete(r.id, r.outputs);
+    if (!isDynamic(r) || r.external) return;
+    const host = await this.host(run);
+    await this.pending({ urn: r.urn, type: r.type, name: r.name, op: "deleting", id: r.id }, () =>
+      host.delete(r.urn, r.id, r.outputs, r.inputs),
+    );
   }
 
-  /** Loads a provider as the dynamic-provider host does: once per text, then `configure`. */
-  private provider(
-    run: Run,
-    text: unknown,
-    owner: { type: string; name: string },
-  ): Promise<dynamic.ResourceProvider> {
-    if (typeof text !== "string") {
-      return Promise.reject(
-        new Error(`${owner.type} '${owner.name}': __provider must be a string, not ${typeof text}`),
-      );
+  /** Records a pending operation around a provider call, as the engine's checkpoint does. */
+  private async pending<T>(op: PendingOperation, call: () => Promise<T>): Promise<T> {
+    const list = (this.state.pendingOperations ??= []);
+    list.push(op);
+    this.save();
+    try {
+      return await call();
+    } finally {
+      const left = (this.state.pendingOperations ?? []).filter((p) => p !== op);
+      if (left.length > 0) this.state.pendingOperations = left;
+      else delete this.state.pendingOperations;
+      this.save();
     }
-    let loaded = run.providers.get(text);
-    if (!loaded) {
-      loaded = (async () => {
-        const provider = requireFromString(text).handler();
-        if (provider.configure) {
-          await provider.configure({
-            config: new DynamicConfig(this.config, this.options.project),
-          } as any);
-        }
-        return provider;
-      })();
-      run.providers.set(text, loaded);
-    }
-    return loaded;
   }
 
   /** Runs one step, reporting start and done/failed, and records a failure for the run. */
   private async timed<T>(
     run: Run,
-    urn: string,
-    r: { type: string; name: string },
+    r: { urn: string; type: string; name: string },
     op: StepOp,
     work: () => Promise<T>,
   ): Promise<T> {
-    const step: Step = { urn, type: r.type, name: r.name, op, seconds: 0 };
-    this.record(run, step, "start");
+    const step: Step = { urn: r.urn, type: r.type, name: r.name, op, seconds: 0 };
+    this.report(run, step, "start");
     const started = Date.now();
     try {
       const result = await work();
       step.seconds = (Date.now() - started) / 1000;
-      this.record(run, step, "done");
+      this.report(run, step, "done");
       return result;
     } catch (err) {
       step.seconds = (Date.now() - started) / 1000;
       step.error = messageOf(err);
       const error = new Error(`${r.type} '${r.name}': ${op}: ${step.error}`);
       run.failures.push(error);
-      this.record(run, step, "failed");
+      this.report(run, step, "failed");
       throw error;
     }
   }
 
   private stepError(
     run: Run,
-    urn: string,
-    r: { type: string; name: string },
+    r: { urn: string; type: string; name: string },
     op: StepOp,
     message: string,
   ): Error {
-    const step: Step = { urn, type: r.type, name: r.name, op, seconds: 0, error: message };
+    const step: Step = { urn: r.urn, type: r.type, name: r.name, op, seconds: 0, error: message };
     const error = new Error(`${r.type} '${r.name}': ${message}`);
     run.failures.push(error);
-    this.record(run, step, "failed");
+    this.report(run, step, "failed");
     return error;
   }
 
   /** Records a step that calls nothing (same, planned steps, canned resources). */
   private plan(run: Run, r: { urn: string; type: string; name: string }, op: StepOp): void {
     const step: Step = { urn: r.urn, type: r.type, name: r.name, op, seconds: 0 };
-    this.record(run, step, "start");
-    this.record(run, step, "done");
+    this.report(run, step, "start");
+    this.report(run, step, "done");
   }
 
-  private record(run: Run, step: Step, phase: StepEvent["phase"]): void {
+  private report(run: Run, step: Step, phase: StepEvent["phase"]): void {
     if (phase !== "start") run.steps.push({ ...step });
     try {
       this.options.onEvent?.({ ...step, phase, preview: run.preview });
@@ -811,17 +839,15 @@ export class OfflineEngine {
     }
   }
 
-  /**
-   * Every value crossing the provider boundary goes through `google.protobuf.Struct`, as it
-   * does between the engine and the dynamic-provider host.
-   */
-  private wire(
-    r: { type: string; name: string },
-    what: string,
-    value: unknown,
-  ): Record<string, unknown> {
+  private warn(run: Run, message: string): void {
+    run.warnings.push(message);
+    this.options.onLog?.(`warning: ${message}`);
+  }
+
+  /** The values cross the wire here as between the engine and the host; errors name the resource. */
+  private wire(r: { type: string; name: string }, what: string, value: Props): Props {
     try {
-      return Struct.fromJavaScript(value as any).toJavaScript() as Record<string, unknown>;
+      return wire(value);
     } catch (err) {
       throw new Error(
         `${r.type} '${r.name}': the ${what} cannot cross the provider boundary (${messageOf(err)}); a value is undefined, a function, a Buffer or a BigInt`,
@@ -830,22 +856,47 @@ export class OfflineEngine {
     }
   }
 
+  private record(reg: Registration, id: string, inputs: Props, outputs: Props): ResourceState {
+    return {
+      urn: reg.urn,
+      type: reg.type,
+      name: reg.name,
+      ...parentOf(reg.meta),
+      id,
+      inputs,
+      outputs,
+      dependencies: reg.meta.dependencies,
+      propertyDependencies: reg.meta.propertyDependencies,
+      ...(reg.meta.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+    };
+  }
+
   /** The URN's current resource (not an old half waiting to be deleted). */
   private find(urn: string): ResourceState | undefined {
     return this.state.resources.find((r) => r.urn === urn && !r.delete);
   }
 
-  /** Stores a resource in place of the URN's current one, or at the end. */
-  private put(r: ResourceState): void {
-    const i = this.state.resources.findIndex((x) => x.urn === r.urn && !x.delete);
-    if (i >= 0) this.state.resources[i] = r;
-    else this.state.resources.push(r);
+  /** What stands for the URN now: its current entry, or the one an alias led to. */
+  private current(run: Run, urn: string): ResourceState | undefined {
+    const alias = run.aliased.get(urn);
+    return this.find(urn) ?? (alias ? this.find(alias) : undefined);
+  }
+
+  /** Stores `next` in place of `old` (an old entry, or the URN's current one), or at the end. */
+  private put(old: ResourceState | undefined, next: ResourceState): void {
+    const target = old && !old.delete ? old : this.find(next.urn);
+    const i = target ? this.state.resources.indexOf(target) : -1;
+    if (i >= 0) this.state.resources[i] = next;
+    else this.state.resources.push(next);
     this.save();
   }
 
   /** What `up` deletes at the end: resources the program no longer declares, old halves. */
   private leftovers(run: Run): ResourceState[] {
-    return this.state.resources.filter((r) => r.delete || !run.registered.has(r.urn));
+    const taken = new Set(run.aliased.values());
+    return this.state.resources.filter(
+      (r) => r.delete || (!run.registered.has(r.urn) && !taken.has(r.urn)),
+    );
   }
 
   private save(): void {
@@ -861,96 +912,25 @@ function leftoverOp(r: ResourceState): StepOp {
   return r.delete ? "delete-replaced" : "delete";
 }
 
+function isCustom(r: ResourceState): boolean {
+  return r.custom !== false;
+}
+
 function isDynamic(r: { type: string }): boolean {
   return r.type.startsWith(DYNAMIC_PREFIX);
 }
 
-function requestMeta(req: any): RequestMeta {
-  const propertyDependencies: Record<string, string[]> = {};
-  const map = req.getPropertydependenciesMap?.();
-  if (map) {
-    map.forEach((deps: any, key: string) => {
-      propertyDependencies[key] = deps.getUrnsList();
-    });
-  }
-  return {
-    parent: req.getParent?.() ?? "",
-    dependencies: req.getDependenciesList?.() ?? [],
-    propertyDependencies,
-    deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
-    ignoreChanges: (req.getIgnorechangesList?.() ?? []).filter((p: string) => !/[.[]/.test(p)),
-  };
+function parentOf(meta: RequestMeta): { parent?: string } {
+  return meta.parent ? { parent: meta.parent } : {};
 }
 
-function emptyMeta(): RequestMeta {
-  return {
-    parent: "",
-    dependencies: [],
-    propertyDependencies: {},
-    deleteBeforeReplace: false,
-    ignoreChanges: [],
-  };
+/** `urn:pulumi:stack::project::qualified$type::name` -> its parts. */
+function urnParts(urn: string): { qualifiedType: string; name: string } {
+  const parts = urn.split("::");
+  return { qualifiedType: parts[2] ?? "", name: parts.slice(3).join("::") };
 }
-
-/** Secrets unwrapped, unknowns as the engine's sentinel string: what the host receives. */
-export function toEngineValues(value: unknown): unknown {
-  if (pulumi.runtime.isRpcSecret(value))
-    return toEngineValues(pulumi.runtime.unwrapRpcSecret(value));
-  if (pulumi.isUnknown(value)) return pulumi.runtime.unknownValue;
-  if (Array.isArray(value)) return value.map(toEngineValues);
-  if (
-    value !== null &&
-    typeof value === "object" &&
-    Object.getPrototypeOf(value) === Object.prototype
-  ) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toEngineValues(v)]));
-  }
-  return value;
-}
-
-/** The host's `resultIncludingProvider`: outs (or nothing) plus the inputs' `__provider`. */
-function withProvider(outs: unknown, from: Record<string, unknown>): Record<string, unknown> {
-  return Object.assign((outs as Record<string, unknown>) ?? {}, {
-    [PROVIDER_KEY]: from[PROVIDER_KEY],
-  });
-}
-
-function cannedOutputs(type: string, id: string, region = "us-east-1"): Record<string, unknown> {
-  // `aws:s3/bucketV2:BucketV2` -> service `s3`; anything else keeps its package name.
-  const [pkg, module = ""] = type.split(":");
-  const service = pkg === "aws" ? module.split("/")[0] : pkg;
-  const arn =
-    service === "s3"
-      ? `arn:aws:s3:::${id}`
-      : service === "iam"
-        ? `arn:aws:iam::000000000000:${type.split(":")[2]?.toLowerCase() ?? "resource"}/${id}`
-        : `arn:aws:${service}:${region}:000000000000:${id}`;
-  return { id, arn, name: id, ...(service === "s3" ? { bucket: id } : {}) };
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === "object") {
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort()
-        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
-    );
-  }
-  return v;
-}
-
-function randomHex(n: number): string {
-  return Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join("");
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+const urnName = (urn: string) => urnParts(urn).name;
+const urnQualifiedType = (urn: string) => urnParts(urn).qualifiedType;
 
 function failureOf(operation: string, failures: Error[]): Error {
   const error = new Error(`${operation} failed: ${failures.map((f) => f.message).join("; ")}`);

@@ -108,6 +108,8 @@ describe("offline end to end: index.ts on the emulator", function () {
       "create personalize:Schema",
       "create personalize:Solution",
       "create personalize:SolutionVersion",
+      "create personalize:workshop:DataStore",
+      "create personalize:workshop:PersonalizePipeline",
       "create s3:LocalBucket",
       "create s3:LocalObject",
     ]);

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { toEngineValues } from "../../offline/engine";
+import { toEngineValues } from "../../offline/wire";
 import { buildWorkshopStack, readStackConfig } from "../../stack";
 import { interactionsCsv } from "./data";
 import { promiseOf, Registration, RecordingEngine } from "./mocks";
