@@ -1,11 +1,4 @@
-import {
-  CampaignConfig,
-  CreateCampaignCommand,
-  CreateCampaignRequest,
-  DeleteCampaignCommand,
-  DescribeCampaignCommand,
-  UpdateCampaignCommand,
-} from "@aws-sdk/client-personalize";
+import type { CampaignConfig, CreateCampaignRequest } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, StatusView } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
@@ -84,26 +77,22 @@ export const campaignSpec: ResourceSpec = {
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
   create: async (ctx, request) =>
-    (await ctx.client.send(new CreateCampaignCommand(request as CreateCampaignRequest)))
-      .campaignArn as string,
+    (await ctx.api.createCampaign(request as CreateCampaignRequest)).campaignArn as string,
   describe: async (ctx, arn) =>
-    ((await ctx.client.send(new DescribeCampaignCommand({ campaignArn: arn }))).campaign ??
-      {}) as Props,
+    ((await ctx.api.describeCampaign({ campaignArn: arn })).campaign ?? {}) as Props,
   outputs: (_ctx, d) => ({ deployedSolutionVersionArn: d.solutionVersionArn }),
   update: {
     call: (ctx, arn, news) =>
-      ctx.client.send(
-        new UpdateCampaignCommand({
-          campaignArn: arn,
-          solutionVersionArn: news.solutionVersionArn as string,
-          minProvisionedTPS: news.minProvisionedTPS as number,
-          campaignConfig: news.campaignConfig as CampaignConfig | undefined,
-        }),
-      ),
+      ctx.api.updateCampaign({
+        campaignArn: arn,
+        solutionVersionArn: news.solutionVersionArn as string,
+        minProvisionedTPS: news.minProvisionedTPS as number,
+        campaignConfig: news.campaignConfig as CampaignConfig | undefined,
+      }),
     // The campaign keeps serving the old version (status ACTIVE) while this runs.
     progress: (d) => d.latestCampaignUpdate as StatusView | undefined,
   },
-  delete: (ctx, arn) => ctx.client.send(new DeleteCampaignCommand({ campaignArn: arn })),
+  delete: (ctx, arn) => ctx.api.deleteCampaign({ campaignArn: arn }),
 };
 
 export const campaignProvider = new PersonalizeProvider(campaignSpec);

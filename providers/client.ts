@@ -1,5 +1,5 @@
-import { PersonalizeClient } from "@aws-sdk/client-personalize";
-import { S3Client } from "@aws-sdk/client-s3";
+import type { Personalize } from "@aws-sdk/client-personalize";
+import type { S3 } from "@aws-sdk/client-s3";
 
 /**
  * Where a provider talks to. Built from the resource's own inputs on every call: a client
@@ -48,8 +48,19 @@ function credentialsFor(target: Target) {
  */
 const MAX_ATTEMPTS = 3;
 
-export function personalizeClient(target: Target): PersonalizeClient {
-  return new PersonalizeClient({
+/*
+ * The SDK packages are required by name when a provider method runs, never imported at the
+ * top: the closure serializer writes an imported package as `require("<package>/<path of its
+ * resolved file>")` (e.g. `@aws-sdk/client-personalize/dist-cjs/index.js`), that text is stored
+ * in every resource's state, and `pulumi destroy` runs the stored text against whatever SDK is
+ * installed then. A package name survives an SDK that moves its files. Types are imported
+ * with `import type`, which leaves nothing in the compiled code.
+ */
+
+/** The Personalize API (the SDK's aggregated client: one method per operation). */
+export function personalizeApi(target: Target): Personalize {
+  const sdk: typeof import("@aws-sdk/client-personalize") = require("@aws-sdk/client-personalize");
+  return new sdk.Personalize({
     region: target.region,
     endpoint: target.endpoint,
     credentials: credentialsFor(target),
@@ -57,9 +68,10 @@ export function personalizeClient(target: Target): PersonalizeClient {
   });
 }
 
-/** S3 client for the local target: path-style addressing, because the emulator serves one host. */
-export function s3Client(target: Target): S3Client {
-  return new S3Client({
+/** S3 for the local target: path-style addressing, because the emulator serves one host. */
+export function s3Api(target: Target): S3 {
+  const sdk: typeof import("@aws-sdk/client-s3") = require("@aws-sdk/client-s3");
+  return new sdk.S3({
     region: target.region,
     endpoint: target.endpoint,
     credentials: credentialsFor(target),
@@ -78,8 +90,58 @@ export function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The message of anything thrown. Not `instanceof Error`: in the provider host the serialized
+ * code's errors do not descend from the host's `Error` (pulumi-dynamic-providers.md, fact 20).
+ */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (err && typeof err === "object") {
+    const message = (err as { message?: unknown }).message;
+    if (typeof message === "string" && message !== "") return message;
+    const code = errorCode(err);
+    if (code) return code;
+  }
+  return String(err);
+}
+
+/** Error codes the service means as "slow down": retried until the deadline. */
+const THROTTLING = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "ProvisionedThroughputExceededException",
+  "SlowDown",
+]);
+
+/** Node's codes for a connection that failed or broke: worth another try, a few times. */
+const NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "TimeoutError",
+  "RequestTimeout",
+]);
+
+/**
+ * What kind of passing trouble an error is, if any: a throttle or a server error (5xx),
+ * retried until the deadline, or a network error, retried a few times in a row (a dead
+ * endpoint must fail soon, not hours later).
+ */
+export function transientKind(err: unknown): "throttle" | "server" | "network" | undefined {
+  if (!err || typeof err !== "object") return undefined;
+  const e = err as { code?: unknown; $metadata?: { httpStatusCode?: number } };
+  const code = errorCode(err) ?? "";
+  if (THROTTLING.has(code)) return "throttle";
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === "number" && status >= 500) return "server";
+  if (NETWORK.has(code) || (typeof e.code === "string" && NETWORK.has(e.code))) return "network";
+  return undefined;
 }
 
 export const isNotFound = (err: unknown): boolean => {

@@ -1,10 +1,4 @@
-import {
-  CreateDatasetCommand,
-  CreateDatasetRequest,
-  DeleteDatasetCommand,
-  DescribeDatasetCommand,
-  UpdateDatasetCommand,
-} from "@aws-sdk/client-personalize";
+import type { CreateDatasetRequest } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { DATASET_TYPES, normalizeDatasetType } from "../schemas/avro";
 import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, StatusView } from "./lifecycle";
@@ -57,21 +51,17 @@ export const datasetSpec: ResourceSpec = {
   // The ARN is dataset/<group name>/<TYPE>: the dataset's own name is not part of it.
   identity: (inputs) => `${inputs.datasetGroupArn}/${upper(inputs.datasetType)}`,
   create: async (ctx, request) =>
-    (await ctx.client.send(new CreateDatasetCommand(request as CreateDatasetRequest)))
-      .datasetArn as string,
+    (await ctx.api.createDataset(request as CreateDatasetRequest)).datasetArn as string,
   describe: async (ctx, arn) =>
-    ((await ctx.client.send(new DescribeDatasetCommand({ datasetArn: arn }))).dataset ??
-      {}) as Props,
+    ((await ctx.api.describeDataset({ datasetArn: arn })).dataset ?? {}) as Props,
   outputs: (_ctx, d) => ({ trackingId: d.trackingId }),
   // Reached only for ITEMS and USERS datasets: for the others a new schemaArn replaces.
   update: {
     call: (ctx, arn, news) =>
-      ctx.client.send(
-        new UpdateDatasetCommand({ datasetArn: arn, schemaArn: news.schemaArn as string }),
-      ),
+      ctx.api.updateDataset({ datasetArn: arn, schemaArn: news.schemaArn as string }),
     progress: (d) => d.latestDatasetUpdate as StatusView | undefined,
   },
-  delete: (ctx, arn) => ctx.client.send(new DeleteDatasetCommand({ datasetArn: arn })),
+  delete: (ctx, arn) => ctx.api.deleteDataset({ datasetArn: arn }),
 };
 
 export const datasetProvider = new PersonalizeProvider(datasetSpec);

@@ -1,9 +1,4 @@
-import {
-  CreateDatasetGroupCommand,
-  CreateDatasetGroupRequest,
-  DeleteDatasetGroupCommand,
-  DescribeDatasetGroupCommand,
-} from "@aws-sdk/client-personalize";
+import type { CreateDatasetGroupRequest } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
@@ -45,12 +40,11 @@ export const datasetGroupSpec: ResourceSpec = {
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
   create: async (ctx, request) =>
-    (await ctx.client.send(new CreateDatasetGroupCommand(request as CreateDatasetGroupRequest)))
+    (await ctx.api.createDatasetGroup(request as CreateDatasetGroupRequest))
       .datasetGroupArn as string,
   describe: async (ctx, arn) =>
-    ((await ctx.client.send(new DescribeDatasetGroupCommand({ datasetGroupArn: arn })))
-      .datasetGroup ?? {}) as Props,
-  delete: (ctx, arn) => ctx.client.send(new DeleteDatasetGroupCommand({ datasetGroupArn: arn })),
+    ((await ctx.api.describeDatasetGroup({ datasetGroupArn: arn })).datasetGroup ?? {}) as Props,
+  delete: (ctx, arn) => ctx.api.deleteDatasetGroup({ datasetGroupArn: arn }),
 };
 
 export const datasetGroupProvider = new PersonalizeProvider(datasetGroupSpec);

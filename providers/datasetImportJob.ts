@@ -1,7 +1,3 @@
-import {
-  CreateDatasetImportJobCommand,
-  DescribeDatasetImportJobCommand,
-} from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";
 import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
@@ -98,21 +94,19 @@ export const datasetImportJobSpec: ResourceSpec = {
   },
   // Not the by-name request: the physical name is the job name, the location a data source.
   async create(ctx, _request, inputs) {
-    const out = await ctx.client.send(
-      new CreateDatasetImportJobCommand({
-        jobName: inputs.physicalJobName as string,
-        datasetArn: inputs.datasetArn as string,
-        dataSource: { dataLocation: inputs.dataLocation as string },
-        roleArn: inputs.roleArn as string,
-        importMode: inputs.importMode as "FULL" | "INCREMENTAL",
-        tags: tagList(inputs.tags),
-      }),
-    );
+    const out = await ctx.api.createDatasetImportJob({
+      jobName: inputs.physicalJobName as string,
+      datasetArn: inputs.datasetArn as string,
+      dataSource: { dataLocation: inputs.dataLocation as string },
+      roleArn: inputs.roleArn as string,
+      importMode: inputs.importMode as "FULL" | "INCREMENTAL",
+      tags: tagList(inputs.tags),
+    });
     return out.datasetImportJobArn as string;
   },
   describe: async (ctx, arn) =>
-    ((await ctx.client.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: arn })))
-      .datasetImportJob ?? {}) as Props,
+    ((await ctx.api.describeDatasetImportJob({ datasetImportJobArn: arn })).datasetImportJob ??
+      {}) as Props,
   outputs: (_ctx, d) => ({ jobName: d.jobName }),
   inputsFromService: (d) => ({
     physicalJobName: d.jobName,

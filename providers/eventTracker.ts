@@ -1,9 +1,4 @@
-import {
-  CreateEventTrackerCommand,
-  CreateEventTrackerRequest,
-  DeleteEventTrackerCommand,
-  DescribeEventTrackerCommand,
-} from "@aws-sdk/client-personalize";
+import type { CreateEventTrackerRequest } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
@@ -28,13 +23,12 @@ export const eventTrackerSpec: ResourceSpec = {
   // One tracker per dataset group as well as a unique name: a replacement in the same group must delete first.
   identity: (inputs) => `${inputs.region}/${inputs.datasetGroupArn}`,
   create: async (ctx, request) =>
-    (await ctx.client.send(new CreateEventTrackerCommand(request as CreateEventTrackerRequest)))
+    (await ctx.api.createEventTracker(request as CreateEventTrackerRequest))
       .eventTrackerArn as string,
   describe: async (ctx, arn) =>
-    ((await ctx.client.send(new DescribeEventTrackerCommand({ eventTrackerArn: arn })))
-      .eventTracker ?? {}) as Props,
+    ((await ctx.api.describeEventTracker({ eventTrackerArn: arn })).eventTracker ?? {}) as Props,
   outputs: (_ctx, d) => ({ trackingId: d.trackingId }),
-  delete: (ctx, arn) => ctx.client.send(new DeleteEventTrackerCommand({ eventTrackerArn: arn })),
+  delete: (ctx, arn) => ctx.api.deleteEventTracker({ eventTrackerArn: arn }),
 };
 
 export const eventTrackerProvider = new PersonalizeProvider(eventTrackerSpec);

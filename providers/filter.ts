@@ -1,9 +1,4 @@
-import {
-  CreateFilterCommand,
-  CreateFilterRequest,
-  DeleteFilterCommand,
-  DescribeFilterCommand,
-} from "@aws-sdk/client-personalize";
+import type { CreateFilterRequest } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
 import { PersonalizeResource } from "./resource";
@@ -36,11 +31,10 @@ export const filterSpec: ResourceSpec = {
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
   create: async (ctx, request) =>
-    (await ctx.client.send(new CreateFilterCommand(request as CreateFilterRequest)))
-      .filterArn as string,
+    (await ctx.api.createFilter(request as CreateFilterRequest)).filterArn as string,
   describe: async (ctx, arn) =>
-    ((await ctx.client.send(new DescribeFilterCommand({ filterArn: arn }))).filter ?? {}) as Props,
-  delete: (ctx, arn) => ctx.client.send(new DeleteFilterCommand({ filterArn: arn })),
+    ((await ctx.api.describeFilter({ filterArn: arn })).filter ?? {}) as Props,
+  delete: (ctx, arn) => ctx.api.deleteFilter({ filterArn: arn }),
 };
 
 export const filterProvider = new PersonalizeProvider(filterSpec);

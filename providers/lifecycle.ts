@@ -1,17 +1,13 @@
-import {
-  ListTagsForResourceCommand,
-  PersonalizeClient,
-  TagResourceCommand,
-  UntagResourceCommand,
-} from "@aws-sdk/client-personalize";
+import type { Personalize } from "@aws-sdk/client-personalize";
 import type { dynamic, Input } from "@pulumi/pulumi";
 import {
   errorCode,
   errorMessage,
   isLoopback,
   isNotFound,
-  personalizeClient,
+  personalizeApi,
   Target,
+  transientKind,
 } from "./client";
 import {
   canonical,
@@ -101,7 +97,8 @@ export interface StatusView {
 
 /** What a resource's own operations get: a client built for this call, a deadline, a way to wait. */
 export interface Context {
-  client: PersonalizeClient;
+  /** The Personalize API, built for this call from the resource's region and endpoint. */
+  api: Personalize;
   kind: string;
   deadline: number;
   timeoutMinutes: number;
@@ -149,7 +146,7 @@ export interface ResourceSpec {
   describe(ctx: Context, arn: string): Promise<Props>;
   /** Where the status is; default: `status` and `failureReason` at the top. */
   status?(described: Props): StatusView;
-  /** Statuses that end creation successfully; default ACTIVE. */
+  /** Statuses besides those ending in FAILED that mean creation failed (e.g. CREATE STOPPED for a version). */
   failedStatuses?: string[];
   /** Output-only properties taken from Describe, besides `status` and `failureReason` (always there). */
   outputs?(ctx: Context, described: Props, arn: string): Promise<Props> | Props;
@@ -196,16 +193,33 @@ export function paceFor(endpoint: string | undefined): Pace {
 export const isFailed = (status: string | undefined) => !!status && status.endsWith("FAILED");
 export const isInProgress = (status: string | undefined) =>
   !status || (!["ACTIVE", "INACTIVE", "CREATE STOPPED"].includes(status) && !isFailed(status));
+/** A stored status that says the resource was recorded before it settled ("UNKNOWN": never described). */
+const isUnsettled = (status: unknown) =>
+  typeof status === "string" && (status === "UNKNOWN" || isInProgress(status));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The deadline passed while waiting on the service; the resource may still get there. */
-export class WaitTimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "WaitTimeoutError";
-  }
+/*
+ * Errors here are plain `Error`s with a `name`, recognised by that name. The closure serializer
+ * turns `super(message)` in an Error subclass into `Error.call(this, message)`, which leaves the
+ * message empty, and `instanceof` fails across the serialized module's boundary
+ * (pulumi-dynamic-providers.md, fact 20): a subclass's text would never reach the user.
+ */
+
+/** The name of the error thrown when the deadline passes; the resource may still get there. */
+export const WAIT_TIMEOUT = "WaitTimeoutError";
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
 }
+
+const isWaitTimeout = (err: unknown) =>
+  (err as { name?: unknown } | undefined)?.name === WAIT_TIMEOUT;
+
+/** Network errors in a row before a wait gives up: a dead endpoint fails in seconds, not hours. */
+const NETWORK_TRIES = 6;
 
 function makeContext(spec: ResourceSpec, props: Props): Context {
   const target: Target = {
@@ -217,20 +231,42 @@ function makeContext(spec: ResourceSpec, props: Props): Context {
   const deadline = Date.now() + timeoutMinutes * 60_000;
   const pace = paceFor(target.endpoint);
   return {
-    client: personalizeClient(target),
+    api: personalizeApi(target),
     kind: spec.kind,
     deadline,
     timeoutMinutes,
     pace,
     async waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
       let delay = pace.initialMs;
+      let networkErrors = 0;
+      let last = "";
       for (;;) {
-        const value = await probe();
+        let value: T | undefined;
+        try {
+          value = await probe();
+          networkErrors = 0;
+        } catch (err) {
+          // Throttles and server errors pass; the SDK's own few retries are not enough for
+          // a wait that may last hours (a throttled Describe must not fail a deploy).
+          const kind = transientKind(err);
+          if (!kind || (kind === "network" && ++networkErrors >= NETWORK_TRIES)) {
+            if (kind === "network")
+              throw namedError(
+                errorCode(err) ?? "NetworkError",
+                `${spec.kind}: cannot reach ${target.endpoint ?? `Personalize in ${target.region}`} ` +
+                  `(${errorMessage(err)}, ${networkErrors} tries in a row); check the endpoint and the network`,
+              );
+            throw err;
+          }
+          last = `${errorCode(err) ?? kind}: ${errorMessage(err)}`;
+        }
         if (value !== undefined) return value;
         if (Date.now() + delay > deadline) {
-          throw new WaitTimeoutError(
+          throw namedError(
+            WAIT_TIMEOUT,
             `${spec.kind}: gave up waiting for ${what} after ${timeoutMinutes} minutes; ` +
-              `raise timeoutMinutes or run the update again to keep waiting`,
+              `raise timeoutMinutes or run the update again to keep waiting` +
+              (last ? ` (last answer: ${last})` : ""),
           );
         }
         // Jitter spreads the Describe calls of resources created in parallel.
@@ -244,7 +280,8 @@ function makeContext(spec: ResourceSpec, props: Props): Context {
 /**
  * Runs a call, retrying errors the service means as "later" until the deadline:
  * `LimitExceededException` about PENDING/IN_PROGRESS resources (a count quota that frees up
- * as jobs finish) and `ResourceInUseException` while something is transitional.
+ * as jobs finish) and `ResourceInUseException` while something is transitional (and, as
+ * every wait does, throttles and server errors).
  */
 async function retryLater<T>(
   ctx: Context,
@@ -270,8 +307,8 @@ async function retryLater<T>(
       }
     })
     .catch((err) => {
-      if (err instanceof WaitTimeoutError && last)
-        throw new WaitTimeoutError(`${err.message} (last answer: ${last})`);
+      if (isWaitTimeout(err) && last && !errorMessage(err).includes("(last answer:"))
+        throw namedError(WAIT_TIMEOUT, `${errorMessage(err)} (last answer: ${last})`);
       throw err;
     });
   return result.value;
@@ -377,6 +414,15 @@ export function diffInputs(spec: ResourceSpec, olds: Props, news: Props): dynami
     const how = typeof rule === "function" ? rule(olds, news) : rule;
     if (how === "replace") replaces.push(field);
   }
+  // The stored status decides too: a resource recorded before it settled (an init failure, a
+  // refresh mid-creation) is waited for by update; one that ended failed is replaced.
+  const status = olds.status;
+  if (typeof status === "string" && (isFailed(status) || spec.failedStatuses?.includes(status))) {
+    changes.push("status");
+    replaces.push("status");
+  } else if (isUnsettled(status)) {
+    changes.push("status");
+  }
   // Names are unique per account and region: if the replacement keeps the physical identity,
   // creating it first fails with ResourceAlreadyExistsException.
   const oldId = spec.identity?.(inputsOf(spec, olds));
@@ -411,7 +457,7 @@ export function tagList(tags: unknown): { tagKey: string; tagValue: string }[] |
 }
 
 async function readTags(ctx: Context, arn: string): Promise<Record<string, string>> {
-  const out = await ctx.client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+  const out = await ctx.api.listTagsForResource({ resourceArn: arn });
   return Object.fromEntries((out.tags ?? []).map((t) => [t.tagKey ?? "", t.tagValue ?? ""]));
 }
 
@@ -423,9 +469,9 @@ async function syncTags(ctx: Context, arn: string, before: unknown, after: unkno
     Object.fromEntries(Object.entries(news).filter(([k, v]) => olds[k] !== v)),
   );
   if (removed.length > 0) {
-    await ctx.client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: removed }));
+    await ctx.api.untagResource({ resourceArn: arn, tagKeys: removed });
   }
-  if (changed) await ctx.client.send(new TagResourceCommand({ resourceArn: arn, tags: changed }));
+  if (changed) await ctx.api.tagResource({ resourceArn: arn, tags: changed });
 }
 
 const statusOf = (spec: ResourceSpec, described: Props): StatusView =>
@@ -436,6 +482,11 @@ const statusOf = (spec: ResourceSpec, described: Props): StatusView =>
         failureReason: described.failureReason as string | undefined,
       };
 
+/** The last status a wait saw, so an error after it can say where the resource was. */
+interface Seen {
+  status?: string;
+}
+
 /** Polls Describe until the status leaves the in-progress family. */
 async function waitUntilSettled(
   spec: ResourceSpec,
@@ -443,10 +494,12 @@ async function waitUntilSettled(
   arn: string,
   what: string,
   view: (d: Props) => StatusView | undefined,
+  seen: Seen = {},
 ) {
   return ctx.waitFor(what, async () => {
     const described = await spec.describe(ctx, arn);
     const status = view(described)?.status;
+    if (status) seen.status = status;
     return isInProgress(status) ? undefined : described;
   });
 }
@@ -492,9 +545,99 @@ async function deleteAndWait(spec: ResourceSpec, ctx: Context, arn: string): Pro
 }
 
 /**
- * The one create-and-wait loop: create (retrying count quotas), poll to a terminal status,
- * and on failure remove what can be removed so the next `up` can reuse the name, then throw
- * with the service's failureReason verbatim.
+ * The error that tells the engine a resource exists but did not initialise
+ * (`ErrorResourceInitFailed`): the host sends `id`, `properties` and `reasons`, and the engine
+ * records them as the resource's state, so the resource is refreshed, destroyed, and waited
+ * for by the next `up` instead of stranded. The properties carry `__provider`, which the host
+ * adds only to successful results: without it, refresh and destroy of the resource fail with
+ * "code must be a string" (pulumi-dynamic-providers.md, fact 22).
+ */
+function initFailure(
+  spec: ResourceSpec,
+  inputs: Props,
+  arn: string,
+  status: string | undefined,
+  cause: unknown,
+): Error {
+  const message =
+    `${errorMessage(cause)} (${displayName(spec, inputs, arn)} exists as ${arn}` +
+    `${status ? `, last seen ${status}` : ""}; the next update picks it up)`;
+  const properties = plain({
+    ...inputsForOutputs(spec, inputs),
+    arn,
+    status: status ?? "UNKNOWN",
+    __provider: inputs.__provider,
+  }) as Props;
+  return Object.assign(new Error(message), { id: arn, properties, reasons: [message] });
+}
+
+/** The ARN the service names in a ResourceAlreadyExistsException ("Another resource with Arn … already exists."). */
+function arnInMessage(err: unknown): string | undefined {
+  return /\barn:[a-z\d-]+:personalize:[^\s]*[^\s.]/.exec(errorMessage(err))?.[0];
+}
+
+/**
+ * Why the existing resource is not this one, or undefined when it is: the stack's tags (a
+ * schema, which has none, by its content), and every field whose change would replace it.
+ */
+async function notOurs(
+  spec: ResourceSpec,
+  ctx: Context,
+  inputs: Props,
+  arn: string,
+  described: Props,
+): Promise<string | undefined> {
+  const service = fromService(spec, described);
+  for (const [field, rule] of Object.entries(spec.fields)) {
+    if (rule !== "replace" || spec.localFields?.includes(field)) continue;
+    if (inputs[field] === undefined || service[field] === undefined) continue;
+    if (fieldChanged(spec, field, { [outputKey(spec, field)]: service[field] }, inputs))
+      return `its ${field} is ${show(service[field])}, not ${show(inputs[field])}`;
+  }
+  if (!spec.taggable) return undefined;
+  const wanted = (inputs.tags ?? {}) as Record<string, string>;
+  if (Object.keys(wanted).length === 0)
+    return "this resource has no tags to tell the stack's own apart from another's";
+  const actual = await readTags(ctx, arn);
+  const missing = Object.entries(wanted).filter(([k, v]) => actual[k] !== v);
+  if (missing.length > 0)
+    return `its tags ${show(actual)} lack this stack's ${show(Object.fromEntries(missing))}`;
+  return undefined;
+}
+
+/**
+ * What to make of ResourceAlreadyExistsException: the name is taken by a resource this stack
+ * created in a run that ended before the engine learnt its ARN (a crash, a kill, an error the
+ * old code did not record), or by someone else's. Ours is taken over; anything else fails,
+ * naming the resource and what to do.
+ */
+async function adoptExisting(
+  spec: ResourceSpec,
+  ctx: Context,
+  inputs: Props,
+  err: unknown,
+): Promise<{ arn: string; service: Props }> {
+  const name = displayName(spec, inputs);
+  const arn = arnInMessage(err);
+  const advice = "delete it, or give this resource another name";
+  if (!arn) throw new Error(`${name} already exists (${errorMessage(err)}); ${advice}`);
+  const described = await spec.describe(ctx, arn);
+  const why = await notOurs(spec, ctx, inputs, arn, described);
+  if (why)
+    throw new Error(`${name} already exists as ${arn} and is not this stack's: ${why}; ${advice}`);
+  const tags = spec.taggable ? { tags: await readTags(ctx, arn) } : {};
+  return {
+    arn,
+    service: { ...inputsForOutputs(spec, { ...inputs, ...fromService(spec, described) }), ...tags },
+  };
+}
+
+/**
+ * The one create-and-wait loop: create (retrying count quotas; taking over the stack's own
+ * resource when the name is taken), poll to a terminal status, and on failure remove what can
+ * be removed so the next `up` can reuse the name, then throw with the service's
+ * failureReason verbatim. Once the ARN is known, every other error is an init failure that
+ * carries it.
  */
 export async function createResource(
   spec: ResourceSpec,
@@ -502,46 +645,63 @@ export async function createResource(
 ): Promise<dynamic.CreateResult> {
   const ctx = makeContext(spec, inputs);
   const name = displayName(spec, inputs);
-  const arn = await retryLater(
-    ctx,
-    `${name} to be accepted`,
-    () => spec.create(ctx, createRequest(spec, inputs), inputs),
-    ["LimitExceededException"],
-  );
-  let described: Props;
+  let arn: string;
+  let adopted: Props | undefined;
   try {
-    described = await waitUntilSettled(spec, ctx, arn, `${name} to become ACTIVE`, (d) =>
-      statusOf(spec, d),
+    arn = await retryLater(
+      ctx,
+      `${name} to be accepted`,
+      () => spec.create(ctx, createRequest(spec, inputs), inputs),
+      ["LimitExceededException"],
     );
   } catch (err) {
-    if (err instanceof WaitTimeoutError) {
-      // The resource exists: hand its id to the engine so it stays in state and the next
-      // `up` keeps waiting instead of colliding with the name.
-      const outs = plain({ ...inputsForOutputs(spec, inputs), arn, status: "UNKNOWN" }) as Props;
-      throw Object.assign(new Error(err.message), {
-        id: arn,
-        properties: outs,
-        reasons: [err.message],
-      });
-    }
-    throw err;
+    if (errorCode(err) !== "ResourceAlreadyExistsException") throw err;
+    ({ arn, service: adopted } = await adoptExisting(spec, ctx, inputs, err));
+  }
+  const seen: Seen = {};
+  let described: Props;
+  try {
+    described = await waitUntilSettled(
+      spec,
+      ctx,
+      arn,
+      `${name} to become ACTIVE`,
+      (d) => statusOf(spec, d),
+      seen,
+    );
+  } catch (err) {
+    throw initFailure(spec, inputs, arn, seen.status, err);
   }
   const { status, failureReason } = statusOf(spec, described);
   if (isFailed(status) || spec.failedStatuses?.includes(status ?? "")) {
-    let cleanup = "";
+    const failed = `${name} (${arn}) ended in ${status}: ${failureReason ?? "(no failureReason given)"}`;
     if (spec.delete && !spec.forgetAfterDelete) {
       try {
         await deleteAndWait(spec, ctx, arn);
-        cleanup = "; the failed resource was deleted so the name can be reused";
       } catch (err) {
-        cleanup = `; deleting the failed resource also failed: ${errorMessage(err)}`;
+        throw initFailure(
+          spec,
+          inputs,
+          arn,
+          status,
+          `${failed}; deleting the failed resource also failed: ${errorMessage(err)}`,
+        );
       }
+      throw new Error(`${failed}; the failed resource was deleted so the name can be reused`);
     }
-    throw new Error(
-      `${name} (${arn}) ended in ${status}: ${failureReason ?? "(no failureReason given)"}${cleanup}`,
-    );
+    throw new Error(failed);
   }
-  return { id: arn, outs: await buildOutputs(spec, ctx, inputs, described, arn) };
+  try {
+    // A resource taken over may differ from the inputs where updates reach it: update it.
+    if (adopted) {
+      const olds = { ...adopted, status };
+      return { id: arn, outs: (await updateResource(spec, arn, olds, inputs)).outs };
+    }
+    return { id: arn, outs: await buildOutputs(spec, ctx, inputs, described, arn) };
+  } catch (err) {
+    if ((err as { id?: unknown }).id) throw err;
+    throw initFailure(spec, inputs, arn, status, err);
+  }
 }
 
 /** Outputs start as the inputs (diff compares against them), under their output keys. */
@@ -591,29 +751,59 @@ export async function updateResource(
 ): Promise<dynamic.UpdateResult> {
   const ctx = makeContext(spec, news);
   const name = displayName(spec, news, id);
-  // Diff sent a replacement for any other change, so the changed fields here all update in place.
-  const changed = Object.keys(spec.fields).filter(
-    (f) => spec.fields[f] !== "ignore" && fieldChanged(spec, f, olds, news),
-  );
-  // The Describe that saw the update settle is current; tags are not part of it.
-  let described: Props | undefined;
-  if (spec.update && changed.length > 0) {
-    const { call, progress } = spec.update;
-    await retryLater(ctx, `${name} to accept the update`, () => call(ctx, id, news), [
-      "ResourceInUseException",
-    ]);
-    described = await waitUntilSettled(spec, ctx, id, `${name}'s update to finish`, progress);
-    const result = progress(described);
-    if (isFailed(result?.status)) {
-      throw new Error(
-        `${name} (${id}) update ended in ${result?.status}: ${result?.failureReason ?? "(no failureReason given)"}`,
+  const seen: Seen = {};
+  try {
+    // Recorded before it settled (an init failure, a refresh mid-creation): the engine sends
+    // Update even with nothing changed, and this is where the wait goes on.
+    if (isUnsettled(olds.status)) {
+      const settled = await waitUntilSettled(
+        spec,
+        ctx,
+        id,
+        `${name} to become ACTIVE`,
+        (d) => statusOf(spec, d),
+        seen,
       );
+      const { status, failureReason } = statusOf(spec, settled);
+      if (isFailed(status) || spec.failedStatuses?.includes(status ?? "")) {
+        // Recorded as it is: the next diff replaces a failed resource.
+        throw Object.assign(
+          new Error(
+            `${name} (${id}) ended in ${status}: ${failureReason ?? "(no failureReason given)"}`,
+          ),
+          { id, properties: { ...olds, status, __provider: news.__provider }, reasons: [] },
+        );
+      }
     }
+    // Diff sent a replacement for any other change, so the changed fields here all update in place.
+    const changed = Object.keys(spec.fields).filter(
+      (f) => spec.fields[f] !== "ignore" && fieldChanged(spec, f, olds, news),
+    );
+    // The Describe that saw the update settle is current; tags are not part of it.
+    let described: Props | undefined;
+    if (spec.update && changed.length > 0) {
+      const { call, progress } = spec.update;
+      await retryLater(ctx, `${name} to accept the update`, () => call(ctx, id, news), [
+        "ResourceInUseException",
+      ]);
+      described = await waitUntilSettled(spec, ctx, id, `${name}'s update to finish`, progress);
+      const result = progress(described);
+      if (isFailed(result?.status)) {
+        throw new Error(
+          `${name} (${id}) update ended in ${result?.status}: ${result?.failureReason ?? "(no failureReason given)"}`,
+        );
+      }
+    }
+    if (spec.taggable && fieldChanged(spec, "tags", olds, news))
+      await syncTags(ctx, id, olds.tags, news.tags);
+    described ??= await spec.describe(ctx, id);
+    return { outs: await buildOutputs(spec, ctx, news, described, id) };
+  } catch (err) {
+    // Still not there when the deadline passed: recorded with the new inputs, waited for next time.
+    if (isWaitTimeout(err) && seen.status !== undefined)
+      throw initFailure(spec, news, id, seen.status, err);
+    throw err;
   }
-  if (spec.taggable && fieldChanged(spec, "tags", olds, news))
-    await syncTags(ctx, id, olds.tags, news.tags);
-  described ??= await spec.describe(ctx, id);
-  return { outs: await buildOutputs(spec, ctx, news, described, id) };
 }
 
 /** The engine's `delete` (called with the stored outputs): delete and wait until gone. */

@@ -1,15 +1,7 @@
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-} from "@aws-sdk/client-s3";
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "fs";
 import { readFile } from "fs/promises";
-import { errorCode, errorMessage, isNotFound, s3Client } from "./client";
+import { errorCode, errorMessage, isNotFound, s3Api } from "./client";
 import { defaultRegion, Props, withOutputKeys } from "./lifecycle";
 import {
   canonical,
@@ -118,9 +110,9 @@ export class LocalBucketProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
-    const client = s3Client(target(inputs));
+    const client = s3Api(target(inputs));
     try {
-      await client.send(new CreateBucketCommand({ Bucket: inputs.bucket as string }));
+      await client.createBucket({ Bucket: inputs.bucket as string });
     } catch (err) {
       // Ours already (a previous run that was interrupted): adopt it.
       if (errorCode(err) !== "BucketAlreadyOwnedByYou") throw err;
@@ -131,7 +123,7 @@ export class LocalBucketProvider implements pulumi.dynamic.ResourceProvider {
   async read(id: string, props?: Props): Promise<pulumi.dynamic.ReadResult> {
     const stored = { ...(props ?? {}) };
     try {
-      await s3Client(target(stored)).send(new HeadBucketCommand({ Bucket: id }));
+      await s3Api(target(stored)).headBucket({ Bucket: id });
     } catch (err) {
       if (isNotFound(err)) return {};
       throw err;
@@ -147,7 +139,7 @@ export class LocalBucketProvider implements pulumi.dynamic.ResourceProvider {
   /** Fails clearly on a non-empty bucket instead of deleting data it may not own. */
   async delete(id: string, props: Props): Promise<void> {
     try {
-      await s3Client(target(props)).send(new DeleteBucketCommand({ Bucket: id }));
+      await s3Api(target(props)).deleteBucket({ Bucket: id });
     } catch (err) {
       if (isNotFound(err)) return;
       if (errorCode(err) === "BucketNotEmpty") {
@@ -243,9 +235,10 @@ export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
     const stored = { ...(props ?? {}) };
     let etag: string | undefined;
     try {
-      const head = await s3Client(target(stored)).send(
-        new HeadObjectCommand({ Bucket: stored.bucket as string, Key: stored.key as string }),
-      );
+      const head = await s3Api(target(stored)).headObject({
+        Bucket: stored.bucket as string,
+        Key: stored.key as string,
+      });
       etag = head.ETag;
     } catch (err) {
       if (isNotFound(err) || errorCode(err) === "NoSuchKey") return {};
@@ -263,9 +256,10 @@ export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
 
   async delete(_id: string, props: Props): Promise<void> {
     try {
-      await s3Client(target(props)).send(
-        new DeleteObjectCommand({ Bucket: props.bucket as string, Key: props.key as string }),
-      );
+      await s3Api(target(props)).deleteObject({
+        Bucket: props.bucket as string,
+        Key: props.key as string,
+      });
     } catch (err) {
       if (!isNotFound(err) && errorCode(err) !== "NoSuchKey") throw err;
     }
@@ -282,14 +276,12 @@ export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
         { cause: err },
       );
     }
-    const out = await s3Client(target(inputs)).send(
-      new PutObjectCommand({
-        Bucket: inputs.bucket as string,
-        Key: inputs.key as string,
-        Body: body,
-        ContentType: (inputs.contentType as string | undefined) ?? "text/csv",
-      }),
-    );
+    const out = await s3Api(target(inputs)).putObject({
+      Bucket: inputs.bucket as string,
+      Key: inputs.key as string,
+      Body: body,
+      ContentType: (inputs.contentType as string | undefined) ?? "text/csv",
+    });
     return outputsOf(inputs, { etag: out.ETag, s3Uri: `s3://${inputs.bucket}/${inputs.key}` });
   }
 }

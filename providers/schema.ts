@@ -1,9 +1,4 @@
-import {
-  CreateSchemaCommand,
-  CreateSchemaRequest,
-  DeleteSchemaCommand,
-  DescribeSchemaCommand,
-} from "@aws-sdk/client-personalize";
+import type { CreateSchemaRequest } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalSchemaJson, parseSchema } from "../schemas/avro";
 import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
@@ -45,13 +40,12 @@ export const schemaSpec: ResourceSpec = {
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
   create: async (ctx, request) =>
-    (await ctx.client.send(new CreateSchemaCommand(request as CreateSchemaRequest)))
-      .schemaArn as string,
+    (await ctx.api.createSchema(request as CreateSchemaRequest)).schemaArn as string,
   describe: async (ctx, arn) =>
-    ((await ctx.client.send(new DescribeSchemaCommand({ schemaArn: arn }))).schema ?? {}) as Props,
+    ((await ctx.api.describeSchema({ schemaArn: arn })).schema ?? {}) as Props,
   // A schema has no status: once Describe answers, it is usable.
   status: () => ({ status: "ACTIVE" }),
-  delete: (ctx, arn) => ctx.client.send(new DeleteSchemaCommand({ schemaArn: arn })),
+  delete: (ctx, arn) => ctx.api.deleteSchema({ schemaArn: arn }),
 };
 
 export const schemaProvider = new PersonalizeProvider(schemaSpec);

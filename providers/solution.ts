@@ -1,12 +1,4 @@
-import {
-  CreateSolutionCommand,
-  CreateSolutionRequest,
-  DeleteSolutionCommand,
-  DescribeSolutionCommand,
-  ListCampaignsCommand,
-  SolutionConfig,
-  UpdateSolutionCommand,
-} from "@aws-sdk/client-personalize";
+import type { CreateSolutionRequest, SolutionConfig } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import {
   CommonArgs,
@@ -98,28 +90,24 @@ export const solutionSpec: ResourceSpec = {
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
   create: async (ctx, request) =>
-    (await ctx.client.send(new CreateSolutionCommand(request as CreateSolutionRequest)))
-      .solutionArn as string,
+    (await ctx.api.createSolution(request as CreateSolutionRequest)).solutionArn as string,
   describe: async (ctx, arn) =>
-    ((await ctx.client.send(new DescribeSolutionCommand({ solutionArn: arn }))).solution ??
-      {}) as Props,
+    ((await ctx.api.describeSolution({ solutionArn: arn })).solution ?? {}) as Props,
   outputs: (_ctx, d) => ({
     latestSolutionVersionArn: (d.latestSolutionVersion as Props | undefined)?.solutionVersionArn,
   }),
   update: {
     call(ctx, arn, news) {
       const config = (news.solutionConfig ?? {}) as SolutionConfig;
-      return ctx.client.send(
-        new UpdateSolutionCommand({
-          solutionArn: arn,
-          performAutoTraining: news.performAutoTraining as boolean | undefined,
-          performIncrementalUpdate: news.performIncrementalUpdate as boolean | undefined,
-          solutionUpdateConfig:
-            config.autoTrainingConfig || config.eventsConfig
-              ? { autoTrainingConfig: config.autoTrainingConfig, eventsConfig: config.eventsConfig }
-              : undefined,
-        }),
-      );
+      return ctx.api.updateSolution({
+        solutionArn: arn,
+        performAutoTraining: news.performAutoTraining as boolean | undefined,
+        performIncrementalUpdate: news.performIncrementalUpdate as boolean | undefined,
+        solutionUpdateConfig:
+          config.autoTrainingConfig || config.eventsConfig
+            ? { autoTrainingConfig: config.autoTrainingConfig, eventsConfig: config.eventsConfig }
+            : undefined,
+      });
     },
     progress: (d) => d.latestSolutionUpdate as StatusView | undefined,
   },
@@ -130,9 +118,7 @@ export const solutionSpec: ResourceSpec = {
   async delete(ctx, arn) {
     // A campaign on one of its versions blocks DeleteSolution for as long as it exists, and
     // the engine deletes dependents first, so one still here will not go away by waiting.
-    const { campaigns = [] } = await ctx.client.send(
-      new ListCampaignsCommand({ solutionArn: arn }),
-    );
+    const { campaigns = [] } = await ctx.api.listCampaigns({ solutionArn: arn });
     const users = campaigns.filter((c) => !c.status?.startsWith("DELETE"));
     if (users.length > 0) {
       throw new Error(
@@ -141,11 +127,11 @@ export const solutionSpec: ResourceSpec = {
           `(solution.arn) so that replacing the solution replaces the campaign first, or delete the campaign.`,
       );
     }
-    const { solution } = await ctx.client.send(new DescribeSolutionCommand({ solutionArn: arn }));
+    const { solution } = await ctx.api.describeSolution({ solutionArn: arn });
     const latest = solution?.latestSolutionVersion;
     if (latest?.solutionVersionArn && isInProgress(latest.status))
       await stopTraining(ctx, latest.solutionVersionArn);
-    await ctx.client.send(new DeleteSolutionCommand({ solutionArn: arn }));
+    await ctx.api.deleteSolution({ solutionArn: arn });
   },
 };
 

@@ -1,10 +1,4 @@
-import {
-  CreateSolutionVersionCommand,
-  CreateSolutionVersionRequest,
-  DescribeSolutionVersionCommand,
-  GetSolutionMetricsCommand,
-  StopSolutionVersionCreationCommand,
-} from "@aws-sdk/client-personalize";
+import type { CreateSolutionVersionRequest } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { errorCode } from "./client";
 import {
@@ -37,10 +31,10 @@ export interface SolutionVersionArgs extends CommonArgs {
  */
 export async function stopTraining(ctx: Context, versionArn: string): Promise<void> {
   const status = async () =>
-    (await ctx.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: versionArn })))
-      .solutionVersion?.status;
+    (await ctx.api.describeSolutionVersion({ solutionVersionArn: versionArn })).solutionVersion
+      ?.status;
   if (!isInProgress(await status())) return;
-  await ctx.client.send(new StopSolutionVersionCreationCommand({ solutionVersionArn: versionArn }));
+  await ctx.api.stopSolutionVersionCreation({ solutionVersionArn: versionArn });
   await ctx.waitFor(`solution version ${versionArn} to stop training`, async () =>
     isInProgress(await status()) ? undefined : true,
   );
@@ -77,21 +71,16 @@ export const solutionVersionSpec: ResourceSpec = {
     }
   },
   create: async (ctx, request) =>
-    (
-      await ctx.client.send(
-        new CreateSolutionVersionCommand(request as CreateSolutionVersionRequest),
-      )
-    ).solutionVersionArn as string,
+    (await ctx.api.createSolutionVersion(request as CreateSolutionVersionRequest))
+      .solutionVersionArn as string,
   describe: async (ctx, arn) =>
-    ((await ctx.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn })))
-      .solutionVersion ?? {}) as Props,
+    ((await ctx.api.describeSolutionVersion({ solutionVersionArn: arn })).solutionVersion ??
+      {}) as Props,
   async outputs(ctx, d, arn) {
     let metrics: Record<string, number> = {};
     if (d.status === "ACTIVE") {
       try {
-        const out = await ctx.client.send(
-          new GetSolutionMetricsCommand({ solutionVersionArn: arn }),
-        );
+        const out = await ctx.api.getSolutionMetrics({ solutionVersionArn: arn });
         metrics = out.metrics ?? {};
       } catch (err) {
         // Not ready yet is "no metrics", anything else is a real problem.

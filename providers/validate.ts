@@ -4,6 +4,7 @@
  * `pulumi preview` an input that depends on a resource not yet created arrives as that
  * string, and a name pattern would otherwise accept or reject a UUID that is not the value.
  */
+import { errorMessage } from "./client";
 
 /** `pulumi.runtime.unknownValue`: what an unknown input looks like to a provider in preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -287,6 +288,6 @@ export function errorFree(run: () => unknown): string | undefined {
     run();
     return undefined;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return errorMessage(err);
   }
 }

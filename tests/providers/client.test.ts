@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isLoopback, paceFor, personalizeClient, s3Client } from "../../providers";
+import { isLoopback, paceFor, personalizeApi, s3Api } from "../../providers";
 import { clearCredentials } from "./helpers";
 
 describe("providers: clients", () => {
@@ -32,8 +32,8 @@ describe("providers: clients", () => {
   it("falls back to dummy credentials for the emulator when the environment has none", async () => {
     clearCredentials();
     for (const client of [
-      personalizeClient({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }),
-      s3Client({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }),
+      personalizeApi({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }),
+      s3Api({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }),
     ]) {
       const credentials = await client.config.credentials();
       assert.equal(credentials.accessKeyId, "emulator");
@@ -44,7 +44,7 @@ describe("providers: clients", () => {
   it("uses the environment's credentials whenever there are some, even for the emulator", async () => {
     process.env.AWS_ACCESS_KEY_ID = "AKIDFROMENV";
     process.env.AWS_SECRET_ACCESS_KEY = "secret";
-    const client = personalizeClient({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" });
+    const client = personalizeApi({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" });
     assert.equal((await client.config.credentials()).accessKeyId, "AKIDFROMENV");
     client.destroy();
   });
@@ -54,7 +54,7 @@ describe("providers: clients", () => {
     process.env.AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/credentials";
     process.env.AWS_CONFIG_FILE = "/nonexistent/config";
     process.env.AWS_EC2_METADATA_DISABLED = "true";
-    const client = personalizeClient({ region: "us-east-1" });
+    const client = personalizeApi({ region: "us-east-1" });
     await assert.rejects(client.config.credentials());
     client.destroy();
   });
