@@ -104,18 +104,21 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
+// Lists, not Sets: a Set captured by the closure serializer arrives in the provider host as a
+// plain object ("Set.prototype.has called on incompatible receiver").
+
 /** Error codes the service means as "slow down": retried until the deadline. */
-const THROTTLING = new Set([
+const THROTTLING = [
   "ThrottlingException",
   "Throttling",
   "TooManyRequestsException",
   "RequestLimitExceeded",
   "ProvisionedThroughputExceededException",
   "SlowDown",
-]);
+];
 
 /** Node's codes for a connection that failed or broke: worth another try, a few times. */
-const NETWORK = new Set([
+const NETWORK = [
   "ECONNRESET",
   "ECONNREFUSED",
   "EPIPE",
@@ -126,7 +129,7 @@ const NETWORK = new Set([
   "ENETUNREACH",
   "TimeoutError",
   "RequestTimeout",
-]);
+];
 
 /**
  * What kind of passing trouble an error is, if any: a throttle or a server error (5xx),
@@ -137,10 +140,10 @@ export function transientKind(err: unknown): "throttle" | "server" | "network" |
   if (!err || typeof err !== "object") return undefined;
   const e = err as { code?: unknown; $metadata?: { httpStatusCode?: number } };
   const code = errorCode(err) ?? "";
-  if (THROTTLING.has(code)) return "throttle";
+  if (THROTTLING.includes(code)) return "throttle";
   const status = e.$metadata?.httpStatusCode;
   if (typeof status === "number" && status >= 500) return "server";
-  if (NETWORK.has(code) || (typeof e.code === "string" && NETWORK.has(e.code))) return "network";
+  if (NETWORK.includes(code) || (typeof e.code === "string" && NETWORK.includes(e.code))) return "network";
   return undefined;
 }
 
