@@ -36,11 +36,18 @@ import { dirname } from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { cannedInvoke, cannedOutputs, randomHex } from "./canned";
 import { HostError, inProcessHost, ProviderHost, startProviderHost } from "./host";
-import { Registration, RequestMeta, runProgram } from "./program";
+import {
+  AliasSpec,
+  Registration,
+  RequestMeta,
+  ROOT_STACK_TYPE,
+  runProgram,
+  urnOf,
+  urnParts,
+} from "./program";
 import { messageOf, Props, sameJson, toEngineValues, UNKNOWN, wire } from "./wire";
 
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic";
-const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** The operation any engine in this process is running, if one is. */
 let activeOperation: string | undefined;
@@ -440,23 +447,50 @@ export class OfflineEngine {
   }
 
   private aliasesOf(run: Run, reg: Registration): string[] {
-    const aliases = new Set(reg.meta.aliases);
+    const aliases = new Set(reg.meta.aliases.map((a) => this.collapseAlias(run, reg, a)));
     const parentAlias = reg.meta.parent ? run.aliased.get(reg.meta.parent) : undefined;
     if (parentAlias) {
       // `inheritedChildAlias`: a child named `<parent name>-x` was `<old parent name>-x`.
-      const parentName = urnName(reg.meta.parent);
-      const name = reg.name.startsWith(parentName)
-        ? urnName(parentAlias) + reg.name.slice(parentName.length)
-        : reg.name;
-      aliases.add(this.urn(name, reg.type, parentAlias));
+      const inherited = (type: string, name: string) => {
+        const parentName = urnName(reg.meta.parent);
+        const old = name.startsWith(parentName)
+          ? urnName(parentAlias) + name.slice(parentName.length)
+          : name;
+        return this.urn(old, type, parentAlias);
+      };
+      aliases.add(inherited(reg.type, reg.name));
+      for (const alias of reg.meta.aliases) {
+        const collapsed = this.collapseAlias(run, reg, alias);
+        aliases.add(inherited(urnType(collapsed), urnName(collapsed)));
+      }
     }
     return [...aliases];
   }
 
-  private urn(name: string, type: string, parent: string): string {
-    const parentType = parent ? urnQualifiedType(parent) : "";
-    const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
-    return `urn:pulumi:${this.options.stack}::${this.options.project}::${qualified}::${name}`;
+  /** `collapseAliasToUrn`: an alias spec completed from the resource's own name, type, parent. */
+  private collapseAlias(run: Run, reg: Registration, alias: AliasSpec): string {
+    if (alias.urn) return alias.urn;
+    let parent = alias.parentUrn ?? reg.meta.parent;
+    // A parent that came through an alias had the old URN: so did this resource's parent.
+    if (alias.parentUrn) parent = run.aliased.get(alias.parentUrn) ?? parent;
+    if (alias.noParent || (parent && urnType(parent) === ROOT_STACK_TYPE)) parent = "";
+    return this.urn(
+      alias.name ?? reg.name,
+      alias.type ?? reg.type,
+      parent,
+      alias.project,
+      alias.stack,
+    );
+  }
+
+  private urn(
+    name: string,
+    type: string,
+    parent: string,
+    project?: string,
+    stack?: string,
+  ): string {
+    return urnOf(stack ?? this.options.stack, project ?? this.options.project, type, name, parent);
   }
 
   /** Component resources: recorded (so aliases and deletes work as the engine's), no provider. */
@@ -924,13 +958,8 @@ function parentOf(meta: RequestMeta): { parent?: string } {
   return meta.parent ? { parent: meta.parent } : {};
 }
 
-/** `urn:pulumi:stack::project::qualified$type::name` -> its parts. */
-function urnParts(urn: string): { qualifiedType: string; name: string } {
-  const parts = urn.split("::");
-  return { qualifiedType: parts[2] ?? "", name: parts.slice(3).join("::") };
-}
 const urnName = (urn: string) => urnParts(urn).name;
-const urnQualifiedType = (urn: string) => urnParts(urn).qualifiedType;
+const urnType = (urn: string) => urnParts(urn).type;
 
 function failureOf(operation: string, failures: Error[]): Error {
   const error = new Error(`${operation} failed: ${failures.map((f) => f.message).join("; ")}`);

@@ -30,8 +30,51 @@ export interface RequestMeta {
   deleteBeforeReplace: boolean;
   /** Top-level property names only: nested paths are not modelled. */
   ignoreChanges: string[];
-  /** Old URNs this resource answers to (`aliases`), as the SDK resolved them. */
-  aliases: string[];
+  /** The `aliases` option as the SDK sends it: old URNs, or specs the engine completes. */
+  aliases: AliasSpec[];
+}
+
+/** One alias: a whole URN, or the parts of the old URN that differ (the engine fills the rest). */
+export interface AliasSpec {
+  urn?: string;
+  name?: string;
+  type?: string;
+  project?: string;
+  stack?: string;
+  /** The old parent's URN; `noParent` says the resource had none. */
+  parentUrn?: string;
+  noParent?: boolean;
+}
+
+export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * A resource's URN as the engine makes it (`resource.NewURN` in pulumi/pulumi): the parent's
+ * qualified type, `$`, the type; the root stack is no one's qualifier. The SDK's mock monitor
+ * makes URNs its own way (the stack's type in front, only the parent's last type), so the
+ * runner replaces it with this: aliases, and states written by the CLI, need the real form.
+ */
+export function urnOf(
+  stack: string,
+  project: string,
+  type: string,
+  name: string,
+  parent: string,
+): string {
+  const parentType = parent ? urnParts(parent).qualifiedType : "";
+  const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+/** `urn:pulumi:stack::project::qualified$type::name` -> its parts. */
+export function urnParts(urn: string): { qualifiedType: string; type: string; name: string } {
+  const parts = urn.split("::");
+  const qualifiedType = parts[2] ?? "";
+  return {
+    qualifiedType,
+    type: qualifiedType.split("$").pop() ?? "",
+    name: parts.slice(3).join("::"),
+  };
 }
 
 /** One resource registration, as the engine receives it. */
@@ -97,6 +140,8 @@ export function runProgram(options: ProgramOptions): Promise<Record<string, unkn
     // does. The mock monitor calls `newResource` synchronously from `registerResource`, so
     // the request's metadata is parked for that one call.
     const monitor = runtimeState.getStore().settings.monitor;
+    monitor.newUrn = (parent: string, type: string, name: string) =>
+      urnOf(options.stack, options.project, type, name, parent);
     for (const method of ["registerResource", "readResource"]) {
       const original = monitor[method].bind(monitor);
       monitor[method] = (req: any, callback: unknown) => {
@@ -175,10 +220,24 @@ function requestMeta(req: any): RequestMeta {
     propertyDependencies,
     deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
     ignoreChanges: (req.getIgnorechangesList?.() ?? []).filter((p: string) => !/[.[]/.test(p)),
-    aliases: (req.getAliasesList?.() ?? [])
-      .map((a: any) => (typeof a.getUrn === "function" ? a.getUrn() : ""))
-      .filter((u: string) => u !== ""),
+    aliases: (req.getAliasesList?.() ?? []).map(aliasSpec),
   };
+}
+
+function aliasSpec(alias: any): AliasSpec {
+  const spec = alias.getSpec?.();
+  if (!spec) return { urn: alias.getUrn() };
+  const text = (value: string) => (value === "" ? undefined : value);
+  return Object.fromEntries(
+    Object.entries({
+      name: text(spec.getName()),
+      type: text(spec.getType()),
+      project: text(spec.getProject()),
+      stack: text(spec.getStack()),
+      parentUrn: text(spec.getParenturn()),
+      noParent: spec.getNoparent() || undefined,
+    }).filter(([, v]) => v !== undefined),
+  ) as AliasSpec;
 }
 
 function emptyMeta(): RequestMeta {

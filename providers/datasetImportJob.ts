@@ -122,8 +122,10 @@ export const datasetImportJobProvider = new PersonalizeProvider(datasetImportJob
 
 /** A dataset import job: one import of a data file into a dataset. */
 export class DatasetImportJob extends PersonalizeResource {
-  /** The physical job name (prefix + suffix). */
+  /** The physical job name (prefix + suffix), as the service reports it. */
   declare readonly jobName: pulumi.Output<string>;
+  /** The physical job name as check chose it: known during a preview too. */
+  declare readonly physicalJobName: pulumi.Output<string>;
   declare readonly jobNamePrefix: pulumi.Output<string>;
   declare readonly datasetArn: pulumi.Output<string>;
   declare readonly dataLocation: pulumi.Output<string>;

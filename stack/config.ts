@@ -13,6 +13,8 @@ export const PROJECT = "personalize-workshop";
 
 /** The emulator's address when `target: local` and no `endpoint` is set. */
 export const DEFAULT_LOCAL_ENDPOINT = "http://127.0.0.1:4599";
+/** The emulator's default account id (`npm run emulator -- --account-id`). */
+export const DEFAULT_LOCAL_ACCOUNT = "000000000000";
 
 /** Region used on `target: local` when `aws:region` is not set (the emulator accepts any). */
 export const DEFAULT_LOCAL_REGION = "us-east-1";
@@ -90,6 +92,11 @@ export interface StackConfig {
   readonly region: string;
   /** Personalize (and, on local, S3) endpoint; undefined means the SDK's default for the region. */
   readonly endpoint?: string;
+  /**
+   * On target `local`, the emulator's account id (its `--account-id`), which ARNs carry;
+   * undefined on `aws`, where the caller's account is asked for.
+   */
+  readonly accountId?: string;
   readonly namePrefix: string;
   readonly names: ResourceNames;
   /** Path of the interactions CSV, relative to the project directory unless absolute. */
@@ -119,6 +126,7 @@ export type ConfigGetter = (key: string) => string | undefined;
 export const CONFIG_KEYS = [
   "target",
   "endpoint",
+  "accountId",
   "namePrefix",
   "datasetGroupName",
   "schemaName",
@@ -265,6 +273,13 @@ export function parseStackConfig(get: ConfigGetter, stack: string): StackConfig 
     }
   }
 
+  const accountValue = optional(get, "accountId");
+  if (accountValue !== undefined && !/^\d{12}$/.test(accountValue)) {
+    fail("accountId", accountValue, "must be 12 digits");
+  }
+  // On AWS the account is the caller's, asked for at run time.
+  const accountId = target === "local" ? (accountValue ?? DEFAULT_LOCAL_ACCOUNT) : undefined;
+
   const namePrefix = optional(get, "namePrefix") ?? defaultNamePrefix(stack);
   if (namePrefix.length > NAME_PREFIX_MAX) {
     fail(
@@ -344,6 +359,7 @@ export function parseStackConfig(get: ConfigGetter, stack: string): StackConfig 
     stack,
     region,
     ...(endpoint === undefined ? {} : { endpoint }),
+    ...(accountId === undefined ? {} : { accountId }),
     namePrefix,
     names,
     dataFile: optional(get, "dataFile") ?? "data/interactions.csv",

@@ -11,6 +11,8 @@ export interface DataStoreArgs {
   readonly dataPath: string;
   /** sha256 of the CSV, hex: a changed file uploads a new object (and imports it anew). */
   readonly dataHash: string;
+  /** The account the stack deploys to: the bucket policy and the role's trust name it. */
+  readonly accountId: pulumi.Input<string>;
 }
 
 /** What both targets place: the args plus the object's key under `transformed/`. */
@@ -50,19 +52,23 @@ export class DataStore extends pulumi.ComponentResource {
     });
   }
 
-  private onAws(name: string, { config, dataPath, dataHash, key }: Placement) {
+  private onAws(name: string, { config, dataPath, dataHash, key, accountId }: Placement) {
     const opts = { parent: this };
     const tags = config.tags;
-    // Autonamed `<prefix>-data-<random>`: S3 names are global across every account.
+    // `<prefix>-data-<random>` unless named: S3 names are global across every account. The
+    // prefix is ignored after creation, so a new namePrefix (or a stack created when the
+    // bucket was autonamed from its logical name) keeps the bucket and its data.
     const bucket = new aws.s3.Bucket(
       `${name}-data`,
       {
-        ...(config.names.bucket === undefined ? {} : { bucket: config.names.bucket }),
+        ...(config.names.bucket === undefined
+          ? { bucketPrefix: `${config.namePrefix}-data-` }
+          : { bucket: config.names.bucket }),
         // Only the data of one stack lives here; `pulumi destroy` should not stall on it.
         forceDestroy: true,
         tags,
       },
-      opts,
+      { parent: this, ignoreChanges: ["bucketPrefix"] },
     );
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
@@ -84,15 +90,16 @@ export class DataStore extends pulumi.ComponentResource {
       },
       opts,
     );
-    const account = aws.getCallerIdentityOutput({}, opts);
     const bucketPolicy = new aws.s3.BucketPolicy(
       `${name}-bucket-policy`,
       {
         bucket: bucket.id,
         policy: pulumi
-          .all([bucket.arn, account.accountId])
-          .apply(([bucketArn, accountId]) =>
-            JSON.stringify(buildBucketPolicy({ bucketArn, accountId, prefix: DATA_PREFIX })),
+          .all([bucket.arn, accountId])
+          .apply(([bucketArn, account]) =>
+            JSON.stringify(
+              buildBucketPolicy({ bucketArn, accountId: account, prefix: DATA_PREFIX }),
+            ),
           ),
       },
       // S3 rejects concurrent configuration changes of one bucket ("OperationAborted").
@@ -115,9 +122,9 @@ export class DataStore extends pulumi.ComponentResource {
       `${name}-personalize-role`,
       {
         description: `Lets Amazon Personalize read ${DATA_PREFIX} in the ${config.stack} stack's bucket`,
-        assumeRolePolicy: account.accountId.apply((accountId) =>
-          JSON.stringify(buildPersonalizeTrustPolicy(accountId)),
-        ),
+        assumeRolePolicy: pulumi
+          .output(accountId)
+          .apply((account) => JSON.stringify(buildPersonalizeTrustPolicy(account))),
         tags,
       },
       opts,

@@ -8,6 +8,7 @@ import {
   Solution,
   SolutionVersion,
 } from "../providers";
+import { partitionOf, personalizeArn, previewableArn } from "./arns";
 import { StackConfig } from "./config";
 
 export interface PersonalizePipelineArgs {
@@ -21,6 +22,8 @@ export interface PersonalizePipelineArgs {
   readonly dataHash: string;
   /** Resources the import job needs but takes no input from (bucket and role policies). */
   readonly importAfter?: pulumi.Resource[];
+  /** The account the resources are created in: their ARNs carry it. */
+  readonly accountId: pulumi.Input<string>;
 }
 
 /**
@@ -30,6 +33,10 @@ export interface PersonalizePipelineArgs {
  * Roll-forward: the import job's `dataHash` makes changed data a new job; the solution
  * version lists the job's ARN in `trainingInputs`, so it trains anew; the campaign takes the
  * new version ARN in place (UpdateCampaign) and keeps serving throughout.
+ *
+ * Each resource hands its dependents an ARN a preview can know (see `previewableArn`), so a
+ * preview shows the same creates, updates and replacements as the `up` that follows. Only a
+ * new solution version's ARN cannot be known before the service makes it up.
  */
 export class PersonalizePipeline extends pulumi.ComponentResource {
   declare readonly datasetGroupArn: pulumi.Output<string>;
@@ -43,7 +50,7 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: PersonalizePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("personalize:workshop:PersonalizePipeline", name, {}, opts);
-    const { config, schema, dataLocation, roleArn, dataHash, importAfter = [] } = args;
+    const { config, schema, dataLocation, roleArn, dataHash, importAfter = [], accountId } = args;
     const { names, tags } = config;
     // Every Personalize resource talks to the same place: AWS in the stack's region, or the
     // emulator when an endpoint is set.
@@ -52,6 +59,15 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
       ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
     };
     const parent = { parent: this };
+    const arnOf = (path: pulumi.Input<string>) =>
+      pulumi
+        .all([accountId, path])
+        .apply(([account, p]) =>
+          personalizeArn(
+            { partition: partitionOf(config.region), region: config.region, accountId: account },
+            p,
+          ),
+        );
 
     const datasetGroup = new DatasetGroup(
       `${name}-dataset-group`,
@@ -63,14 +79,18 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
       { ...where, name: names.schema, schema },
       parent,
     );
+    const datasetGroupArn = previewableArn(
+      datasetGroup,
+      arnOf(`dataset-group/${names.datasetGroup}`),
+    );
     const dataset = new Dataset(
       `${name}-interactions`,
       {
         ...where,
         name: names.dataset,
-        datasetGroupArn: datasetGroup.arn,
+        datasetGroupArn: datasetGroupArn,
         datasetType: "INTERACTIONS",
-        schemaArn: interactionsSchema.arn,
+        schemaArn: previewableArn(interactionsSchema, arnOf(`schema/${names.schema}`)),
         tags,
       },
       parent,
@@ -80,7 +100,8 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
       {
         ...where,
         jobName: names.importJob,
-        datasetArn: dataset.arn,
+        // The dataset's ARN is its group's name and type, not its own name.
+        datasetArn: previewableArn(dataset, arnOf(`dataset/${names.datasetGroup}/INTERACTIONS`)),
         dataLocation,
         roleArn,
         importMode: "FULL",
@@ -94,7 +115,7 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
       {
         ...where,
         name: names.solution,
-        datasetGroupArn: datasetGroup.arn,
+        datasetGroupArn: datasetGroupArn,
         recipeArn: config.recipeArn,
         performHPO: config.performHPO,
         // Stated even when false: the service's own default is true, which bills training
@@ -112,14 +133,21 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
       },
       parent,
     );
+    const solutionArn = previewableArn(solution, arnOf(`solution/${names.solution}`));
     const solutionVersion = new SolutionVersion(
       `${name}-version`,
       {
         ...where,
-        solutionArn: solution.arn,
+        solutionArn,
         name: names.solutionVersion,
         trainingMode: "FULL",
-        trainingInputs: [importJob.arn],
+        // The job's physical name is chosen in check, so a preview knows it too.
+        trainingInputs: [
+          previewableArn(
+            importJob,
+            arnOf(pulumi.interpolate`dataset-import-job/${importJob.physicalJobName}`),
+          ),
+        ],
         tags,
       },
       parent,
@@ -131,7 +159,7 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
         name: names.campaign,
         // Personalize refuses DeleteSolution while a campaign deploys it: with the solution's
         // ARN as an input, replacing the solution replaces its campaign first.
-        solutionArn: solution.arn,
+        solutionArn,
         solutionVersionArn: solutionVersion.arn,
         minProvisionedTPS: config.minProvisionedTPS,
         tags,

@@ -1,11 +1,22 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
 import { checkInteractionsData } from "./datacheck";
 import { DataStore } from "./datastore";
 import { PersonalizePipeline } from "./pipeline";
+
+/**
+ * The logical name of the stack's two components. Their children are named after it
+ * (`workshop-dataset-group`, ...), so URNs do not depend on config: a new `namePrefix`
+ * renames physical resources (replacing them in the engine's order) instead of giving every
+ * resource a new URN, which the engine would create before it deletes the old one, colliding
+ * on any name that did not change. Stacks deployed when the components were named after the
+ * prefix keep their resources through the alias below (children inherit it).
+ */
+export const COMPONENT_NAME = "workshop";
 
 /** Relative `dataFile` / `schemaFile` paths are resolved against the project directory. */
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -69,15 +80,27 @@ export function buildWorkshopStack(config: StackConfig): WorkshopOutputs {
   }
   const dataHash = sha256Hex(data.content);
 
-  const store = new DataStore(config.namePrefix, { config, dataPath: data.path, dataHash });
-  const pipeline = new PersonalizePipeline(config.namePrefix, {
-    config,
-    schema: schemaText,
-    dataLocation: store.dataLocation,
-    roleArn: store.roleArn,
-    dataHash,
-    importAfter: store.readers,
-  });
+  const formerName = { aliases: [{ name: config.namePrefix }] };
+  // On AWS, the caller's account; the emulator's is configured.
+  const accountId = config.accountId ?? aws.getCallerIdentityOutput({}).accountId;
+  const store = new DataStore(
+    COMPONENT_NAME,
+    { config, dataPath: data.path, dataHash, accountId },
+    formerName,
+  );
+  const pipeline = new PersonalizePipeline(
+    COMPONENT_NAME,
+    {
+      config,
+      schema: schemaText,
+      dataLocation: store.dataLocation,
+      roleArn: store.roleArn,
+      dataHash,
+      importAfter: store.readers,
+      accountId,
+    },
+    formerName,
+  );
 
   return {
     target: pulumi.output(config.target),

@@ -79,6 +79,25 @@ describe("offline end to end: index.ts on the emulator", function () {
 
   beforeEach(() => recorder.reset());
 
+  /** What a run did (or a preview plans) per resource; a replacement's delete is part of it. */
+  const plan = (result: RunResult) =>
+    result.steps
+      .filter((s) => s.op !== "delete-replaced")
+      .map((s) => `${s.op} ${s.type.replace(DYNAMIC, "")} ${s.name}`)
+      .sort();
+
+  /**
+   * A preview, then the up: what a pull request's preview shows must be what the merge then
+   * does, resource by resource. The preview writes nothing.
+   */
+  const previewedUp = async (): Promise<RunResult> => {
+    const preview = await engine.preview();
+    assert.deepEqual(writes(), [], "a preview writes nothing");
+    const up = await engine.up();
+    assert.deepEqual(plan(preview), plan(up), "the preview's plan is what the up did");
+    return up;
+  };
+
   it("a preview with data that would not import fails before any call, saying why", async () => {
     const bad = join(tmp, "bad-interactions.csv");
     writeFileSync(bad, "USER,ITEM\n1,shoe\n");
@@ -118,7 +137,7 @@ describe("offline end to end: index.ts on the emulator", function () {
   });
 
   it("up creates the whole pipeline and the campaign answers", async () => {
-    deployed = await engine.up();
+    deployed = await previewedUp();
     assert.deepEqual(
       writes()
         .filter((w) => w.startsWith("Create"))
@@ -149,7 +168,7 @@ describe("offline end to end: index.ts on the emulator", function () {
   });
 
   it("a second up with nothing changed makes no API write", async () => {
-    const again = await engine.up();
+    const again = await previewedUp();
     assert.deepEqual(writes(), []);
     assert.deepEqual(again.outputs, deployed.outputs);
     assert.deepEqual(
@@ -176,7 +195,8 @@ describe("offline end to end: index.ts on the emulator", function () {
     ]) {
       assert.ok(planned.includes(step), `${step} in ${planned.join(", ")}`);
     }
-    const result = await engine.up();
+    recorder.reset();
+    const result = await previewedUp();
     const { outputs } = result;
     assert.notEqual(outputs.datasetImportJobArn, deployed.outputs.datasetImportJobArn);
     assert.notEqual(outputs.solutionVersionArn, deployed.outputs.solutionVersionArn);
@@ -211,7 +231,7 @@ describe("offline end to end: index.ts on the emulator", function () {
       ["update personalize:Campaign"],
     );
     assert.equal((await campaign(deployed.outputs.campaignArn)).minProvisionedTPS, 1);
-    const result = await engine.up();
+    const result = await previewedUp();
     assert.deepEqual(writes(), ["UpdateCampaign"]);
     assert.equal(result.outputs.campaignArn, deployed.outputs.campaignArn);
     const live = await campaign(result.outputs.campaignArn);
@@ -232,7 +252,7 @@ describe("offline end to end: index.ts on the emulator", function () {
       "the stack gives the campaign its solution's ARN",
     );
     engine.config[key("datasetGroupName")] = "renamed-dataset-group";
-    const result = await engine.up();
+    const result = await previewedUp();
     const calls = writes();
     const at = (op: string) => {
       const i = calls.indexOf(op);
@@ -289,11 +309,86 @@ describe("offline end to end: index.ts on the emulator", function () {
     );
 
     recorder.reset();
-    const result = await engine.up();
+    const result = await previewedUp();
     assert.deepEqual(writes(), ["CreateCampaign"]);
     assert.equal((await campaign(result.outputs.campaignArn)).status, "ACTIVE");
     assert.equal((await recommend(result.outputs.campaignArn)).length, 5);
   });
+
+  it("a tags change updates every tagged resource in place, and the preview says so", async () => {
+    engine.config[key("tags")] = JSON.stringify({ team: "recs" });
+    const before = engine.resources().map((r) => [r.urn, r.id]);
+    const result = await previewedUp();
+    const ops = result.steps.map((s) => s.op);
+    assert.ok(!ops.includes("replace") && !ops.includes("create"), ops.join(", "));
+    assert.ok(writes().includes("TagResource"), writes().join(", "));
+    assert.deepEqual(
+      engine.resources().map((r) => [r.urn, r.id]),
+      before,
+    );
+    deployed = result;
+  });
+
+  it("a new namePrefix renames every physical resource under the same URNs, and converges", async () => {
+    delete engine.config[key("datasetGroupName")];
+    // An explicit name that stays: the campaign is replaced delete-first, without a collision.
+    engine.config[key("campaignName")] = String(deployed.outputs.campaignName);
+    const urns = engine
+      .resources()
+      .map((r) => r.urn)
+      .sort();
+    engine.config[key("namePrefix")] = "renamed-prefix";
+    const result = await previewedUp();
+    assert.deepEqual(
+      engine
+        .resources()
+        .map((r) => r.urn)
+        .sort(),
+      urns,
+      "no URN changed",
+    );
+    assert.match(
+      String(result.outputs.datasetGroupArn),
+      /dataset-group\/renamed-prefix-dataset-group$/,
+    );
+    assert.equal(result.outputs.campaignName, deployed.outputs.campaignName);
+    assert.equal((await campaign(result.outputs.campaignArn)).status, "ACTIVE");
+    assert.equal((await recommend(result.outputs.campaignArn)).length, 5);
+    const groups = await personalize.send(new ListDatasetGroupsCommand({}));
+    assert.deepEqual(
+      groups.datasetGroups?.map((g) => g.datasetGroupArn),
+      [result.outputs.datasetGroupArn],
+    );
+    recorder.reset();
+    const again = await previewedUp();
+    assert.deepEqual(writes(), []);
+    assert.deepEqual(
+      again.steps.filter((s) => s.op !== "same"),
+      [],
+    );
+    deployed = result;
+  });
+
+  for (const [name, value] of [
+    ["schemaName", "renamed-schema"],
+    ["datasetName", "renamed-interactions"],
+    ["importJobName", "renamed-import"],
+    ["solutionName", "renamed-solution"],
+    ["solutionVersionName", "renamed-version"],
+    ["campaignName", "renamed-campaign"],
+    ["bucketName", "renamed-data"],
+  ]) {
+    it(`a new ${name} converges, as previewed, and the campaign still answers`, async () => {
+      engine.config[key(name)] = value;
+      const result = await previewedUp();
+      assert.equal((await campaign(result.outputs.campaignArn)).status, "ACTIVE");
+      assert.equal((await recommend(result.outputs.campaignArn)).length, 5);
+      recorder.reset();
+      const again = await engine.up();
+      assert.deepEqual(writes(), [], "converged: the next up writes nothing");
+      deployed = again;
+    });
+  }
 
   it("destroy leaves no Personalize resource and no S3 object", async () => {
     await engine.destroy();

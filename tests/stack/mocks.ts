@@ -2,6 +2,7 @@
 // `newResource` that keeps every registration and answers with the outputs the real
 // providers would add (ARNs, the autonamed bucket), so the wiring between resources can be
 // followed from one registration's outputs to the next one's inputs.
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../stack/config";
 
@@ -67,13 +68,16 @@ function outputsOf(type: string, name: string, inputs: Record<string, any>): Rec
     case LOCAL_S3("LocalObject"):
       return { etag: '"0f1e2d"', s3Uri: `s3://${inputs.bucket}/${inputs.key}` };
     case "aws:s3/bucket:Bucket": {
-      // The AWS provider autonames a bucket from its logical name plus 7 random characters.
-      const bucket = inputs.bucket ?? `${name}-7f3a9c1`;
+      // The AWS provider names a bucket from its bucketPrefix (else its logical name and a
+      // hyphen) plus 7 random characters.
+      const bucket = inputs.bucket ?? `${inputs.bucketPrefix ?? `${name}-`}7f3a9c1`;
       return { bucket, arn: `arn:aws:s3:::${bucket}` };
     }
     case "aws:iam/role:Role": {
-      // Autonamed too; a role's id is its name.
-      const roleName = `${name}-4b5c6d7`;
+      // Autonamed too, from its logical name and random characters (here: the stack's); a
+      // role's id is its name.
+      const random = createHash("sha1").update(pulumi.getStack()).digest("hex").slice(0, 7);
+      const roleName = `${name}-${random}`;
       return { name: roleName, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}` };
     }
     default:

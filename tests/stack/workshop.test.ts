@@ -108,8 +108,9 @@ describe("workshop stack, target aws (mocks)", () => {
 
   it("blocks public access and encrypts the bucket by default", () => {
     const bucket = engine.one("aws:s3/bucket:Bucket");
-    assert.strictEqual(bucket.name, "segment-workshop-data");
+    assert.strictEqual(bucket.name, "workshop-data");
     assert.strictEqual(bucket.inputs.bucket, undefined, "the bucket is autonamed on AWS");
+    assert.strictEqual(bucket.inputs.bucketPrefix, "segment-workshop-data-");
     assert.deepStrictEqual(
       plainInputs(engine.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs),
       {
@@ -251,8 +252,9 @@ describe("workshop stack, target aws (mocks)", () => {
 
   it("parents every resource under its component", () => {
     const stackUrn = "urn:pulumi:dev::personalize-workshop::";
-    const store = `${stackUrn}personalize:workshop:DataStore::segment-workshop`;
-    const pipeline = `${stackUrn}personalize:workshop:PersonalizePipeline::segment-workshop`;
+    // Logical names do not depend on config (the namePrefix is only an alias).
+    const store = `${stackUrn}personalize:workshop:DataStore::workshop`;
+    const pipeline = `${stackUrn}personalize:workshop:PersonalizePipeline::workshop`;
     for (const r of engine.requests) {
       if (r.type.startsWith("personalize:workshop:")) assert.strictEqual(r.parent, "", r.type);
       else if (r.type.startsWith("aws:")) assert.strictEqual(r.parent, store, r.type);
@@ -463,15 +465,29 @@ describe("workshop stack across stacks and changes (mocks)", () => {
     );
   });
 
-  it("in preview, registers every resource with unknown ARNs flowing down the chain", async () => {
+  it("in preview, hands dependents the ARNs it can compute; only a new version's stays unknown", async () => {
     const engine = new RecordingEngine();
     await engine.install("dev", { "aws:region": "us-east-1", dataFile: writeCsv("p.csv") }, true);
     buildWorkshopStack(readStackConfig());
     await engine.waitFor(DYNAMIC("Campaign"));
     await engine.settle();
-    assert.ok(pulumi.isUnknown(engine.one(DYNAMIC("Dataset")).inputs.datasetGroupArn));
-    assert.ok(pulumi.isUnknown(engine.one(DYNAMIC("Campaign")).inputs.solutionVersionArn));
-    assert.strictEqual(engine.one(DYNAMIC("Campaign")).inputs.name, "segment-workshop-campaign");
+    const arn = (path: string) => `arn:aws:personalize:us-east-1:${ACCOUNT_ID}:${path}`;
+    const inputs = (kind: string) => engine.one(DYNAMIC(kind)).inputs;
+    assert.strictEqual(
+      inputs("Dataset").datasetGroupArn,
+      arn("dataset-group/segment-workshop-dataset-group"),
+    );
+    assert.strictEqual(
+      inputs("Dataset").schemaArn,
+      arn("schema/segment-workshop-interactions-schema"),
+    );
+    assert.strictEqual(
+      inputs("DatasetImportJob").datasetArn,
+      arn("dataset/segment-workshop-dataset-group/INTERACTIONS"),
+    );
+    assert.strictEqual(inputs("Campaign").solutionArn, arn("solution/segment-workshop-solution"));
+    assert.ok(pulumi.isUnknown(inputs("Campaign").solutionVersionArn));
+    assert.strictEqual(inputs("Campaign").name, "segment-workshop-campaign");
   });
 });
 
