@@ -46,6 +46,8 @@ export interface ApiRecorder {
 export interface ApiRecorderOptions {
   /** Called for every Describe answer that carries a resource status. */
   onStatus?: (report: StatusReport) => void;
+  /** Called when the service has answered a call, before the answer is passed on. */
+  onCall?: (call: ApiCall) => void;
 }
 
 const CONTROL_PLANE_WRITE = /^(Create|Update|Delete|Start|Stop|Tag|Untag)/;
@@ -135,7 +137,9 @@ export async function startApiRecorder(
       },
       (answer) => {
         const status = answer.statusCode ?? 502;
-        calls.push({ ...kind, method, path, status });
+        const call = { ...kind, method, path, status };
+        calls.push(call);
+        options.onCall?.(call);
         res.writeHead(status, answer.headers);
         const describe = kind.service === "personalize" && kind.operation.startsWith("Describe");
         if (!describe || !options.onStatus) {

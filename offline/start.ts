@@ -240,6 +240,26 @@ export async function start(options: StartOptions): Promise<StartReport> {
     apiCalls: {},
   };
   let engine: OfflineEngine | undefined;
+  // Ctrl-C as the CLI takes it: the first one lets the steps in flight finish and starts no
+  // new one; the second stops at once, killing the provider host as the CLI kills its plugins.
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      say(
+        "\nInterrupted: finishing the steps in flight, starting no new ones (Ctrl-C again to stop now)",
+      );
+      void engine?.cancel();
+      return;
+    }
+    say(
+      options.state
+        ? `\nStopped. The state is in ${options.state}; run npm start with the same --state to pick up where this stopped.`
+        : "\nStopped.",
+    );
+    void (engine?.kill() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onInterrupt);
   try {
     // The stack's endpoint is stored in its state. An embedded emulator lives only as long as
     // this process, so its traffic can go through the recorder; a given --endpoint is used
@@ -308,6 +328,7 @@ export async function start(options: StartOptions): Promise<StartReport> {
       }
     }
   } finally {
+    process.removeListener("SIGINT", onInterrupt);
     report.apiCalls = countControlPlane(recorder);
     report.seconds = (Date.now() - started) / 1000;
     if (!options.keep || !report.ok) {
@@ -371,6 +392,15 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // Whatever escapes (a rejection nobody awaited) ends the run as a failure with its message,
+  // and with --json still as one JSON object, never as a raw stack trace.
+  const json = process.argv.includes("--json");
+  process.on("unhandledRejection", (err) => {
+    const error = err instanceof Error ? err.message : String(err);
+    if (json) console.log(JSON.stringify({ ok: false, error }));
+    console.error(`\nnpm start failed: ${error}`);
+    process.exit(1);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       // With --keep an embedded emulator holds the process open; otherwise exit now rather

@@ -143,7 +143,8 @@ export function transientKind(err: unknown): "throttle" | "server" | "network" |
   if (THROTTLING.includes(code)) return "throttle";
   const status = e.$metadata?.httpStatusCode;
   if (typeof status === "number" && status >= 500) return "server";
-  if (NETWORK.includes(code) || (typeof e.code === "string" && NETWORK.includes(e.code))) return "network";
+  if (NETWORK.includes(code) || (typeof e.code === "string" && NETWORK.includes(e.code)))
+    return "network";
   return undefined;
 }
 

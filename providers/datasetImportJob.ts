@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, tagList } from "./lifecycle";
+import {
+  CommonArgs,
+  isInProgress,
+  PersonalizeProvider,
+  Props,
+  ResourceSpec,
+  tagList,
+} from "./lifecycle";
 import { PersonalizeResource } from "./resource";
 import {
   canonical,
@@ -103,6 +110,26 @@ export const datasetImportJobSpec: ResourceSpec = {
       tags: tagList(inputs.tags),
     });
     return out.datasetImportJobArn as string;
+  },
+  // A job of this data still running under this stack's prefix: the same `<prefix>-<hash>-`.
+  async inFlight(ctx, inputs) {
+    const physical = inputs.physicalJobName;
+    if (typeof physical !== "string") return [];
+    const stem = physical.slice(0, physical.lastIndexOf("-") + 1);
+    const found: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await ctx.api.listDatasetImportJobs({
+        datasetArn: inputs.datasetArn as string,
+        ...(nextToken ? { nextToken } : {}),
+      });
+      for (const job of page.datasetImportJobs ?? []) {
+        if (job.jobName?.startsWith(stem) && isInProgress(job.status) && job.datasetImportJobArn)
+          found.push(job.datasetImportJobArn);
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return found;
   },
   describe: async (ctx, arn) =>
     ((await ctx.api.describeDatasetImportJob({ datasetImportJobArn: arn })).datasetImportJob ??

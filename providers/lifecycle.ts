@@ -144,6 +144,13 @@ export interface ResourceSpec {
   create(ctx: Context, request: ApiRequest, inputs: Props): Promise<string>;
   /** The Describe call; returns the described object. Throws ResourceNotFoundException when gone. */
   describe(ctx: Context, arn: string): Promise<Props>;
+  /**
+   * For kinds whose names cannot collide on create (an import job's is new for every job, a
+   * version's is not unique): the ARNs of ones still being created for these inputs. A run
+   * interrupted during the create left it; create takes over the stack's own instead of
+   * starting a second import or a second (billed) training.
+   */
+  inFlight?(ctx: Context, inputs: Props): Promise<string[]>;
   /** Where the status is; default: `status` and `failureReason` at the top. */
   status?(described: Props): StatusView;
   /** Statuses besides those ending in FAILED that mean creation failed (e.g. CREATE STOPPED for a version). */
@@ -230,7 +237,7 @@ function makeContext(spec: ResourceSpec, props: Props): Context {
     typeof props.timeoutMinutes === "number" ? props.timeoutMinutes : spec.defaultTimeoutMinutes;
   const deadline = Date.now() + timeoutMinutes * 60_000;
   const pace = paceFor(target.endpoint);
-  return {
+  const ctx: Context = {
     api: personalizeApi(target),
     kind: spec.kind,
     deadline,
@@ -275,6 +282,24 @@ function makeContext(spec: ResourceSpec, props: Props): Context {
       }
     },
   };
+  // Every call retries throttles and server errors until the deadline, as waits do: a
+  // tag or metrics call that the SDK's three attempts could not get through must not fail a
+  // deploy (or leave a half-updated resource) any more than a throttled Describe.
+  const api = ctx.api;
+  ctx.api = new Proxy(api, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function" || property === "send" || property === "destroy")
+        return value;
+      return (...args: unknown[]) =>
+        ctx
+          .waitFor(`${String(property)} to answer`, async () => ({
+            answer: await value.apply(target, args),
+          }))
+          .then((r) => r.answer);
+    },
+  });
+  return ctx;
 }
 
 /**
@@ -621,15 +646,29 @@ async function adoptExisting(
   const arn = arnInMessage(err);
   const advice = "delete it, or give this resource another name";
   if (!arn) throw new Error(`${name} already exists (${errorMessage(err)}); ${advice}`);
+  const taken = await adopt(spec, ctx, inputs, arn);
+  if (taken.why)
+    throw new Error(
+      `${name} already exists as ${arn} and is not this stack's: ${taken.why}; ${advice}`,
+    );
+  return taken;
+}
+
+/** The existing resource as stored outputs would hold it, or why it is not this one. */
+async function adopt(
+  spec: ResourceSpec,
+  ctx: Context,
+  inputs: Props,
+  arn: string,
+): Promise<{ arn: string; service: Props; why?: string }> {
   const described = await spec.describe(ctx, arn);
   const why = await notOurs(spec, ctx, inputs, arn, described);
-  if (why)
-    throw new Error(`${name} already exists as ${arn} and is not this stack's: ${why}; ${advice}`);
-  const tags = spec.taggable ? { tags: await readTags(ctx, arn) } : {};
-  return {
-    arn,
-    service: { ...inputsForOutputs(spec, { ...inputs, ...fromService(spec, described) }), ...tags },
+  const tags = spec.taggable && !why ? { tags: await readTags(ctx, arn) } : {};
+  const service = {
+    ...inputsForOutputs(spec, { ...inputs, ...fromService(spec, described) }),
+    ...tags,
   };
+  return { arn, service, ...(why ? { why } : {}) };
 }
 
 /**
@@ -647,8 +686,15 @@ export async function createResource(
   const name = displayName(spec, inputs);
   let arn: string;
   let adopted: Props | undefined;
+  for (const candidate of (await spec.inFlight?.(ctx, inputs)) ?? []) {
+    const taken = await adopt(spec, ctx, inputs, candidate);
+    if (!taken.why) {
+      ({ arn, service: adopted } = taken);
+      break;
+    }
+  }
   try {
-    arn = await retryLater(
+    arn ??= await retryLater(
       ctx,
       `${name} to be accepted`,
       () => spec.create(ctx, createRequest(spec, inputs), inputs),

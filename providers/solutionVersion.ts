@@ -73,6 +73,34 @@ export const solutionVersionSpec: ResourceSpec = {
   create: async (ctx, request) =>
     (await ctx.api.createSolutionVersion(request as CreateSolutionVersionRequest))
       .solutionVersionArn as string,
+  // A version of this solution still training, started after the import jobs it is to be
+  // trained from ended (else it trains on older data); adoption then checks name, mode, tags.
+  async inFlight(ctx, inputs) {
+    let dataReady = 0;
+    for (const input of Array.isArray(inputs.trainingInputs) ? inputs.trainingInputs : []) {
+      if (typeof input !== "string" || !input.includes(":dataset-import-job/")) continue;
+      const { datasetImportJob } = await ctx.api.describeDatasetImportJob({
+        datasetImportJobArn: input,
+      });
+      const ended = datasetImportJob?.lastUpdatedDateTime?.getTime() ?? Infinity;
+      dataReady = Math.max(dataReady, ended);
+    }
+    const found: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await ctx.api.listSolutionVersions({
+        solutionArn: inputs.solutionArn as string,
+        ...(nextToken ? { nextToken } : {}),
+      });
+      for (const version of page.solutionVersions ?? []) {
+        const started = version.creationDateTime?.getTime() ?? 0;
+        if (isInProgress(version.status) && version.solutionVersionArn && started >= dataReady)
+          found.push(version.solutionVersionArn);
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return found;
+  },
   describe: async (ctx, arn) =>
     ((await ctx.api.describeSolutionVersion({ solutionVersionArn: arn })).solutionVersion ??
       {}) as Props,
