@@ -3,7 +3,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalBucket, LocalObject } from "../providers";
 import { DATA_PREFIX, LOCAL_ROLE_ARN, StackConfig } from "./config";
-import { buildBucketPolicy, buildDataReadPolicy, buildPersonalizeTrustPolicy } from "./policies";
+import {
+  buildBucketPolicy,
+  buildDataReadPolicy,
+  buildPersonalizeTrustPolicy,
+  partitionOf,
+} from "./policies";
 
 export interface DataStoreArgs {
   readonly config: StackConfig;
@@ -85,14 +90,20 @@ export class DataStore extends pulumi.ComponentResource {
       opts,
     );
     const account = aws.getCallerIdentityOutput({}, opts);
+    // Personalize of this account, in the stack's region: the confused-deputy conditions.
+    const source = pulumi.all([account.accountId, account.arn]).apply(([accountId, arn]) => ({
+      accountId,
+      region: config.region,
+      partition: partitionOf(arn),
+    }));
     const bucketPolicy = new aws.s3.BucketPolicy(
       `${name}-bucket-policy`,
       {
         bucket: bucket.id,
         policy: pulumi
-          .all([bucket.arn, account.accountId])
-          .apply(([bucketArn, accountId]) =>
-            JSON.stringify(buildBucketPolicy({ bucketArn, accountId, prefix: DATA_PREFIX })),
+          .all([bucket.arn, source])
+          .apply(([bucketArn, from]) =>
+            JSON.stringify(buildBucketPolicy({ ...from, bucketArn, prefix: DATA_PREFIX })),
           ),
       },
       // S3 rejects concurrent configuration changes of one bucket ("OperationAborted").
@@ -115,9 +126,7 @@ export class DataStore extends pulumi.ComponentResource {
       `${name}-personalize-role`,
       {
         description: `Lets Amazon Personalize read ${DATA_PREFIX} in the ${config.stack} stack's bucket`,
-        assumeRolePolicy: account.accountId.apply((accountId) =>
-          JSON.stringify(buildPersonalizeTrustPolicy(accountId)),
-        ),
+        assumeRolePolicy: source.apply((from) => JSON.stringify(buildPersonalizeTrustPolicy(from))),
         tags,
       },
       opts,
