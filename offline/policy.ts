@@ -347,31 +347,28 @@ function toStruct(properties: Record<string, unknown>): Struct {
   return Struct.fromJavaScript(withoutInternalKeys(properties) as any);
 }
 
-function resourceOptions(resource: AnalyzedResource): any {
+/**
+ * Fills what an AnalyzeRequest and an AnalyzeStack resource share; the options are always set,
+ * since @pulumi/policy refuses a request without them as coming from an old CLI.
+ */
+function describeResource(message: any, resource: AnalyzedResource): any {
   const options = new analyzerpb.AnalyzerResourceOptions();
   options.setProtect(resource.protect ?? false);
   options.setParent(resource.parent ?? "");
   options.setCustomtimeouts(new analyzerpb.AnalyzerResourceOptions.CustomTimeouts());
-  return options;
-}
-
-function analyzeRequest(resource: AnalyzedResource): any {
-  const request = new analyzerpb.AnalyzeRequest();
-  request.setUrn(resource.urn);
-  request.setType(resource.type);
-  request.setName(resource.name);
-  request.setProperties(toStruct(resource.properties));
-  request.setOptions(resourceOptions(resource));
-  return request;
-}
-
-function stackResource(resource: AnalyzedResource): any {
-  const message = new analyzerpb.AnalyzerResource();
   message.setUrn(resource.urn);
   message.setType(resource.type);
   message.setName(resource.name);
   message.setProperties(toStruct(resource.properties));
-  message.setOptions(resourceOptions(resource));
+  message.setOptions(options);
+  return message;
+}
+
+const analyzeRequest = (resource: AnalyzedResource): any =>
+  describeResource(new analyzerpb.AnalyzeRequest(), resource);
+
+function stackResource(resource: AnalyzedResource): any {
+  const message = describeResource(new analyzerpb.AnalyzerResource(), resource);
   message.setParent(resource.parent ?? "");
   message.setDependenciesList([...(resource.dependencies ?? [])]);
   const byProperty = message.getPropertydependenciesMap();
