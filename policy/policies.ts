@@ -135,8 +135,8 @@ const trainingOptIn: ResourceValidationPolicy = {
     // CreateSolution's own default for performAutoTraining is true.
     const autoTraining = !("performAutoTraining" in args.props) || args.props.performAutoTraining;
     const optIn = (list: string, key: string) =>
-      `list it in ${list} to opt in (--policy-pack-config ` +
-      `'{"${POLICY.trainingOptIn}": {"${list}": ["${name}"]}}'), or set ${key} false`;
+      `list it in ${list} to opt in (in the --policy-pack-config file: ` +
+      `{"${POLICY.trainingOptIn}": {"${list}": ["${name}"]}}), or set ${key} false`;
     if (autoTraining === true && !(config.autoTrainingSolutions ?? []).includes(name)) {
       reportViolation(
         `solution ${JSON.stringify(name)} has performAutoTraining on (` +
