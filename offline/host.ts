@@ -13,10 +13,9 @@
  * {@link inProcessHost} answers the same calls in this process, the way the host's code does,
  * for fast unit tests of engine semantics; nothing is verified until it passes the real host.
  */
-import { ChildProcess, spawn } from "child_process";
-import { createInterface } from "readline";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { PluginProcess, startPlugin } from "./plugin-process";
 import { messageOf, PROVIDER_KEY, Props, wire } from "./wire";
 
 import * as grpc from "@grpc/grpc-js";
@@ -104,49 +103,19 @@ const ENGINE_ADDRESS = "127.0.0.1:0";
 
 /** Starts the SDK's dynamic-provider host in its own process group and connects to it. */
 export async function startProviderHost(options: HostOptions): Promise<ProviderHost> {
-  const child = spawn(process.execPath, [HOST_SCRIPT, ENGINE_ADDRESS], {
+  const plugin = await startPlugin({
+    name: "the dynamic-provider host",
+    command: process.execPath,
+    args: [HOST_SCRIPT, ENGINE_ADDRESS],
     cwd: options.cwd,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...options.env },
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on("line", (line) => {
-    stderr.push(line);
-    if (stderr.length > 50) stderr.shift();
-    options.onLog?.(line, "stderr");
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    let first = true;
-    lines.on("line", (line) => {
-      if (first) {
-        first = false;
-        const n = Number(line.trim());
-        if (Number.isInteger(n) && n > 0) resolve(n);
-        else
-          reject(
-            new Error(`the dynamic-provider host printed ${JSON.stringify(line)}, not a port`),
-          );
-        return;
-      }
-      options.onLog?.(line, "stdout");
-    });
-    child.once("error", reject);
-    void exited.then((code) =>
-      reject(
-        new Error(
-          `the dynamic-provider host exited (code ${code}) before it served: ${stderr.join("\n")}`,
-        ),
-      ),
-    );
+    ...(options.onLog ? { onLine: options.onLog } : {}),
   });
   const client = new provrpc.ResourceProviderClient(
-    `127.0.0.1:${port}`,
+    `127.0.0.1:${plugin.port}`,
     grpc.credentials.createInsecure(),
   );
-  return new ProcessHost(child, client, exited);
+  return new ProcessHost(plugin, client);
 }
 
 type Callback<Res> = (err: grpc.ServiceError | null, response: Res) => void;
@@ -155,9 +124,8 @@ class ProcessHost implements ProviderHost {
   private closed?: Promise<void>;
 
   constructor(
-    private readonly child: ChildProcess,
+    private readonly plugin: PluginProcess,
     private readonly client: provrpc.ResourceProviderClient,
-    private readonly exited: Promise<number | null>,
   ) {}
 
   private call<Res>(method: string, send: (callback: Callback<Res>) => unknown): Promise<Res> {
@@ -274,20 +242,7 @@ class ProcessHost implements ProviderHost {
   close(graceMs = 5000): Promise<void> {
     this.closed ??= (async () => {
       this.client.close();
-      const pid = this.child.pid;
-      if (pid === undefined || this.child.exitCode !== null || this.child.signalCode !== null)
-        return;
-      const signal = (sig: NodeJS.Signals) => {
-        try {
-          process.kill(-pid, sig);
-        } catch {
-          // The group is gone already.
-        }
-      };
-      signal("SIGINT");
-      const timer = setTimeout(() => signal("SIGKILL"), graceMs);
-      await this.exited;
-      clearTimeout(timer);
+      await this.plugin.kill(graceMs);
     })();
     return this.closed;
   }

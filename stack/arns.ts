@@ -1,32 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { PersonalizeSource } from "./policies";
 
 /**
- * Where the Personalize resources live: what their ARNs are made of besides the name.
+ * The ARN of a Personalize resource in the stack's account and region, from its path.
  * Personalize derives every ARN but a solution version's from the resource's name
  * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetGroup.html, and the
  * `Another resource with Arn … already exists` answers), so a program can know them before the
- * resources exist.
- */
-export interface ArnScope {
-  readonly partition: string;
-  readonly region: string;
-  readonly accountId: string;
-}
-
-/**
- * The ARN of a Personalize resource from its path: `dataset-group/<name>`, `schema/<name>`,
+ * resources exist. Paths: `dataset-group/<name>`, `schema/<name>`,
  * `dataset/<dataset group name>/<TYPE>`, `dataset-import-job/<job name>`, `solution/<name>`,
  * `campaign/<name>`. A solution version's ARN ends in an id the service makes up: it has none.
  */
-export function personalizeArn(scope: ArnScope, path: string): string {
+export function personalizeArn(scope: PersonalizeSource, path: string): string {
   return `arn:${scope.partition}:personalize:${scope.region}:${scope.accountId}:${path}`;
-}
-
-/** The AWS partition of a region: `aws-cn` for China, `aws-us-gov` for GovCloud, else `aws`. */
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
 }
 
 /**

@@ -3,7 +3,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalBucket, LocalObject } from "../providers";
 import { DATA_PREFIX, LOCAL_ROLE_ARN, StackConfig } from "./config";
-import { buildBucketPolicy, buildDataReadPolicy, buildPersonalizeTrustPolicy } from "./policies";
+import {
+  buildBucketPolicy,
+  buildDataReadPolicy,
+  buildPersonalizeTrustPolicy,
+  PersonalizeSource,
+} from "./policies";
 
 export interface DataStoreArgs {
   readonly config: StackConfig;
@@ -11,8 +16,8 @@ export interface DataStoreArgs {
   readonly dataPath: string;
   /** sha256 of the CSV, hex: a changed file uploads a new object (and imports it anew). */
   readonly dataHash: string;
-  /** The account the stack deploys to: the bucket policy and the role's trust name it. */
-  readonly accountId: pulumi.Input<string>;
+  /** Personalize of the stack's account and region: the bucket policy and the role's trust name it. */
+  readonly scope: pulumi.Input<PersonalizeSource>;
 }
 
 /** What both targets place: the args plus the object's key under `transformed/`. */
@@ -52,7 +57,7 @@ export class DataStore extends pulumi.ComponentResource {
     });
   }
 
-  private onAws(name: string, { config, dataPath, dataHash, key, accountId }: Placement) {
+  private onAws(name: string, { config, dataPath, dataHash, key, scope }: Placement) {
     const opts = { parent: this };
     const tags = config.tags;
     // `<prefix>-data-<random>` unless named: S3 names are global across every account. The
@@ -90,16 +95,16 @@ export class DataStore extends pulumi.ComponentResource {
       },
       opts,
     );
+    // Personalize of this account, in the stack's region: the confused-deputy conditions.
+    const source = pulumi.output(scope);
     const bucketPolicy = new aws.s3.BucketPolicy(
       `${name}-bucket-policy`,
       {
         bucket: bucket.id,
         policy: pulumi
-          .all([bucket.arn, accountId])
-          .apply(([bucketArn, account]) =>
-            JSON.stringify(
-              buildBucketPolicy({ bucketArn, accountId: account, prefix: DATA_PREFIX }),
-            ),
+          .all([bucket.arn, source])
+          .apply(([bucketArn, from]) =>
+            JSON.stringify(buildBucketPolicy({ ...from, bucketArn, prefix: DATA_PREFIX })),
           ),
       },
       // S3 rejects concurrent configuration changes of one bucket ("OperationAborted").
@@ -122,9 +127,7 @@ export class DataStore extends pulumi.ComponentResource {
       `${name}-personalize-role`,
       {
         description: `Lets Amazon Personalize read ${DATA_PREFIX} in the ${config.stack} stack's bucket`,
-        assumeRolePolicy: pulumi
-          .output(accountId)
-          .apply((account) => JSON.stringify(buildPersonalizeTrustPolicy(account))),
+        assumeRolePolicy: source.apply((from) => JSON.stringify(buildPersonalizeTrustPolicy(from))),
         tags,
       },
       opts,

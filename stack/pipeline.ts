@@ -8,8 +8,9 @@ import {
   Solution,
   SolutionVersion,
 } from "../providers";
-import { partitionOf, personalizeArn, previewableArn } from "./arns";
+import { personalizeArn, previewableArn } from "./arns";
 import { StackConfig } from "./config";
+import type { PersonalizeSource } from "./policies";
 
 export interface PersonalizePipelineArgs {
   readonly config: StackConfig;
@@ -22,8 +23,8 @@ export interface PersonalizePipelineArgs {
   readonly dataHash: string;
   /** Resources the import job needs but takes no input from (bucket and role policies). */
   readonly importAfter?: pulumi.Resource[];
-  /** The account the resources are created in: their ARNs carry it. */
-  readonly accountId: pulumi.Input<string>;
+  /** The account, region and partition the resources are created in: their ARNs carry them. */
+  readonly scope: pulumi.Input<PersonalizeSource>;
 }
 
 /**
@@ -50,7 +51,7 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: PersonalizePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("personalize:workshop:PersonalizePipeline", name, {}, opts);
-    const { config, schema, dataLocation, roleArn, dataHash, importAfter = [], accountId } = args;
+    const { config, schema, dataLocation, roleArn, dataHash, importAfter = [], scope } = args;
     const { names, tags } = config;
     // Every Personalize resource talks to the same place: AWS in the stack's region, or the
     // emulator when an endpoint is set.
@@ -60,14 +61,7 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
     };
     const parent = { parent: this };
     const arnOf = (path: pulumi.Input<string>) =>
-      pulumi
-        .all([accountId, path])
-        .apply(([account, p]) =>
-          personalizeArn(
-            { partition: partitionOf(config.region), region: config.region, accountId: account },
-            p,
-          ),
-        );
+      pulumi.all([scope, path]).apply(([where, p]) => personalizeArn(where, p));
 
     const datasetGroup = new DatasetGroup(
       `${name}-dataset-group`,

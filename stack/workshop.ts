@@ -7,6 +7,7 @@ import { StackConfig } from "./config";
 import { checkInteractionsData } from "./datacheck";
 import { DataStore } from "./datastore";
 import { PersonalizePipeline } from "./pipeline";
+import { partitionOf, PersonalizeSource } from "./policies";
 
 /**
  * The logical name of the stack's two components. Their children are named after it
@@ -81,11 +82,18 @@ export function buildWorkshopStack(config: StackConfig): WorkshopOutputs {
   const dataHash = sha256Hex(data.content);
 
   const formerName = { aliases: [{ name: config.namePrefix }] };
-  // On AWS, the caller's account; the emulator's is configured.
-  const accountId = config.accountId ?? aws.getCallerIdentityOutput({}).accountId;
+  // On AWS, the caller's account and partition; the emulator's account is configured.
+  const scope: pulumi.Output<PersonalizeSource> =
+    config.accountId === undefined
+      ? aws.getCallerIdentityOutput({}).apply((caller) => ({
+          accountId: caller.accountId,
+          region: config.region,
+          partition: partitionOf(caller.arn),
+        }))
+      : pulumi.output({ accountId: config.accountId, region: config.region, partition: "aws" });
   const store = new DataStore(
     COMPONENT_NAME,
-    { config, dataPath: data.path, dataHash, accountId },
+    { config, dataPath: data.path, dataHash, scope },
     formerName,
   );
   const pipeline = new PersonalizePipeline(
@@ -97,7 +105,7 @@ export function buildWorkshopStack(config: StackConfig): WorkshopOutputs {
       roleArn: store.roleArn,
       dataHash,
       importAfter: store.readers,
-      accountId,
+      scope,
     },
     formerName,
   );

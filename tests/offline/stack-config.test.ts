@@ -69,7 +69,7 @@ describe("offline stack config (Pulumi.yaml + Pulumi.<stack>.yaml)", () => {
     assert.equal(files.parsed.target, "local");
     assert.equal(files.parsed.endpoint, "http://127.0.0.1:4599");
     assert.equal(files.parsed.dataFile, "data/interactions.csv", "Pulumi.yaml's default");
-    assert.equal(files.parsed.names.campaign, "segment-workshop-local-campaign");
+    assert.equal(files.parsed.names.campaign, "segment-workshop-campaign");
   });
 
   it("refuses a stack whose config the program would refuse, naming the key and value", () => {

@@ -4,6 +4,7 @@
 // followed from one registration's outputs to the next one's inputs.
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { PROJECT } from "../../stack/config";
 
 export const ACCOUNT_ID = "123456789012";
@@ -98,12 +99,20 @@ export interface Request {
   readonly parent: string;
   /** URNs of every resource this one depends on, through inputs or `dependsOn`. */
   readonly dependencies: string[];
+  /** Input name -> URNs its value came from. */
+  readonly propertyDependencies: Record<string, string[]>;
+  /** The inputs as they crossed the wire (unknowns and secrets in Pulumi's encoding). */
+  readonly object: Record<string, unknown>;
+  /** Filled in from the engine's answer. */
+  urn?: string;
 }
 
 export class RecordingEngine {
   readonly registrations: Registration[] = [];
   readonly requests: Request[] = [];
   readonly invokes: string[] = [];
+  /** The mock monitor this engine installed (it keeps each resource's serialized state). */
+  private monitor: any;
 
   /** Installs this engine as Pulumi's runtime for the given stack. */
   async install(stack: string, config: Record<string, string>, preview = false): Promise<void> {
@@ -149,16 +158,35 @@ export class RecordingEngine {
     // `newResource` sees only inputs; parents and dependencies travel in the request itself.
     const settings = require("@pulumi/pulumi/runtime/settings");
     const monitor = settings.getMonitor();
+    this.monitor = monitor;
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: unknown) => {
-      this.requests.push({
+    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+      const propertyDependencies: Record<string, string[]> = {};
+      req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+        propertyDependencies[key] = deps.getUrnsList();
+      });
+      const request: Request = {
         type: req.getType(),
         name: req.getName(),
         parent: req.getParent(),
         dependencies: req.getDependenciesList(),
+        propertyDependencies,
+        object: req.getObject()?.toJavaScript() ?? {},
+      };
+      this.requests.push(request);
+      return register(req, (err: unknown, resp: any) => {
+        if (resp) request.urn = resp.getUrn();
+        callback(err, resp);
       });
-      return register(req, callback);
     };
+  }
+
+  /** URN -> the state the engine holds, serialized as the engine would store it. */
+  states(): Map<string, Record<string, unknown>> {
+    const registered: Map<string, { state: any }> = this.monitor.getRegisteredResources();
+    // A component's outputs are kept as the Struct its registerResourceOutputs call carried.
+    const plain = (state: any) => (state instanceof Struct ? state.toJavaScript() : state);
+    return new Map([...registered].map(([urn, r]) => [urn, plain(r.state)]));
   }
 
   /** The one registration request of a type. */

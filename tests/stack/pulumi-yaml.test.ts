@@ -43,7 +43,7 @@ describe("Pulumi.yaml and the stack files", () => {
     prod: { target: "aws", campaign: "segment-workshop-prod-campaign" },
     local: {
       target: "local",
-      campaign: "segment-workshop-local-campaign",
+      campaign: "segment-workshop-campaign",
       bucket: "segment-workshop-local-data",
     },
   };
