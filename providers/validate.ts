@@ -4,7 +4,24 @@
  * `pulumi preview` an input that depends on a resource not yet created arrives as that
  * string, and a name pattern would otherwise accept or reject a UUID that is not the value.
  */
+import { types } from "util";
+import { BUCKET_NAME, REGION } from "../rules/aws";
+import {
+  KMS_KEY_ARN,
+  NAME,
+  PERSONALIZE_ARN,
+  ROLE_ARN,
+  S3_LOCATION,
+  StringRule,
+  TAG_CHARACTERS,
+  TAG_KEY_MAX,
+  TAG_VALUE_MAX,
+  TAGS_MAX,
+} from "../rules/personalize";
+import { show } from "../rules/show";
 import { errorMessage } from "./client";
+
+export { show };
 
 /** `pulumi.runtime.unknownValue`: what an unknown input looks like to a provider in preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -23,16 +40,6 @@ export function isUnknown(value: unknown): boolean {
   return false;
 }
 
-/** How a value is quoted in messages: strings in double quotes, everything else as JSON. */
-export function show(value: unknown): string {
-  if (value === undefined) return "undefined";
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
-}
-
 function fail(failures: Failure[], property: string, value: unknown, problem: string): void {
   failures.push({ property, reason: `${property} ${show(value)} ${problem}` });
 }
@@ -41,17 +48,14 @@ function missing(failures: Failure[], property: string): void {
   failures.push({ property, reason: `${property} is required` });
 }
 
-/** personalize-api.md §2.1: 1-63 characters, a letter or digit first, then letters, digits, `-`, `_`. */
-export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/;
-export const NAME_MAX = 63;
-
+/** A Personalize name (rules/personalize.ts): 1-63 characters, a letter or digit first. */
 export function checkName(
   failures: Failure[],
   property: string,
   value: unknown,
   opts: { required?: boolean; maxLength?: number } = {},
 ): void {
-  const max = opts.maxLength ?? NAME_MAX;
+  const max = opts.maxLength ?? NAME.max;
   if (value === undefined) {
     if (opts.required !== false) missing(failures, property);
     return;
@@ -66,35 +70,16 @@ export function checkName(
       `must be 1-${max} characters long (it has ${value.length})`,
     );
   }
-  if (!NAME_PATTERN.test(value)) {
-    fail(
-      failures,
-      property,
-      value,
-      "must start with a letter or digit and contain only letters, digits, '-' and '_'",
-    );
-  }
+  if (!NAME.pattern.test(value)) fail(failures, property, value, NAME.problem);
 }
 
-const ARN_PATTERNS = {
-  personalize: {
-    re: /^arn:([a-z\d-]+):personalize:.*:.*:.+$/,
-    max: 256,
-    what: "a Personalize ARN",
-  },
-  role: {
-    re: /^arn:([a-z\d-]+):iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/,
-    max: 256,
-    what: "an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
-  },
-  kms: { re: /^arn:aws.*:kms:.*:[0-9]{12}:key\/.*$/, max: 2048, what: "a KMS key ARN" },
-} as const;
+const ARN_RULES = { personalize: PERSONALIZE_ARN, role: ROLE_ARN, kms: KMS_KEY_ARN };
 
 export function checkArn(
   failures: Failure[],
   property: string,
   value: unknown,
-  kind: keyof typeof ARN_PATTERNS,
+  kind: keyof typeof ARN_RULES,
   opts: { required?: boolean } = {},
 ): void {
   if (value === undefined) {
@@ -102,9 +87,9 @@ export function checkArn(
     return;
   }
   if (value === UNKNOWN) return;
-  const { re, max, what } = ARN_PATTERNS[kind];
-  if (typeof value !== "string" || value.length > max || !re.test(value)) {
-    fail(failures, property, value, `is not ${what}`);
+  const { pattern, max, problem } = ARN_RULES[kind];
+  if (typeof value !== "string" || value.length > max || !pattern.test(value)) {
+    fail(failures, property, value, problem);
   }
 }
 
@@ -176,35 +161,44 @@ export function checkObject(failures: Failure[], property: string, value: unknow
   }
 }
 
-/** personalize-api.md §2.1: a data location for an import job. */
+/** A string that must follow a shared rule (rules/), with the rule's own message. */
+export function checkRule(
+  failures: Failure[],
+  property: string,
+  value: unknown,
+  rule: StringRule,
+  opts: { required?: boolean } = {},
+): void {
+  checkString(failures, property, value, {
+    required: opts.required,
+    min: rule.min,
+    max: rule.max,
+    pattern: rule.pattern,
+    hint: rule.problem,
+  });
+}
+
+/** A data location for an import job (rules/personalize.ts). */
 export function checkS3Location(
   failures: Failure[],
   property: string,
   value: unknown,
   opts: { required?: boolean } = {},
 ): void {
-  checkString(failures, property, value, {
-    required: opts.required ?? true,
-    min: 1,
-    max: 256,
-    pattern: /^(s3|http|https):\/\/.+$/,
-    hint: "must be an S3 location such as s3://bucket/path/file.csv",
-  });
+  checkRule(failures, property, value, S3_LOCATION, { required: opts.required ?? true });
 }
 
-const TAG_PATTERN = /^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u;
-
-/** personalize-api.md §2.1: at most 200 tags, keys 1-128 and values 0-256 characters. */
+/** At most 200 tags, keys 1-128 and values 0-256 characters (rules/personalize.ts). */
 export function checkTags(failures: Failure[], property: string, value: unknown): void {
   if (value === undefined || value === UNKNOWN) return;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return fail(failures, property, value, "must be a map of tag keys to string values");
   }
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > 200)
-    fail(failures, property, `${entries.length} tags`, "exceeds the limit of 200");
+  const entries = Object.entries(value);
+  if (entries.length > TAGS_MAX)
+    fail(failures, property, `${entries.length} tags`, `exceeds the limit of ${TAGS_MAX}`);
   for (const [key, v] of entries) {
-    if (key.length < 1 || key.length > 128 || !TAG_PATTERN.test(key)) {
+    if (key.length < 1 || key.length > TAG_KEY_MAX || !TAG_CHARACTERS.test(key)) {
       fail(
         failures,
         `${property}`,
@@ -213,7 +207,7 @@ export function checkTags(failures: Failure[], property: string, value: unknown)
       );
     }
     if (v === UNKNOWN) continue;
-    if (typeof v !== "string" || v.length > 256 || !TAG_PATTERN.test(v)) {
+    if (typeof v !== "string" || v.length > TAG_VALUE_MAX || !TAG_CHARACTERS.test(v)) {
       fail(
         failures,
         `${property}.${key}`,
@@ -224,12 +218,14 @@ export function checkTags(failures: Failure[], property: string, value: unknown)
   }
 }
 
-/** AWS region names such as us-east-1, eu-central-2, us-gov-west-1. */
+/** AWS region names such as us-east-1, eu-central-2, us-gov-west-1 (rules/aws.ts). */
 export function checkRegion(failures: Failure[], property: string, value: unknown): void {
-  checkString(failures, property, value, {
-    pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/,
-    hint: "is not an AWS region name such as us-east-1",
-  });
+  checkRule(failures, property, value, REGION);
+}
+
+/** S3 bucket names (rules/aws.ts). */
+export function checkBucketName(failures: Failure[], property: string, value: unknown): void {
+  checkRule(failures, property, value, BUCKET_NAME, { required: true });
 }
 
 export function checkEndpoint(failures: Failure[], property: string, value: unknown): void {
@@ -252,17 +248,21 @@ export function checkEndpoint(failures: Failure[], property: string, value: unkn
  * (it would silently become `{}`), and so does anything else that is not plain JSON.
  */
 export function plain(value: unknown): unknown {
-  if (value instanceof Date) return value.getTime() / 1000;
+  // util.types rather than `instanceof`, which serialized code must not rely on.
+  if (types.isDate(value)) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(plain);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined && typeof v !== "function") out[k] = plain(v);
-    }
-    return out;
-  }
+  if (value !== null && typeof value === "object") return plainObject(value);
   if (typeof value === "bigint") return Number(value);
   return value;
+}
+
+/** {@link plain} of an object: its members made safe for the wire, `undefined` ones dropped. */
+export function plainObject(value: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined && typeof v !== "function") out[k] = plain(v);
+  }
+  return out;
 }
 
 /** JSON with sorted keys, so that two values equal as data compare equal as text. */
@@ -270,16 +270,27 @@ export function canonical(value: unknown): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
     if (v !== null && typeof v === "object") {
+      const entries: [string, unknown][] = Object.entries(v);
       return Object.fromEntries(
-        Object.keys(v as object)
-          .sort()
-          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+        entries
+          .filter(([, member]) => member !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([k, member]) => [k, sort(member)]),
       );
     }
     return v;
   };
   return JSON.stringify(sort(value)) ?? "undefined";
+}
+
+/** The value at a path of nested objects, or undefined where the path ends early. */
+export function member(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = Object.entries(current).find(([name]) => name === key)?.[1];
+  }
+  return current;
 }
 
 /** Runs a validation that throws; returns its message, or undefined when it passed. */

@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-// Personalize names (personalize-api.md 2.1), as the providers check them.
-import {
-  NAME_MAX as PERSONALIZE_NAME_MAX,
-  NAME_PATTERN as PERSONALIZE_NAME,
-} from "../providers/validate";
+// The rules the providers' check and the emulator apply too: one home, rules/.
+import { BUCKET_NAME, REGION } from "../rules/aws";
+import { AUTO_TRAINING_SCHEDULE, NAME, StringRule } from "../rules/personalize";
+import { show } from "../rules/show";
 
 /** Where the stack deploys: real AWS, or the local Personalize emulator. */
 export type Target = "aws" | "local";
@@ -59,14 +58,6 @@ const RECIPE_ARN_PREFIX = "arn:aws:personalize:::recipe/";
  */
 const NAME_PREFIX = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const NAME_PREFIX_MAX = 40;
-
-/** S3 bucket names: 3-63 characters of lower case, digits, dots and hyphens. */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-/** `rate(N day)` / `rate(N days)` with N from 1 to 30 (personalize-api.md 3.5). */
-const AUTO_TRAINING_SCHEDULE = /^rate\(([1-9]|[12][0-9]|30) days?\)$/;
-
-const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** Physical names of every named resource; two stacks with different prefixes never share one. */
 export interface ResourceNames {
@@ -149,7 +140,12 @@ export const CONFIG_KEYS = [
 ] as const;
 
 function fail(key: string, value: string, why: string): never {
-  throw new Error(`${PROJECT}:${key} ${why}, got ${JSON.stringify(value)}`);
+  throw new Error(`${PROJECT}:${key} ${why}, got ${show(value)}`);
+}
+
+/** Fails unless the value follows a shared rule, with the rule's words. */
+function follow(key: string, value: string, rule: StringRule): void {
+  if (!rule.pattern.test(value)) fail(key, value, rule.problem);
 }
 
 /** Empty strings count as unset: `pulumi config set key ""` should not defeat a default. */
@@ -168,12 +164,10 @@ function parseBoolean(get: ConfigGetter, key: string, fallback: boolean): boolea
 
 function parseName(get: ConfigGetter, key: string, fallback: string): string {
   const value = optional(get, key) ?? fallback;
-  if (value.length > PERSONALIZE_NAME_MAX) {
-    fail(key, value, `must be at most ${PERSONALIZE_NAME_MAX} characters (it is ${value.length})`);
+  if (value.length > NAME.max) {
+    fail(key, value, `must be at most ${NAME.max} characters (it is ${value.length})`);
   }
-  if (!PERSONALIZE_NAME.test(value)) {
-    fail(key, value, "must start with a letter or digit and contain only letters, digits, - and _");
-  }
+  follow(key, value, NAME);
   return value;
 }
 
@@ -220,7 +214,7 @@ function parseTags(get: ConfigGetter, stack: string): Record<string, string> {
     return fail("tags", raw, "must be an object of string values");
   }
   for (const [key, value] of Object.entries(parsed)) {
-    if (typeof value !== "string") fail(`tags.${key}`, JSON.stringify(value), "must be a string");
+    if (typeof value !== "string") fail(`tags.${key}`, show(value), "must be a string");
     if (key.length < 1 || key.length > 128) fail("tags", key, "keys must be 1-128 characters");
     if (key.toLowerCase().startsWith("aws:")) fail("tags", key, 'keys must not start with "aws:"');
     if (value.length > 256) fail(`tags.${key}`, value, "must be at most 256 characters");
@@ -253,10 +247,8 @@ export function parseStackConfig(get: ConfigGetter, stack: string): StackConfig 
     );
   }
   const region = regionValue ?? DEFAULT_LOCAL_REGION;
-  if (!AWS_REGION.test(region)) {
-    throw new Error(
-      `aws:region must be a region name such as us-east-1, got ${JSON.stringify(region)}`,
-    );
+  if (!REGION.pattern.test(region)) {
+    throw new Error(`aws:region ${REGION.problem}, got ${show(region)}`);
   }
 
   const endpoint =
@@ -294,9 +286,7 @@ export function parseStackConfig(get: ConfigGetter, stack: string): StackConfig 
 
   const bucket =
     optional(get, "bucketName") ?? (target === "local" ? `${namePrefix}-data` : undefined);
-  if (bucket !== undefined && !BUCKET_NAME.test(bucket)) {
-    fail("bucketName", bucket, "must be 3-63 lower-case letters, digits, dots and hyphens");
-  }
+  if (bucket !== undefined) follow("bucketName", bucket, BUCKET_NAME);
 
   const names: ResourceNames = {
     datasetGroup: parseName(get, "datasetGroupName", `${namePrefix}-dataset-group`),
@@ -323,13 +313,7 @@ export function parseStackConfig(get: ConfigGetter, stack: string): StackConfig 
   const performAutoTraining = parseBoolean(get, "performAutoTraining", false);
   const autoTrainingSchedule = optional(get, "autoTrainingSchedule");
   if (autoTrainingSchedule !== undefined) {
-    if (!AUTO_TRAINING_SCHEDULE.test(autoTrainingSchedule)) {
-      fail(
-        "autoTrainingSchedule",
-        autoTrainingSchedule,
-        'must be "rate(N days)" with N from 1 to 30',
-      );
-    }
+    follow("autoTrainingSchedule", autoTrainingSchedule, AUTO_TRAINING_SCHEDULE);
     if (!performAutoTraining) {
       fail(
         "autoTrainingSchedule",

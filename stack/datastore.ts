@@ -2,6 +2,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalBucket, LocalObject } from "../providers";
+import { show } from "../rules/show";
 import { DATA_PREFIX, LOCAL_ROLE_ARN, StackConfig } from "./config";
 import {
   buildBucketPolicy,
@@ -156,7 +157,7 @@ export class DataStore extends pulumi.ComponentResource {
     if (endpoint === undefined || config.names.bucket === undefined) {
       // parseStackConfig fills both on target "local"; a hand-built config may not.
       throw new Error(
-        `target "local" needs endpoint and names.bucket, got ${JSON.stringify({ endpoint, bucket: config.names.bucket })}`,
+        `target "local" needs endpoint and names.bucket, got ${show({ endpoint, bucket: config.names.bucket })}`,
       );
     }
     const bucket = new LocalBucket(

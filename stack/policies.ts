@@ -13,6 +13,8 @@
  * import job's `dataLocation` points (see {@link DataAccess.prefix}).
  */
 
+import { show } from "../rules/show";
+
 /** An IAM policy document, as AWS stores it. */
 export interface PolicyDocument {
   readonly Version: "2012-10-17";
@@ -67,9 +69,7 @@ export interface DataAccess extends PersonalizeSource {
 export function partitionOf(arn: string): string {
   const match = /^arn:(aws[a-z-]*):/.exec(arn);
   if (match === null) {
-    throw new Error(
-      `expected an ARN such as arn:aws:iam::123456789012:user/ci, got ${JSON.stringify(arn)}`,
-    );
+    throw new Error(`expected an ARN such as arn:aws:iam::123456789012:user/ci, got ${show(arn)}`);
   }
   return match[1];
 }
@@ -88,7 +88,7 @@ function personalizeSource({ accountId, region, partition }: PersonalizeSource) 
 function checkPrefix(prefix: string): void {
   if (prefix === "" || !prefix.endsWith("/") || prefix.startsWith("/")) {
     throw new Error(
-      `prefix must be a key prefix ending in "/" such as "transformed/", got ${JSON.stringify(prefix)}`,
+      `prefix must be a key prefix ending in "/" such as "transformed/", got ${show(prefix)}`,
     );
   }
 }

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { show } from "../rules/show";
 import { StackConfig } from "./config";
 import { checkInteractionsData } from "./datacheck";
 import { DataStore } from "./datastore";
@@ -46,7 +47,7 @@ function readConfiguredFile(key: string, file: string): { path: string; content:
   } catch (err) {
     const hint = key === "dataFile" ? " (npm run generate-data writes the default)" : "";
     throw new Error(
-      `personalize-workshop:${key} ${JSON.stringify(file)} cannot be read at ${resolved}: ` +
+      `personalize-workshop:${key} ${show(file)} cannot be read at ${resolved}: ` +
         `${(err as NodeJS.ErrnoException).code ?? String(err)}${hint}`,
       { cause: err },
     );

@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { datasetGroupProvider, localBucketProvider, solutionProvider } from "../../providers";
 import {
   DEFAULT_LOCAL_ENDPOINT,
   KNOWN_RECIPES,
@@ -162,7 +164,7 @@ describe("stack config", () => {
     [
       "bad region",
       { "aws:region": "US East" },
-      'aws:region must be a region name such as us-east-1, got "US East"',
+      'aws:region is not an AWS region name such as us-east-1, got "US East"',
     ],
     [
       "TPS zero",
@@ -192,7 +194,7 @@ describe("stack config", () => {
     [
       "name pattern",
       { ...AWS, campaignName: "my campaign" },
-      'personalize-workshop:campaignName must start with a letter or digit and contain only letters, digits, - and _, got "my campaign"',
+      `personalize-workshop:campaignName must start with a letter or digit and contain only letters, digits, '-' and '_', got "my campaign"`,
     ],
     [
       "name length",
@@ -207,7 +209,7 @@ describe("stack config", () => {
     [
       "bucket name",
       { ...AWS, bucketName: "Bucket" },
-      'personalize-workshop:bucketName must be 3-63 lower-case letters, digits, dots and hyphens, got "Bucket"',
+      `personalize-workshop:bucketName is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-'), got "Bucket"`,
     ],
     [
       "endpoint",
@@ -217,7 +219,7 @@ describe("stack config", () => {
     [
       "schedule",
       { ...AWS, performAutoTraining: "true", autoTrainingSchedule: "rate(31 days)" },
-      'personalize-workshop:autoTrainingSchedule must be "rate(N days)" with N from 1 to 30, got "rate(31 days)"',
+      'personalize-workshop:autoTrainingSchedule must be rate(N days) with N from 1 to 30, got "rate(31 days)"',
     ],
     [
       "schedule without training",
@@ -248,6 +250,98 @@ describe("stack config", () => {
   for (const [what, values, message] of errors) {
     it(`rejects ${what} with a message naming key and value`, () => {
       assert.throws(() => parse(values), { message });
+    });
+  }
+});
+
+/**
+ * The stack config refuses a value exactly when the providers' check would (rules/ is their
+ * one home): otherwise the program accepts in config what a preview then rejects, or the
+ * reverse.
+ */
+describe("stack config and the providers' check agree", () => {
+  const RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization";
+  const GROUP = "arn:aws:personalize:us-east-1:000000000000:dataset-group/g";
+  const providerAccepts = async (
+    provider: dynamic.ResourceProvider,
+    news: Record<string, unknown>,
+    property: string,
+  ) => {
+    const { failures = [] } = await provider.check!({}, news);
+    return !failures.some((failure) => failure.property === property);
+  };
+  const stackAccepts = (values: Record<string, string>) => {
+    try {
+      parse(values);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const rules: [string, string[], (v: string) => boolean, (v: string) => Promise<boolean>][] = [
+    [
+      "regions",
+      ["us-east-1", "us-gov-west-1", "ap-southeast-10", "US East", "eu-central", "mars"],
+      (v) => stackAccepts({ "aws:region": v }),
+      (v) => providerAccepts(datasetGroupProvider, { name: "g", region: v }, "region"),
+    ],
+    [
+      "bucket names",
+      ["team-a.bucket", "abc", "ab", "Bucket", "-abc", "a".repeat(63), "a".repeat(64)],
+      (v) => stackAccepts({ ...AWS, bucketName: v }),
+      (v) =>
+        providerAccepts(
+          localBucketProvider,
+          { bucket: v, endpoint: DEFAULT_LOCAL_ENDPOINT },
+          "bucket",
+        ),
+    ],
+    [
+      "Personalize names",
+      ["Custom_Campaign-1", "9lives", "my campaign", "_x", "s".repeat(63), "s".repeat(64)],
+      (v) => stackAccepts({ ...AWS, solutionName: v }),
+      (v) =>
+        providerAccepts(
+          solutionProvider,
+          { name: v, datasetGroupArn: GROUP, recipeArn: RECIPE },
+          "name",
+        ),
+    ],
+    [
+      "automatic training schedules",
+      [
+        "rate(1 day)",
+        "rate(30 days)",
+        "rate(31 days)",
+        "rate(0 days)",
+        "rate(7 weeks)",
+        "cron(0 0 * * ? *)",
+      ],
+      (v) => stackAccepts({ ...AWS, performAutoTraining: "true", autoTrainingSchedule: v }),
+      (v) =>
+        providerAccepts(
+          solutionProvider,
+          {
+            name: "s",
+            datasetGroupArn: GROUP,
+            recipeArn: RECIPE,
+            solutionConfig: { autoTrainingConfig: { schedulingExpression: v } },
+          },
+          "solutionConfig.autoTrainingConfig.schedulingExpression",
+        ),
+    ],
+  ];
+  for (const [what, values, stack, provider] of rules) {
+    it(`on ${what}`, async () => {
+      const verdicts = await Promise.all(
+        values.map(async (v) => [v, stack(v), await provider(v)] as const),
+      );
+      assert.deepStrictEqual(
+        verdicts.filter(([, byStack, byProvider]) => byStack !== byProvider),
+        [],
+      );
+      // Both sides refuse something: the agreement is not that of two checks that accept all.
+      assert.ok(verdicts.some(([, byStack]) => !byStack));
     });
   }
 });
