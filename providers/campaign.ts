@@ -1,7 +1,9 @@
-import type { CampaignConfig, CreateCampaignRequest } from "@aws-sdk/client-personalize";
-import * as pulumi from "@pulumi/pulumi";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, StatusView } from "./lifecycle";
-import { PersonalizeResource } from "./resource";
+import type { Campaign as DescribedCampaign, CampaignConfig } from "@aws-sdk/client-personalize";
+import { PERSONALIZE_ARN } from "../rules/personalize";
+import { created } from "./client";
+import { PersonalizeProvider } from "./lifecycle";
+import { personalizeResource } from "./resource";
+import type { ArgsOf, Tagged } from "./spec";
 import {
   checkArn,
   checkName,
@@ -12,39 +14,59 @@ import {
   show,
 } from "./validate";
 
-export interface CampaignArgs extends CommonArgs {
-  name: pulumi.Input<string>;
+export type CampaignInputs = Tagged & {
+  /** The campaign's name, unique in the account and region. */
+  readonly name: string;
   /** The deployed model; changing it rolls the campaign forward in place (UpdateCampaign). */
-  solutionVersionArn: pulumi.Input<string>;
+  readonly solutionVersionArn: string;
   /**
    * The solution the version belongs to (recommended: `solution.arn`). Not sent to the
    * service; it tells the engine that replacing the solution replaces the campaign too.
    * Personalize refuses to delete a solution while a campaign deploys one of its versions, so
    * without it a replaced solution (same name: deleted first) waits on the campaign for ever.
    * A new version of the same solution still updates the campaign in place.
+   * @default none
    */
-  solutionArn?: pulumi.Input<string>;
-  /** Default 1; billed while the campaign is ACTIVE. Updates in place. */
-  minProvisionedTPS?: pulumi.Input<number>;
-  campaignConfig?: pulumi.Input<CampaignConfig>;
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly solutionArn?: string;
+  /**
+   * Billed while the campaign is ACTIVE. Updates in place.
+   * @default 1
+   */
+  readonly minProvisionedTPS?: number;
+  /**
+   * The API's CampaignConfig. Updates in place.
+   * @default none
+   */
+  readonly campaignConfig?: CampaignConfig;
+};
+
+export interface CampaignKind {
+  inputs: CampaignInputs;
+  described: DescribedCampaign;
+  outputs: {
+    /** The version the service reports deployed; during an update, still the old one. */
+    readonly deployedSolutionVersionArn?: string;
+  };
+  defaulted: "minProvisionedTPS";
 }
+
+/** The arguments of a Campaign, as a program gives them. */
+export type CampaignArgs = ArgsOf<CampaignKind>;
 
 /**
  * personalize-api.md §3.7: everything but the name updates in place, so new data reaches the
  * campaign without downtime: the campaign keeps serving the old version until the update is ACTIVE.
  */
-export const campaignSpec: ResourceSpec = {
+export const campaignProvider = new PersonalizeProvider<CampaignKind>({
   kind: "Campaign",
   fields: {
     name: "replace",
-    solutionArn: "replace",
+    // Not a CreateCampaign parameter: it is there so a replaced solution replaces the campaign.
+    solutionArn: { change: "replace", local: true },
     solutionVersionArn: "update",
     minProvisionedTPS: "update",
     campaignConfig: "update",
   },
-  // Not a CreateCampaign parameter: it is there so a replaced solution replaces the campaign.
-  localFields: ["solutionArn"],
   defaults: { minProvisionedTPS: 1 },
   // "usually a few minutes but can take over an hour" (DG); AWS examples wait up to 3 h.
   defaultTimeoutMinutes: 180,
@@ -54,8 +76,8 @@ export const campaignSpec: ResourceSpec = {
     // A version ARN, or <solution ARN>/$LATEST with syncWithLatestSolutionVersion.
     checkString(failures, "solutionVersionArn", inputs.solutionVersionArn, {
       required: true,
-      max: 256,
-      pattern: /^arn:([a-z\d-]+):personalize:.*:.*:.+$/,
+      max: PERSONALIZE_ARN.max,
+      pattern: PERSONALIZE_ARN.pattern,
       hint: "is not a solution version ARN",
     });
     checkArn(failures, "solutionArn", inputs.solutionArn, "personalize", { required: false });
@@ -77,38 +99,24 @@ export const campaignSpec: ResourceSpec = {
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
   create: async (ctx, request) =>
-    (await ctx.api.createCampaign(request as CreateCampaignRequest)).campaignArn as string,
+    created((await ctx.api.createCampaign(request)).campaignArn, "CreateCampaign"),
   describe: async (ctx, arn) =>
-    ((await ctx.api.describeCampaign({ campaignArn: arn })).campaign ?? {}) as Props,
-  outputs: (_ctx, d) => ({ deployedSolutionVersionArn: d.solutionVersionArn }),
+    (await ctx.api.describeCampaign({ campaignArn: arn })).campaign ?? {},
+  outputs: { deployedSolutionVersionArn: (d) => d.solutionVersionArn },
   update: {
     call: (ctx, arn, news) =>
       ctx.api.updateCampaign({
         campaignArn: arn,
-        solutionVersionArn: news.solutionVersionArn as string,
-        minProvisionedTPS: news.minProvisionedTPS as number,
-        campaignConfig: news.campaignConfig as CampaignConfig | undefined,
+        solutionVersionArn: news.solutionVersionArn,
+        minProvisionedTPS: news.minProvisionedTPS,
+        campaignConfig: news.campaignConfig,
       }),
     // The campaign keeps serving the old version (status ACTIVE) while this runs.
-    progress: (d) => d.latestCampaignUpdate as StatusView | undefined,
+    progress: (d) => d.latestCampaignUpdate,
   },
   delete: (ctx, arn) => ctx.api.deleteCampaign({ campaignArn: arn }),
-};
-
-export const campaignProvider = new PersonalizeProvider(campaignSpec);
+});
+export const campaignSpec = campaignProvider.spec;
 
 /** A Personalize campaign: a deployed solution version serving real-time recommendations. */
-export class Campaign extends PersonalizeResource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly solutionVersionArn: pulumi.Output<string>;
-  declare readonly solutionArn: pulumi.Output<string | undefined>;
-  declare readonly minProvisionedTPS: pulumi.Output<number>;
-  declare readonly campaignConfig: pulumi.Output<CampaignConfig | undefined>;
-  declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
-  /** The version the service reports deployed; during an update, still the old one. */
-  declare readonly deployedSolutionVersionArn: pulumi.Output<string>;
-
-  constructor(name: string, args: CampaignArgs, opts?: pulumi.CustomResourceOptions) {
-    super(campaignProvider, name, args, ["deployedSolutionVersionArn"], opts);
-  }
-}
+export class Campaign extends personalizeResource(campaignProvider) {}

@@ -82,11 +82,9 @@ export function s3Api(target: Target): S3 {
 
 /** The service's error code (`ResourceNotFoundException`, ...), whatever class the SDK mapped it to. */
 export function errorCode(err: unknown): string | undefined {
-  if (err && typeof err === "object") {
-    const e = err as { name?: unknown; Code?: unknown };
-    if (typeof e.name === "string") return e.name;
-    if (typeof e.Code === "string") return e.Code;
-  }
+  if (!err || typeof err !== "object") return undefined;
+  if ("name" in err && typeof err.name === "string") return err.name;
+  if ("Code" in err && typeof err.Code === "string") return err.Code;
   return undefined;
 }
 
@@ -96,8 +94,8 @@ export function errorCode(err: unknown): string | undefined {
  */
 export function errorMessage(err: unknown): string {
   if (err && typeof err === "object") {
-    const message = (err as { message?: unknown }).message;
-    if (typeof message === "string" && message !== "") return message;
+    if ("message" in err && typeof err.message === "string" && err.message !== "")
+      return err.message;
     const code = errorCode(err);
     if (code) return code;
   }
@@ -138,12 +136,16 @@ const NETWORK = [
  */
 export function transientKind(err: unknown): "throttle" | "server" | "network" | undefined {
   if (!err || typeof err !== "object") return undefined;
-  const e = err as { code?: unknown; $metadata?: { httpStatusCode?: number } };
   const code = errorCode(err) ?? "";
   if (THROTTLING.includes(code)) return "throttle";
-  const status = e.$metadata?.httpStatusCode;
+  const metadata = "$metadata" in err ? err.$metadata : undefined;
+  const status =
+    metadata && typeof metadata === "object" && "httpStatusCode" in metadata
+      ? metadata.httpStatusCode
+      : undefined;
   if (typeof status === "number" && status >= 500) return "server";
-  if (NETWORK.includes(code) || (typeof e.code === "string" && NETWORK.includes(e.code)))
+  const nodeCode = "code" in err ? err.code : undefined;
+  if (NETWORK.includes(code) || (typeof nodeCode === "string" && NETWORK.includes(nodeCode)))
     return "network";
   return undefined;
 }
@@ -152,3 +154,9 @@ export const isNotFound = (err: unknown): boolean => {
   const code = errorCode(err);
   return code === "ResourceNotFoundException" || code === "NoSuchBucket" || code === "NotFound";
 };
+
+/** The ARN a create call answered with; a create that answers none is the service's fault, said so. */
+export function created(arn: string | undefined, operation: string): string {
+  if (!arn) throw new Error(`${operation} answered without the new resource's ARN`);
+  return arn;
+}

@@ -1,34 +1,51 @@
-import type { CreateDatasetRequest } from "@aws-sdk/client-personalize";
-import * as pulumi from "@pulumi/pulumi";
+import type { Dataset as DescribedDataset } from "@aws-sdk/client-personalize";
 import { DATASET_TYPES, normalizeDatasetType } from "../schemas/avro";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec, StatusView } from "./lifecycle";
-import { PersonalizeResource } from "./resource";
+import { created } from "./client";
+import { PersonalizeProvider } from "./lifecycle";
+import { personalizeResource } from "./resource";
+import type { ArgsOf, Tagged } from "./spec";
 import { checkArn, checkName, show, UNKNOWN } from "./validate";
 
-export interface DatasetArgs extends CommonArgs {
-  name: pulumi.Input<string>;
-  datasetGroupArn: pulumi.Input<string>;
+export type DatasetInputs = Tagged & {
+  /** The dataset's name. */
+  readonly name: string;
+  /** The dataset group it belongs to. */
+  readonly datasetGroupArn: string;
   /** Interactions, Items, Users, Actions or Action_Interactions, in any case; stored upper-case as the service returns it. */
-  datasetType: pulumi.Input<string>;
-  schemaArn: pulumi.Input<string>;
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly datasetType: string;
+  /** Its schema; for ITEMS and USERS datasets a new one updates the dataset in place. */
+  readonly schemaArn: string;
+};
+
+export interface DatasetKind {
+  inputs: DatasetInputs;
+  described: DescribedDataset;
+  outputs: {
+    /** Only for Action_Interactions datasets: the ID PutActionInteractions takes. */
+    readonly trackingId?: string;
+  };
 }
+
+/** The arguments of a Dataset, as a program gives them. */
+export type DatasetArgs = ArgsOf<DatasetKind>;
 
 /** personalize-api.md §3.3: UpdateDataset replaces the schema of Items and Users datasets only. */
 const SCHEMA_UPDATABLE = ["ITEMS", "USERS"];
 
 const upper = (v: unknown) => (typeof v === "string" ? v.toUpperCase() : v);
 
-export const datasetSpec: ResourceSpec = {
+export const datasetProvider = new PersonalizeProvider<DatasetKind>({
   kind: "Dataset",
   fields: {
     name: "replace",
     datasetGroupArn: "replace",
-    datasetType: "replace",
-    schemaArn: (_olds, news) =>
-      SCHEMA_UPDATABLE.includes(String(upper(news.datasetType))) ? "update" : "replace",
+    datasetType: { change: "replace", normalize: { note: "any case", apply: upper } },
+    schemaArn: {
+      change: (_olds, news) =>
+        SCHEMA_UPDATABLE.includes(String(upper(news.datasetType))) ? "update" : "replace",
+      when: { update: "ITEMS, USERS", replace: "other types" },
+    },
   },
-  normalize: { datasetType: upper },
   defaultTimeoutMinutes: 10,
   taggable: true,
   validate(inputs, failures) {
@@ -51,32 +68,17 @@ export const datasetSpec: ResourceSpec = {
   // The ARN is dataset/<group name>/<TYPE>: the dataset's own name is not part of it.
   identity: (inputs) => `${inputs.datasetGroupArn}/${upper(inputs.datasetType)}`,
   create: async (ctx, request) =>
-    (await ctx.api.createDataset(request as CreateDatasetRequest)).datasetArn as string,
-  describe: async (ctx, arn) =>
-    ((await ctx.api.describeDataset({ datasetArn: arn })).dataset ?? {}) as Props,
-  outputs: (_ctx, d) => ({ trackingId: d.trackingId }),
+    created((await ctx.api.createDataset(request)).datasetArn, "CreateDataset"),
+  describe: async (ctx, arn) => (await ctx.api.describeDataset({ datasetArn: arn })).dataset ?? {},
+  outputs: { trackingId: (d) => d.trackingId },
   // Reached only for ITEMS and USERS datasets: for the others a new schemaArn replaces.
   update: {
-    call: (ctx, arn, news) =>
-      ctx.api.updateDataset({ datasetArn: arn, schemaArn: news.schemaArn as string }),
-    progress: (d) => d.latestDatasetUpdate as StatusView | undefined,
+    call: (ctx, arn, news) => ctx.api.updateDataset({ datasetArn: arn, schemaArn: news.schemaArn }),
+    progress: (d) => d.latestDatasetUpdate,
   },
   delete: (ctx, arn) => ctx.api.deleteDataset({ datasetArn: arn }),
-};
-
-export const datasetProvider = new PersonalizeProvider(datasetSpec);
+});
+export const datasetSpec = datasetProvider.spec;
 
 /** A Personalize dataset of one type in a dataset group. */
-export class Dataset extends PersonalizeResource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly datasetGroupArn: pulumi.Output<string>;
-  declare readonly datasetType: pulumi.Output<string>;
-  declare readonly schemaArn: pulumi.Output<string>;
-  declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
-  /** Only for Action_Interactions datasets: the ID PutActionInteractions takes. */
-  declare readonly trackingId: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: DatasetArgs, opts?: pulumi.CustomResourceOptions) {
-    super(datasetProvider, name, args, ["trackingId"], opts);
-  }
-}
+export class Dataset extends personalizeResource(datasetProvider) {}

@@ -1,23 +1,41 @@
-import type { CreateDatasetGroupRequest } from "@aws-sdk/client-personalize";
-import * as pulumi from "@pulumi/pulumi";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
-import { PersonalizeResource } from "./resource";
+import type { DatasetGroup as DescribedDatasetGroup, Domain } from "@aws-sdk/client-personalize";
+import { DOMAINS } from "../rules/personalize";
+import { PersonalizeProvider } from "./lifecycle";
+import { personalizeResource } from "./resource";
+import { created } from "./client";
+import type { ArgsOf, Tagged } from "./spec";
 import { checkArn, checkEnum, checkName, UNKNOWN } from "./validate";
 
-export const DOMAINS = ["ECOMMERCE", "VIDEO_ON_DEMAND"] as const;
+export type DatasetGroupInputs = Tagged & {
+  /** The dataset group's name, unique in the account and region. */
+  readonly name: string;
+  /**
+   * The domain of a Domain dataset group.
+   * @default none: a Custom dataset group
+   */
+  readonly domain?: Domain;
+  /**
+   * The KMS key that encrypts the datasets.
+   * @default none: Personalize's own encryption
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * The role Personalize assumes to use the key; only together with `kmsKeyArn`.
+   * @default none
+   */
+  readonly roleArn?: string;
+};
 
-export interface DatasetGroupArgs extends CommonArgs {
-  name: pulumi.Input<string>;
-  /** ECOMMERCE or VIDEO_ON_DEMAND for a Domain dataset group; absent for a Custom one. */
-  domain?: pulumi.Input<string>;
-  kmsKeyArn?: pulumi.Input<string>;
-  /** Only together with kmsKeyArn: the role Personalize assumes to use the key. */
-  roleArn?: pulumi.Input<string>;
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+export interface DatasetGroupKind {
+  inputs: DatasetGroupInputs;
+  described: DescribedDatasetGroup;
 }
 
+/** The arguments of a DatasetGroup, as a program gives them. */
+export type DatasetGroupArgs = ArgsOf<DatasetGroupKind>;
+
 /** personalize-api.md §3.1: no update API; everything but tags replaces. */
-export const datasetGroupSpec: ResourceSpec = {
+export const datasetGroupProvider = new PersonalizeProvider<DatasetGroupKind>({
   kind: "DatasetGroup",
   fields: { name: "replace", domain: "replace", kmsKeyArn: "replace", roleArn: "replace" },
   defaultTimeoutMinutes: 10,
@@ -40,22 +58,12 @@ export const datasetGroupSpec: ResourceSpec = {
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
   create: async (ctx, request) =>
-    (await ctx.api.createDatasetGroup(request as CreateDatasetGroupRequest))
-      .datasetGroupArn as string,
+    created((await ctx.api.createDatasetGroup(request)).datasetGroupArn, "CreateDatasetGroup"),
   describe: async (ctx, arn) =>
-    ((await ctx.api.describeDatasetGroup({ datasetGroupArn: arn })).datasetGroup ?? {}) as Props,
+    (await ctx.api.describeDatasetGroup({ datasetGroupArn: arn })).datasetGroup ?? {},
   delete: (ctx, arn) => ctx.api.deleteDatasetGroup({ datasetGroupArn: arn }),
-};
-
-export const datasetGroupProvider = new PersonalizeProvider(datasetGroupSpec);
+});
+export const datasetGroupSpec = datasetGroupProvider.spec;
 
 /** A Personalize dataset group: the container of datasets, solutions, campaigns. */
-export class DatasetGroup extends PersonalizeResource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly domain: pulumi.Output<string | undefined>;
-  declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
-
-  constructor(name: string, args: DatasetGroupArgs, opts?: pulumi.CustomResourceOptions) {
-    super(datasetGroupProvider, name, args, [], opts);
-  }
-}
+export class DatasetGroup extends personalizeResource(datasetGroupProvider) {}

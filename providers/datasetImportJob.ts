@@ -1,14 +1,13 @@
-import * as pulumi from "@pulumi/pulumi";
+import type {
+  DatasetImportJob as DescribedDatasetImportJob,
+  ImportMode,
+} from "@aws-sdk/client-personalize";
 import { randomBytes } from "crypto";
-import {
-  CommonArgs,
-  isInProgress,
-  PersonalizeProvider,
-  Props,
-  ResourceSpec,
-  tagList,
-} from "./lifecycle";
-import { PersonalizeResource } from "./resource";
+import { IMPORT_MODES } from "../rules/personalize";
+import { created } from "./client";
+import { isInProgress, PersonalizeProvider, tagList } from "./lifecycle";
+import { personalizeResource } from "./resource";
+import type { ArgsOf, Props, Tagged } from "./spec";
 import {
   canonical,
   checkArn,
@@ -20,20 +19,47 @@ import {
   UNKNOWN,
 } from "./validate";
 
-export interface DatasetImportJobArgs extends CommonArgs {
-  /** A prefix: job names are unique forever, so the provider appends `-<data hash>-<random>`. */
-  jobName: pulumi.Input<string>;
-  datasetArn: pulumi.Input<string>;
+export type DatasetImportJobInputs = Tagged & {
+  /**
+   * A prefix: job names are unique forever, so the provider appends `-<data hash>-<random>`.
+   * Stored as the output `jobNamePrefix`; the output `jobName` is the physical name.
+   */
+  readonly jobName: string;
+  /** The physical job name: `jobName` and its suffix, chosen by check (so a preview knows it too). */
+  readonly physicalJobName: string;
+  /** The dataset the data goes into. */
+  readonly datasetArn: string;
   /** s3://bucket/key of the CSV file, or a folder ending in `/`. */
-  dataLocation: pulumi.Input<string>;
+  readonly dataLocation: string;
   /** The role Personalize assumes to read the data. */
-  roleArn: pulumi.Input<string>;
-  /** FULL (default) or INCREMENTAL. */
-  importMode?: pulumi.Input<string>;
-  /** Content hash of the data file: changed data means a new import job (and a new solution version downstream). */
-  dataHash?: pulumi.Input<string>;
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly roleArn: string;
+  /**
+   * FULL replaces the dataset's bulk data, INCREMENTAL adds to it.
+   * @default "FULL"
+   */
+  readonly importMode?: ImportMode;
+  /**
+   * Content hash of the data file: changed data means a new import job (and a new solution
+   * version downstream).
+   * @default none: only a change of another input imports again
+   */
+  readonly dataHash?: string;
+};
+
+export interface DatasetImportJobKind {
+  inputs: DatasetImportJobInputs;
+  described: DescribedDatasetImportJob;
+  outputs: {
+    /** The physical job name (prefix + suffix), as the service reports it. */
+    readonly jobName?: string;
+  };
+  defaulted: "importMode";
+  computed: "physicalJobName";
+  renamed: { jobName: "jobNamePrefix" };
 }
+
+/** The arguments of a DatasetImportJob, as a program gives them. */
+export type DatasetImportJobArgs = ArgsOf<DatasetImportJobKind>;
 
 /** `-` + 8 characters of the data hash + `-` + 6 random characters. */
 const SUFFIX_LENGTH = 16;
@@ -74,11 +100,11 @@ export function physicalJobName(olds: Props, news: Props): string {
 }
 
 /** personalize-api.md §3.4: no update, no delete. A change is a new job; delete forgets the job. */
-export const datasetImportJobSpec: ResourceSpec = {
+export const datasetImportJobProvider = new PersonalizeProvider<DatasetImportJobKind>({
   kind: "DatasetImportJob",
   fields: {
     jobName: "replace",
-    physicalJobName: "replace",
+    physicalJobName: { change: "replace", note: "chosen by check" },
     datasetArn: "replace",
     dataLocation: "replace",
     roleArn: "replace",
@@ -94,7 +120,7 @@ export const datasetImportJobSpec: ResourceSpec = {
     checkArn(failures, "datasetArn", inputs.datasetArn, "personalize");
     checkS3Location(failures, "dataLocation", inputs.dataLocation);
     checkArn(failures, "roleArn", inputs.roleArn, "role");
-    checkEnum(failures, "importMode", inputs.importMode, ["FULL", "INCREMENTAL"]);
+    checkEnum(failures, "importMode", inputs.importMode, IMPORT_MODES);
     checkString(failures, "dataHash", inputs.dataHash, { min: 1, max: 256 });
     if (failures.length > 0) return inputs;
     return { ...inputs, physicalJobName: physicalJobName(olds, inputs) };
@@ -102,25 +128,24 @@ export const datasetImportJobSpec: ResourceSpec = {
   // Not the by-name request: the physical name is the job name, the location a data source.
   async create(ctx, _request, inputs) {
     const out = await ctx.api.createDatasetImportJob({
-      jobName: inputs.physicalJobName as string,
-      datasetArn: inputs.datasetArn as string,
-      dataSource: { dataLocation: inputs.dataLocation as string },
-      roleArn: inputs.roleArn as string,
-      importMode: inputs.importMode as "FULL" | "INCREMENTAL",
+      jobName: inputs.physicalJobName,
+      datasetArn: inputs.datasetArn,
+      dataSource: { dataLocation: inputs.dataLocation },
+      roleArn: inputs.roleArn,
+      importMode: inputs.importMode,
       tags: tagList(inputs.tags),
     });
-    return out.datasetImportJobArn as string;
+    return created(out.datasetImportJobArn, "CreateDatasetImportJob");
   },
   // A job of this data still running under this stack's prefix: the same `<prefix>-<hash>-`.
   async inFlight(ctx, inputs) {
     const physical = inputs.physicalJobName;
-    if (typeof physical !== "string") return [];
     const stem = physical.slice(0, physical.lastIndexOf("-") + 1);
     const found: string[] = [];
     let nextToken: string | undefined;
     do {
       const page = await ctx.api.listDatasetImportJobs({
-        datasetArn: inputs.datasetArn as string,
+        datasetArn: inputs.datasetArn,
         ...(nextToken ? { nextToken } : {}),
       });
       for (const job of page.datasetImportJobs ?? []) {
@@ -132,35 +157,18 @@ export const datasetImportJobSpec: ResourceSpec = {
     return found;
   },
   describe: async (ctx, arn) =>
-    ((await ctx.api.describeDatasetImportJob({ datasetImportJobArn: arn })).datasetImportJob ??
-      {}) as Props,
-  outputs: (_ctx, d) => ({ jobName: d.jobName }),
+    (await ctx.api.describeDatasetImportJob({ datasetImportJobArn: arn })).datasetImportJob ?? {},
+  outputs: { jobName: (d) => d.jobName },
   inputsFromService: (d) => ({
     physicalJobName: d.jobName,
     datasetArn: d.datasetArn,
-    dataLocation: (d.dataSource as { dataLocation?: string } | undefined)?.dataLocation,
+    dataLocation: d.dataSource?.dataLocation,
     roleArn: d.roleArn,
     importMode: d.importMode,
   }),
   // No delete API: jobs live as long as their dataset. Forgetting is the delete.
-};
-
-export const datasetImportJobProvider = new PersonalizeProvider(datasetImportJobSpec);
+});
+export const datasetImportJobSpec = datasetImportJobProvider.spec;
 
 /** A dataset import job: one import of a data file into a dataset. */
-export class DatasetImportJob extends PersonalizeResource {
-  /** The physical job name (prefix + suffix), as the service reports it. */
-  declare readonly jobName: pulumi.Output<string>;
-  /** The physical job name as check chose it: known during a preview too. */
-  declare readonly physicalJobName: pulumi.Output<string>;
-  declare readonly jobNamePrefix: pulumi.Output<string>;
-  declare readonly datasetArn: pulumi.Output<string>;
-  declare readonly dataLocation: pulumi.Output<string>;
-  declare readonly roleArn: pulumi.Output<string>;
-  declare readonly importMode: pulumi.Output<string>;
-  declare readonly dataHash: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: DatasetImportJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(datasetImportJobProvider, name, args, ["jobName"], opts);
-  }
-}
+export class DatasetImportJob extends personalizeResource(datasetImportJobProvider) {}

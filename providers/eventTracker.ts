@@ -1,17 +1,31 @@
-import type { CreateEventTrackerRequest } from "@aws-sdk/client-personalize";
-import * as pulumi from "@pulumi/pulumi";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
-import { PersonalizeResource } from "./resource";
+import type { EventTracker as DescribedEventTracker } from "@aws-sdk/client-personalize";
+import { created } from "./client";
+import { PersonalizeProvider } from "./lifecycle";
+import { personalizeResource } from "./resource";
+import type { ArgsOf, Tagged } from "./spec";
 import { checkArn, checkName } from "./validate";
 
-export interface EventTrackerArgs extends CommonArgs {
-  name: pulumi.Input<string>;
-  datasetGroupArn: pulumi.Input<string>;
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+export type EventTrackerInputs = Tagged & {
+  /** The tracker's name, unique in the account and region. */
+  readonly name: string;
+  /** The dataset group whose interactions dataset receives the events. */
+  readonly datasetGroupArn: string;
+};
+
+export interface EventTrackerKind {
+  inputs: EventTrackerInputs;
+  described: DescribedEventTracker;
+  outputs: {
+    /** The ID PutEvents takes. */
+    readonly trackingId?: string;
+  };
 }
 
+/** The arguments of a EventTracker, as a program gives them. */
+export type EventTrackerArgs = ArgsOf<EventTrackerKind>;
+
 /** personalize-api.md §3.8: no update; one tracker per dataset group. */
-export const eventTrackerSpec: ResourceSpec = {
+export const eventTrackerProvider = new PersonalizeProvider<EventTrackerKind>({
   kind: "EventTracker",
   fields: { name: "replace", datasetGroupArn: "replace" },
   defaultTimeoutMinutes: 10,
@@ -23,23 +37,13 @@ export const eventTrackerSpec: ResourceSpec = {
   // One tracker per dataset group as well as a unique name: a replacement in the same group must delete first.
   identity: (inputs) => `${inputs.region}/${inputs.datasetGroupArn}`,
   create: async (ctx, request) =>
-    (await ctx.api.createEventTracker(request as CreateEventTrackerRequest))
-      .eventTrackerArn as string,
+    created((await ctx.api.createEventTracker(request)).eventTrackerArn, "CreateEventTracker"),
   describe: async (ctx, arn) =>
-    ((await ctx.api.describeEventTracker({ eventTrackerArn: arn })).eventTracker ?? {}) as Props,
-  outputs: (_ctx, d) => ({ trackingId: d.trackingId }),
+    (await ctx.api.describeEventTracker({ eventTrackerArn: arn })).eventTracker ?? {},
+  outputs: { trackingId: (d) => d.trackingId },
   delete: (ctx, arn) => ctx.api.deleteEventTracker({ eventTrackerArn: arn }),
-};
-
-export const eventTrackerProvider = new PersonalizeProvider(eventTrackerSpec);
+});
+export const eventTrackerSpec = eventTrackerProvider.spec;
 
 /** An event tracker: its trackingId lets PutEvents stream interactions into the dataset group. */
-export class EventTracker extends PersonalizeResource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly trackingId: pulumi.Output<string>;
-  declare readonly datasetGroupArn: pulumi.Output<string>;
-
-  constructor(name: string, args: EventTrackerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(eventTrackerProvider, name, args, ["trackingId"], opts);
-  }
-}
+export class EventTracker extends personalizeResource(eventTrackerProvider) {}

@@ -1,19 +1,29 @@
-import type { CreateFilterRequest } from "@aws-sdk/client-personalize";
-import * as pulumi from "@pulumi/pulumi";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
-import { PersonalizeResource } from "./resource";
+import type { Filter as DescribedFilter } from "@aws-sdk/client-personalize";
+import { created } from "./client";
+import { PersonalizeProvider } from "./lifecycle";
+import { personalizeResource } from "./resource";
+import type { ArgsOf, Tagged } from "./spec";
 import { checkArn, checkName, checkString } from "./validate";
 
-export interface FilterArgs extends CommonArgs {
-  name: pulumi.Input<string>;
-  datasetGroupArn: pulumi.Input<string>;
+export type FilterInputs = Tagged & {
+  /** The filter's name, unique in the account and region. */
+  readonly name: string;
+  /** The dataset group whose data the expression reads. */
+  readonly datasetGroupArn: string;
   /** e.g. EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Order Completed") */
-  filterExpression: pulumi.Input<string>;
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly filterExpression: string;
+};
+
+export interface FilterKind {
+  inputs: FilterInputs;
+  described: DescribedFilter;
 }
 
+/** The arguments of a Filter, as a program gives them. */
+export type FilterArgs = ArgsOf<FilterKind>;
+
 /** personalize-api.md §3.9: no update; a new expression is a new filter. */
-export const filterSpec: ResourceSpec = {
+export const filterProvider = new PersonalizeProvider<FilterKind>({
   kind: "Filter",
   fields: { name: "replace", datasetGroupArn: "replace", filterExpression: "replace" },
   defaultTimeoutMinutes: 15,
@@ -31,21 +41,11 @@ export const filterSpec: ResourceSpec = {
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
   create: async (ctx, request) =>
-    (await ctx.api.createFilter(request as CreateFilterRequest)).filterArn as string,
-  describe: async (ctx, arn) =>
-    ((await ctx.api.describeFilter({ filterArn: arn })).filter ?? {}) as Props,
+    created((await ctx.api.createFilter(request)).filterArn, "CreateFilter"),
+  describe: async (ctx, arn) => (await ctx.api.describeFilter({ filterArn: arn })).filter ?? {},
   delete: (ctx, arn) => ctx.api.deleteFilter({ filterArn: arn }),
-};
-
-export const filterProvider = new PersonalizeProvider(filterSpec);
+});
+export const filterSpec = filterProvider.spec;
 
 /** A recommendation filter over a dataset group. */
-export class Filter extends PersonalizeResource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly filterExpression: pulumi.Output<string>;
-  declare readonly datasetGroupArn: pulumi.Output<string>;
-
-  constructor(name: string, args: FilterArgs, opts?: pulumi.CustomResourceOptions) {
-    super(filterProvider, name, args, [], opts);
-  }
-}
+export class Filter extends personalizeResource(filterProvider) {}

@@ -1,5 +1,6 @@
 export * from "./client";
 export * from "./validate";
+export * from "./spec";
 export * from "./lifecycle";
 export * from "./resource";
 export * from "./datasetGroup";

@@ -1,5 +1,4 @@
-import type { Personalize } from "@aws-sdk/client-personalize";
-import type { dynamic, Input } from "@pulumi/pulumi";
+import type { dynamic } from "@pulumi/pulumi";
 import {
   errorCode,
   errorMessage,
@@ -9,6 +8,19 @@ import {
   Target,
   transientKind,
 } from "./client";
+import type {
+  Change,
+  Checked,
+  Context,
+  FieldRule,
+  KindTypes,
+  Pace,
+  Props,
+  OutputRule,
+  ResourceSpec,
+  ServiceRequest,
+  StatusView,
+} from "./spec";
 import {
   canonical,
   checkEndpoint,
@@ -17,7 +29,7 @@ import {
   checkTags,
   Failure,
   isUnknown,
-  plain,
+  plainObject,
   show,
   UNKNOWN,
 } from "./validate";
@@ -31,35 +43,6 @@ import {
 export const PROVIDER_VERSION = "1.0.0";
 
 /**
- * A request built from checked inputs by field name: check has validated each value, so a
- * resource casts it to the SDK's request type.
- */
-export type ApiRequest = Record<string, any>;
-
-/** Plain JSON properties as the engine passes them (inputs or outputs). */
-export type Props = Record<string, unknown>;
-
-/**
- * How a change of one input reaches the service: `replace` (no update API: a new resource),
- * `update` (changed in place), `ignore` (never a diff). A function decides per case, e.g. a
- * dataset's schema is updatable only for ITEMS and USERS datasets.
- */
-export type FieldRule =
-  "replace" | "update" | "ignore" | ((olds: Props, news: Props) => "replace" | "update");
-
-/** Inputs every Personalize resource takes besides its own fields. */
-export interface CommonArgs {
-  /** AWS region; defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1 (resolved in check and stored). */
-  region?: Input<string>;
-  /** A custom endpoint such as the emulator's URL. Credentials still come from the environment. */
-  endpoint?: Input<string>;
-  /** How long create, update and delete may wait for the service, in minutes. */
-  timeoutMinutes?: Input<number>;
-  /** Provider code version; defaults to {@link PROVIDER_VERSION}. A change is an in-place update that refreshes outputs. */
-  providerVersion?: Input<string>;
-}
-
-/**
  * The props a resource class hands to `dynamic.Resource`: its inputs, plus every declared
  * output key the inputs lack, set to undefined. The SDK creates an Output only for keys
  * present in props, so a `declare readonly` output missing here stays undefined for ever
@@ -69,12 +52,33 @@ export function withOutputKeys(args: object, keys: readonly string[]): Record<st
   return { ...Object.fromEntries(keys.map((key) => [key, undefined])), ...args };
 }
 
+/** The table of any kind, as the code shared by all kinds (and the docs) sees it. */
+export interface AnySpec {
+  readonly kind: string;
+  readonly fields: { readonly [field: string]: FieldRule };
+  readonly taggable: boolean;
+  readonly defaultTimeoutMinutes: number;
+  readonly outputKeyOf?: { readonly [field: string]: string | undefined };
+  readonly outputs?: object;
+}
+
+/** The input keys of a kind: the common ones, `tags` where it takes them, then its own. */
+export function inputKeys(spec: AnySpec): string[] {
+  return Object.keys(allFields(spec));
+}
+
 /**
- * The output keys every resource of a kind has: `arn`, `status` and its inputs under their
- * output keys. A resource class adds the outputs its table's `outputs` adds.
+ * The output keys every resource of a kind has: `arn`, `status`, its inputs under their
+ * output keys, and the outputs its table adds. The resource class gets exactly these.
  */
-export function outputKeys(spec: ResourceSpec): string[] {
-  return ["arn", "status", ...Object.keys(allFields(spec)).map((field) => outputKey(spec, field))];
+export function outputKeys(spec: AnySpec): string[] {
+  const keys = [
+    "arn",
+    "status",
+    ...inputKeys(spec).map((field) => outputKey(spec, field)),
+    ...Object.keys(spec.outputs ?? {}),
+  ];
+  return keys.filter((key, i) => keys.indexOf(key) === i);
 }
 
 /** The region when the program sets none: AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. */
@@ -89,100 +93,10 @@ const COMMON_FIELDS: Record<string, FieldRule> = {
   providerVersion: "update",
 };
 
-/** A status and the reason the service gave for a failure. */
-export interface StatusView {
-  status?: string;
-  failureReason?: string;
-}
-
-/** What a resource's own operations get: a client built for this call, a deadline, a way to wait. */
-export interface Context {
-  /** The Personalize API, built for this call from the resource's region and endpoint. */
-  api: Personalize;
-  kind: string;
-  deadline: number;
-  timeoutMinutes: number;
-  pace: Pace;
-  /** Polls `probe` with back-off until it returns a value; throws when the deadline passes. */
-  waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T>;
-}
-
-/**
- * The table one resource contributes. Everything else (checking, diffing, calling, waiting,
- * cleaning up, tags) is shared by all resources in this module.
- */
-export interface ResourceSpec {
-  /** The type name, also used in messages: `Campaign`. */
-  kind: string;
-  /** Each input field and how a change reaches the service. */
-  fields: Record<string, FieldRule>;
-  /** Normalisations the service applies, applied to both sides before comparing. */
-  normalize?: Record<string, (value: unknown) => unknown>;
-  /** Inputs stored under another output key because the output key means something else. */
-  outputKeyOf?: Record<string, string>;
-  /** Defaults filled in by check. */
-  defaults?: Props;
-  defaultTimeoutMinutes: number;
-  taggable: boolean;
-  /** Resource-specific validation; may return adjusted inputs (normalised values, generated names). */
-  validate(inputs: Props, failures: Failure[], olds: Props): Props | void;
-  /**
-   * The physical identity (what the ARN is made of). A replacement that keeps it must delete
-   * first, because the name is taken until the old resource is gone. Undefined: every
-   * replacement gets a new identity.
-   */
-  identity?(inputs: Props): string | undefined;
-  /**
-   * Inputs that only steer the engine (what a change replaces) and that the service never
-   * sees: left out of the create request and not read back on refresh.
-   */
-  localFields?: string[];
-  /**
-   * The create call; returns the ARN. `request` holds the fields the service takes, named as
-   * the API names them (every field but `localFields`, under its own name) and the tag list.
-   */
-  create(ctx: Context, request: ApiRequest, inputs: Props): Promise<string>;
-  /** The Describe call; returns the described object. Throws ResourceNotFoundException when gone. */
-  describe(ctx: Context, arn: string): Promise<Props>;
-  /**
-   * For kinds whose names cannot collide on create (an import job's is new for every job, a
-   * version's is not unique): the ARNs of ones still being created for these inputs. A run
-   * interrupted during the create left it; create takes over the stack's own instead of
-   * starting a second import or a second (billed) training.
-   */
-  inFlight?(ctx: Context, inputs: Props): Promise<string[]>;
-  /** Where the status is; default: `status` and `failureReason` at the top. */
-  status?(described: Props): StatusView;
-  /** Statuses besides those ending in FAILED that mean creation failed (e.g. CREATE STOPPED for a version). */
-  failedStatuses?: string[];
-  /** Output-only properties taken from Describe, besides `status` and `failureReason` (always there). */
-  outputs?(ctx: Context, described: Props, arn: string): Promise<Props> | Props;
-  /** The service's values of the input fields, for refresh; default: the API fields of the same name. */
-  inputsFromService?(described: Props): Props;
-  /** The update API, where there is one. Absent: every field but the common ones and tags replaces. */
-  update?: UpdateApi;
-  /** The delete call. Absent: the resource cannot be deleted and delete means forgetting it. */
-  delete?(ctx: Context, arn: string): Promise<unknown>;
-  /** Delete ends when the call returns (stop-then-forget), instead of when Describe says NotFound. */
-  forgetAfterDelete?: boolean;
-}
-
-/**
- * An in-place update: one call carrying the new values, then the service runs the update and
- * reports its progress apart from the resource's own status (`latestCampaignUpdate` ...).
- */
-export interface UpdateApi {
-  /** Sends the update call; made only when a field whose rule is "update" changed. */
-  call(ctx: Context, arn: string, news: Props): Promise<unknown>;
-  /** Where Describe reports the update's progress. */
-  progress(described: Props): StatusView | undefined;
-}
-
-/** Polling pace: start, growth and cap of the delay between two Describe calls. */
-export interface Pace {
-  initialMs: number;
-  factor: number;
-  capMs: number;
+/** A field's rule, as diff applies it. */
+export function changeOf(rule: FieldRule, olds: Props, news: Props): Change {
+  if (typeof rule === "string") return rule;
+  return typeof rule.change === "function" ? rule.change(olds, news) : rule.change;
 }
 
 /**
@@ -222,13 +136,12 @@ function namedError(name: string, message: string): Error {
   return error;
 }
 
-const isWaitTimeout = (err: unknown) =>
-  (err as { name?: unknown } | undefined)?.name === WAIT_TIMEOUT;
+const isWaitTimeout = (err: unknown) => errorCode(err) === WAIT_TIMEOUT;
 
 /** Network errors in a row before a wait gives up: a dead endpoint fails in seconds, not hours. */
 const NETWORK_TRIES = 6;
 
-function makeContext(spec: ResourceSpec, props: Props): Context {
+function makeContext(spec: AnySpec, props: Props): Context {
   const target: Target = {
     region: String(props.region),
     endpoint: typeof props.endpoint === "string" ? props.endpoint : undefined,
@@ -339,36 +252,68 @@ async function retryLater<T>(
   return result.value;
 }
 
-const allFields = (spec: ResourceSpec): Record<string, FieldRule> => ({
-  ...COMMON_FIELDS,
-  ...(spec.taggable ? { tags: "update" as const } : {}),
-  ...spec.fields,
-});
+const TAGS_RULE: Record<string, FieldRule> = { tags: "update" };
 
-/** The input fields the service knows under the same name. */
-const apiFields = (spec: ResourceSpec) =>
-  Object.keys(spec.fields).filter((field) => !spec.localFields?.includes(field));
-
-/** The create request: the API fields that are set, and the tags as the API's list. */
-function createRequest(spec: ResourceSpec, inputs: Props): ApiRequest {
-  const request: ApiRequest = {};
-  for (const field of apiFields(spec)) request[field] = inputs[field];
-  if (spec.taggable) request.tags = tagList(inputs.tags);
-  return request;
+function allFields(spec: AnySpec): Record<string, FieldRule> {
+  const own: Record<string, FieldRule> = spec.fields;
+  return { ...COMMON_FIELDS, ...(spec.taggable ? TAGS_RULE : {}), ...own };
 }
 
-const fromService = (spec: ResourceSpec, described: Props): Props =>
-  spec.inputsFromService
-    ? spec.inputsFromService(described)
-    : Object.fromEntries(apiFields(spec).map((field) => [field, described[field]]));
+const isLocal = (rule: FieldRule) => typeof rule !== "string" && rule.local === true;
 
-const outputKey = (spec: ResourceSpec, field: string) => spec.outputKeyOf?.[field] ?? field;
+/** The change a rule always makes, or undefined when it decides per case. */
+export function fixedChange(rule: FieldRule): Change | undefined {
+  if (typeof rule === "string") return rule;
+  return typeof rule.change === "string" ? rule.change : undefined;
+}
 
-const displayName = (spec: ResourceSpec, props: Props, arn?: string) =>
+/** The input fields the service knows under the same name. */
+const apiFields = (spec: AnySpec) =>
+  Object.entries(spec.fields)
+    .filter(([, rule]) => !isLocal(rule))
+    .map(([field]) => field);
+
+/**
+ * The create request: the API fields that are set, and the tags as the API's list. The
+ * fields are the inputs' own, which `ServiceRequest` describes: only the local ones (optional
+ * inputs that steer the engine) are taken out, and the tags put in the API's form.
+ */
+function createRequest<T extends KindTypes>(
+  spec: ResourceSpec<T>,
+  inputs: Checked<T>,
+): ServiceRequest<T> {
+  const props: Props = inputs;
+  const request: Props = {};
+  for (const field of apiFields(spec)) request[field] = props[field];
+  if (spec.taggable) request.tags = tagList(props.tags);
+  // A reshaping the type system cannot follow field by field; the fields are the table's.
+  return request as ServiceRequest<T>;
+}
+
+/** A property of the service's answer by name (the SDK's types have no index signature). */
+function answerField(described: object, field: string): unknown {
+  return Object.entries(described).find(([key]) => key === field)?.[1];
+}
+
+function fromService<T extends KindTypes>(spec: ResourceSpec<T>, described: T["described"]): Props {
+  if (spec.inputsFromService) return spec.inputsFromService(described);
+  return Object.fromEntries(apiFields(spec).map((field) => [field, answerField(described, field)]));
+}
+
+function outputKey(spec: AnySpec, field: string): string {
+  const renamed: Record<string, string | undefined> = spec.outputKeyOf ?? {};
+  return renamed[field] ?? field;
+}
+
+const displayName = (spec: AnySpec, props: Props, arn?: string) =>
   `${spec.kind} ${show(props.name ?? props.jobName ?? arn ?? "")}`;
 
 /** The engine's `check`: validates, fills defaults, passes unknowns through. Pure. */
-export function checkInputs(spec: ResourceSpec, olds: Props, news: Props): dynamic.CheckResult {
+export function checkInputs<T extends KindTypes>(
+  spec: ResourceSpec<T>,
+  olds: Props,
+  news: Props,
+): dynamic.CheckResult<Checked<T>> {
   const failures: Failure[] = [];
   const fields = allFields(spec);
   let inputs: Props = {};
@@ -405,7 +350,9 @@ export function checkInputs(spec: ResourceSpec, olds: Props, news: Props): dynam
   if (spec.taggable) checkTags(failures, "tags", inputs.tags);
   inputs = spec.validate(inputs, failures, olds) ?? inputs;
   if (news.__provider !== undefined) inputs.__provider = news.__provider;
-  return { inputs: plain(inputs) as Props, failures };
+  // What the engine creates or updates from: every field validated above (or named in
+  // `failures`, and then the engine goes no further), so these are the kind's checked inputs.
+  return { inputs: plainObject(inputs) as Checked<T>, failures };
 }
 
 /** `tags: {}` and no tags are the same thing to the service. */
@@ -413,11 +360,13 @@ const noTagsAsUndefined = (v: unknown) =>
   v && typeof v === "object" && Object.keys(v).length === 0 ? undefined : v;
 
 /** Compares one field as the service sees it; an unknown new value always counts as a change. */
-export function fieldChanged(spec: ResourceSpec, field: string, olds: Props, news: Props): boolean {
+export function fieldChanged(spec: AnySpec, field: string, olds: Props, news: Props): boolean {
   const next = news[field];
   if (isUnknown(next)) return true;
+  const rule = allFields(spec)[field];
   const norm =
-    spec.normalize?.[field] ?? (field === "tags" ? noTagsAsUndefined : (v: unknown) => v);
+    (typeof rule === "object" ? rule.normalize?.apply : undefined) ??
+    (field === "tags" ? noTagsAsUndefined : (v: unknown) => v);
   const prev = olds[outputKey(spec, field)];
   const safe = (v: unknown) => {
     try {
@@ -430,14 +379,17 @@ export function fieldChanged(spec: ResourceSpec, field: string, olds: Props, new
 }
 
 /** The engine's `diff` (olds are the stored OUTPUTS). Pure. */
-export function diffInputs(spec: ResourceSpec, olds: Props, news: Props): dynamic.DiffResult {
+export function diffInputs<T extends KindTypes>(
+  spec: ResourceSpec<T>,
+  olds: Props,
+  news: Props,
+): dynamic.DiffResult {
   const changes: string[] = [];
   const replaces: string[] = [];
   for (const [field, rule] of Object.entries(allFields(spec))) {
-    if (rule === "ignore" || !fieldChanged(spec, field, olds, news)) continue;
+    if (!fieldChanged(spec, field, olds, news)) continue;
     changes.push(field);
-    const how = typeof rule === "function" ? rule(olds, news) : rule;
-    if (how === "replace") replaces.push(field);
+    if (changeOf(rule, olds, news) === "replace") replaces.push(field);
   }
   // The stored status decides too: a resource recorded before it settled (an init failure, a
   // refresh mid-creation) is waited for by update; one that ended failed is replaced.
@@ -462,7 +414,7 @@ export function diffInputs(spec: ResourceSpec, olds: Props, news: Props): dynami
 }
 
 /** The input fields out of stored outputs. */
-function inputsOf(spec: ResourceSpec, props: Props): Props {
+function inputsOf(spec: AnySpec, props: Props): Props {
   const inputs: Props = {};
   for (const field of Object.keys(allFields(spec))) {
     const value = props[outputKey(spec, field)];
@@ -473,12 +425,14 @@ function inputsOf(spec: ResourceSpec, props: Props): Props {
 
 /** The API's tag list from the `tags` map input; undefined when there are none. */
 export function tagList(tags: unknown): { tagKey: string; tagValue: string }[] | undefined {
-  if (!tags || typeof tags !== "object") return undefined;
-  const list = Object.entries(tags as Record<string, string>).map(([tagKey, tagValue]) => ({
-    tagKey,
-    tagValue,
-  }));
+  const list = Object.entries(tagMap(tags)).map(([tagKey, tagValue]) => ({ tagKey, tagValue }));
   return list.length > 0 ? list : undefined;
+}
+
+/** The `tags` input as a map (check has made every value a string); {} when there are none. */
+function tagMap(tags: unknown): Record<string, string> {
+  if (!tags || typeof tags !== "object") return {};
+  return Object.fromEntries(Object.entries(tags).map(([key, value]) => [key, String(value)]));
 }
 
 async function readTags(ctx: Context, arn: string): Promise<Record<string, string>> {
@@ -487,8 +441,8 @@ async function readTags(ctx: Context, arn: string): Promise<Record<string, strin
 }
 
 async function syncTags(ctx: Context, arn: string, before: unknown, after: unknown): Promise<void> {
-  const olds = (before ?? {}) as Record<string, string>;
-  const news = (after ?? {}) as Record<string, string>;
+  const olds = tagMap(before);
+  const news = tagMap(after);
   const removed = Object.keys(olds).filter((k) => !(k in news));
   const changed = tagList(
     Object.fromEntries(Object.entries(news).filter(([k, v]) => olds[k] !== v)),
@@ -499,13 +453,10 @@ async function syncTags(ctx: Context, arn: string, before: unknown, after: unkno
   if (changed) await ctx.api.tagResource({ resourceArn: arn, tags: changed });
 }
 
-const statusOf = (spec: ResourceSpec, described: Props): StatusView =>
-  spec.status
-    ? spec.status(described)
-    : {
-        status: described.status as string | undefined,
-        failureReason: described.failureReason as string | undefined,
-      };
+const statusOf = (described: StatusView): StatusView => ({
+  status: described.status,
+  failureReason: described.failureReason,
+});
 
 /** The last status a wait saw, so an error after it can say where the resource was. */
 interface Seen {
@@ -513,14 +464,14 @@ interface Seen {
 }
 
 /** Polls Describe until the status leaves the in-progress family. */
-async function waitUntilSettled(
-  spec: ResourceSpec,
+async function waitUntilSettled<T extends KindTypes>(
+  spec: ResourceSpec<T>,
   ctx: Context,
   arn: string,
   what: string,
-  view: (d: Props) => StatusView | undefined,
+  view: (d: T["described"]) => StatusView | undefined,
   seen: Seen = {},
-) {
+): Promise<T["described"]> {
   return ctx.waitFor(what, async () => {
     const described = await spec.describe(ctx, arn);
     const status = view(described)?.status;
@@ -529,24 +480,31 @@ async function waitUntilSettled(
   });
 }
 
-async function buildOutputs(
-  spec: ResourceSpec,
+async function buildOutputs<T extends KindTypes>(
+  spec: ResourceSpec<T>,
   ctx: Context,
   inputs: Props,
-  described: Props,
+  described: T["described"],
   arn: string,
 ): Promise<Props> {
-  const outs = {
+  const added: Props = {};
+  const rules: Record<string, OutputRule<T, unknown>> = spec.outputs ?? {};
+  for (const [key, compute] of Object.entries(rules))
+    added[key] = await compute(described, ctx, arn);
+  return plainObject({
     ...inputsForOutputs(spec, inputs),
-    ...statusOf(spec, described),
-    ...(await spec.outputs?.(ctx, described, arn)),
+    ...statusOf(described),
+    ...added,
     arn,
-  };
-  return plain(outs) as Props;
+  });
 }
 
 /** Deletes and waits until Describe says NotFound (or, for stop-then-forget resources, until the call returns). */
-async function deleteAndWait(spec: ResourceSpec, ctx: Context, arn: string): Promise<void> {
+async function deleteAndWait<T extends KindTypes>(
+  spec: ResourceSpec<T>,
+  ctx: Context,
+  arn: string,
+): Promise<void> {
   if (!spec.delete) return;
   const remove = spec.delete;
   try {
@@ -569,6 +527,10 @@ async function deleteAndWait(spec: ResourceSpec, ctx: Context, arn: string): Pro
   });
 }
 
+/** An error that already carries the resource's id for the engine (see initFailure). */
+const isInitFailure = (err: unknown) =>
+  typeof err === "object" && err !== null && "id" in err && !!err.id;
+
 /**
  * The error that tells the engine a resource exists but did not initialise
  * (`ErrorResourceInitFailed`): the host sends `id`, `properties` and `reasons`, and the engine
@@ -578,7 +540,7 @@ async function deleteAndWait(spec: ResourceSpec, ctx: Context, arn: string): Pro
  * "code must be a string" (pulumi-dynamic-providers.md, fact 22).
  */
 function initFailure(
-  spec: ResourceSpec,
+  spec: AnySpec,
   inputs: Props,
   arn: string,
   status: string | undefined,
@@ -587,12 +549,12 @@ function initFailure(
   const message =
     `${errorMessage(cause)} (${displayName(spec, inputs, arn)} exists as ${arn}` +
     `${status ? `, last seen ${status}` : ""}; the next update picks it up)`;
-  const properties = plain({
+  const properties = plainObject({
     ...inputsForOutputs(spec, inputs),
     arn,
     status: status ?? "UNKNOWN",
     __provider: inputs.__provider,
-  }) as Props;
+  });
   return Object.assign(new Error(message), { id: arn, properties, reasons: [message] });
 }
 
@@ -605,22 +567,23 @@ function arnInMessage(err: unknown): string | undefined {
  * Why the existing resource is not this one, or undefined when it is: the stack's tags (a
  * schema, which has none, by its content), and every field whose change would replace it.
  */
-async function notOurs(
-  spec: ResourceSpec,
+async function notOurs<T extends KindTypes>(
+  spec: ResourceSpec<T>,
   ctx: Context,
   inputs: Props,
   arn: string,
-  described: Props,
+  described: T["described"],
 ): Promise<string | undefined> {
   const service = fromService(spec, described);
-  for (const [field, rule] of Object.entries(spec.fields)) {
-    if (rule !== "replace" || spec.localFields?.includes(field)) continue;
+  const own: Record<string, FieldRule> = spec.fields;
+  for (const [field, rule] of Object.entries(own)) {
+    if (fixedChange(rule) !== "replace" || isLocal(rule)) continue;
     if (inputs[field] === undefined || service[field] === undefined) continue;
     if (fieldChanged(spec, field, { [outputKey(spec, field)]: service[field] }, inputs))
       return `its ${field} is ${show(service[field])}, not ${show(inputs[field])}`;
   }
   if (!spec.taggable) return undefined;
-  const wanted = (inputs.tags ?? {}) as Record<string, string>;
+  const wanted = tagMap(inputs.tags);
   if (Object.keys(wanted).length === 0)
     return "this resource has no tags to tell the stack's own apart from another's";
   const actual = await readTags(ctx, arn);
@@ -636,8 +599,8 @@ async function notOurs(
  * old code did not record), or by someone else's. Ours is taken over; anything else fails,
  * naming the resource and what to do.
  */
-async function adoptExisting(
-  spec: ResourceSpec,
+async function adoptExisting<T extends KindTypes>(
+  spec: ResourceSpec<T>,
   ctx: Context,
   inputs: Props,
   err: unknown,
@@ -655,8 +618,8 @@ async function adoptExisting(
 }
 
 /** The existing resource as stored outputs would hold it, or why it is not this one. */
-async function adopt(
-  spec: ResourceSpec,
+async function adopt<T extends KindTypes>(
+  spec: ResourceSpec<T>,
   ctx: Context,
   inputs: Props,
   arn: string,
@@ -678,10 +641,10 @@ async function adopt(
  * failureReason verbatim. Once the ARN is known, every other error is an init failure that
  * carries it.
  */
-export async function createResource(
-  spec: ResourceSpec,
-  inputs: Props,
-): Promise<dynamic.CreateResult> {
+export async function createResource<T extends KindTypes>(
+  spec: ResourceSpec<T>,
+  inputs: Checked<T>,
+): Promise<dynamic.CreateResult<Props>> {
   const ctx = makeContext(spec, inputs);
   const name = displayName(spec, inputs);
   let arn: string;
@@ -705,20 +668,13 @@ export async function createResource(
     ({ arn, service: adopted } = await adoptExisting(spec, ctx, inputs, err));
   }
   const seen: Seen = {};
-  let described: Props;
+  let described: T["described"];
   try {
-    described = await waitUntilSettled(
-      spec,
-      ctx,
-      arn,
-      `${name} to become ACTIVE`,
-      (d) => statusOf(spec, d),
-      seen,
-    );
+    described = await waitUntilSettled(spec, ctx, arn, `${name} to become ACTIVE`, statusOf, seen);
   } catch (err) {
     throw initFailure(spec, inputs, arn, seen.status, err);
   }
-  const { status, failureReason } = statusOf(spec, described);
+  const { status, failureReason } = statusOf(described);
   if (isFailed(status) || spec.failedStatuses?.includes(status ?? "")) {
     const failed = `${name} (${arn}) ended in ${status}: ${failureReason ?? "(no failureReason given)"}`;
     if (spec.delete && !spec.forgetAfterDelete) {
@@ -745,13 +701,13 @@ export async function createResource(
     }
     return { id: arn, outs: await buildOutputs(spec, ctx, inputs, described, arn) };
   } catch (err) {
-    if ((err as { id?: unknown }).id) throw err;
+    if (isInitFailure(err)) throw err;
     throw initFailure(spec, inputs, arn, status, err);
   }
 }
 
 /** Outputs start as the inputs (diff compares against them), under their output keys. */
-function inputsForOutputs(spec: ResourceSpec, inputs: Props): Props {
+function inputsForOutputs(spec: AnySpec, inputs: Props): Props {
   const outs: Props = {};
   for (const [key, value] of Object.entries(inputs))
     if (!key.startsWith("__")) outs[outputKey(spec, key)] = value;
@@ -759,15 +715,15 @@ function inputsForOutputs(spec: ResourceSpec, inputs: Props): Props {
 }
 
 /** The engine's `read` (refresh): Describe and tags; NotFound means gone (empty id). */
-export async function readResource(
-  spec: ResourceSpec,
+export async function readResource<T extends KindTypes>(
+  spec: ResourceSpec<T>,
   id: string,
   props: Props,
-): Promise<dynamic.ReadResult> {
+): Promise<dynamic.ReadResult<Props>> {
   const stored = inputsOf(spec, props ?? {});
   if (stored.region === undefined) stored.region = defaultRegion();
   const ctx = makeContext(spec, stored);
-  let described: Props;
+  let described: T["described"];
   try {
     described = await spec.describe(ctx, id);
   } catch (err) {
@@ -784,17 +740,18 @@ export async function readResource(
     const tags = await readTags(ctx, id);
     if (Object.keys(tags).length > 0 || inputs.tags !== undefined) inputs.tags = tags;
   }
-  const clean = plain(inputs) as Props;
+  const clean = plainObject(inputs);
   return { id, props: await buildOutputs(spec, ctx, clean, described, id), inputs: clean };
 }
 
 /** The engine's `update`: the update API where there is one, tags, then fresh outputs (they replace all stored ones). */
-export async function updateResource(
-  spec: ResourceSpec,
+export async function updateResource<T extends KindTypes>(
+  spec: ResourceSpec<T>,
   id: string,
   olds: Props,
-  news: Props,
-): Promise<dynamic.UpdateResult> {
+  checked: Checked<T>,
+): Promise<dynamic.UpdateResult<Props>> {
+  const news: Props = checked;
   const ctx = makeContext(spec, news);
   const name = displayName(spec, news, id);
   const seen: Seen = {};
@@ -807,10 +764,10 @@ export async function updateResource(
         ctx,
         id,
         `${name} to become ACTIVE`,
-        (d) => statusOf(spec, d),
+        statusOf,
         seen,
       );
-      const { status, failureReason } = statusOf(spec, settled);
+      const { status, failureReason } = statusOf(settled);
       if (isFailed(status) || spec.failedStatuses?.includes(status ?? "")) {
         // Recorded as it is: the next diff replaces a failed resource.
         throw Object.assign(
@@ -822,14 +779,12 @@ export async function updateResource(
       }
     }
     // Diff sent a replacement for any other change, so the changed fields here all update in place.
-    const changed = Object.keys(spec.fields).filter(
-      (f) => spec.fields[f] !== "ignore" && fieldChanged(spec, f, olds, news),
-    );
+    const changed = Object.keys(spec.fields).filter((f) => fieldChanged(spec, f, olds, news));
     // The Describe that saw the update settle is current; tags are not part of it.
-    let described: Props | undefined;
+    let described: T["described"] | undefined;
     if (spec.update && changed.length > 0) {
       const { call, progress } = spec.update;
-      await retryLater(ctx, `${name} to accept the update`, () => call(ctx, id, news), [
+      await retryLater(ctx, `${name} to accept the update`, () => call(ctx, id, checked), [
         "ResourceInUseException",
       ]);
       described = await waitUntilSettled(spec, ctx, id, `${name}'s update to finish`, progress);
@@ -853,7 +808,11 @@ export async function updateResource(
 }
 
 /** The engine's `delete` (called with the stored outputs): delete and wait until gone. */
-export async function deleteResource(spec: ResourceSpec, id: string, props: Props): Promise<void> {
+export async function deleteResource<T extends KindTypes>(
+  spec: ResourceSpec<T>,
+  id: string,
+  props: Props,
+): Promise<void> {
   const ctx = makeContext(spec, inputsOf(spec, props));
   await deleteAndWait(spec, ctx, id);
 }
@@ -863,11 +822,14 @@ export async function deleteResource(spec: ResourceSpec, id: string, props: Prop
  * one module-level instance per kind: Pulumi caches the serialized text per provider object.
  * No `#private` fields: they serialize but fail to load in the provider host.
  */
-export class PersonalizeProvider implements dynamic.ResourceProvider {
-  constructor(readonly spec: ResourceSpec) {}
+export class PersonalizeProvider<T extends KindTypes> implements dynamic.ResourceProvider<
+  Checked<T>,
+  Props
+> {
+  constructor(readonly spec: ResourceSpec<T>) {}
 
   /** Called on every preview and up with the previous checked inputs (or {}) and the program's inputs. */
-  async check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
+  async check(olds: Props, news: Props): Promise<dynamic.CheckResult<Checked<T>>> {
     return checkInputs(this.spec, olds ?? {}, news);
   }
 
@@ -877,17 +839,17 @@ export class PersonalizeProvider implements dynamic.ResourceProvider {
   }
 
   /** Called on up (never in preview) for a new resource. */
-  async create(inputs: Props): Promise<dynamic.CreateResult> {
+  async create(inputs: Checked<T>): Promise<dynamic.CreateResult<Props>> {
     return createResource(this.spec, inputs);
   }
 
   /** Called by refresh with the stored outputs. */
-  async read(id: string, props?: Props): Promise<dynamic.ReadResult> {
+  async read(id: string, props?: Props): Promise<dynamic.ReadResult<Props>> {
     return readResource(this.spec, id, props ?? {});
   }
 
   /** Called when diff reported changes without replacement. */
-  async update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+  async update(id: string, olds: Props, news: Checked<T>): Promise<dynamic.UpdateResult<Props>> {
     return updateResource(this.spec, id, olds, news);
   }
 

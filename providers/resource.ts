@@ -1,25 +1,53 @@
 import * as pulumi from "@pulumi/pulumi";
 import { outputKeys, PersonalizeProvider, withOutputKeys } from "./lifecycle";
+import type { ArgsOf, KindTypes, OutputsOf, Stored } from "./spec";
+
+/** A dynamic resource with an Output per stored output of type `O`. */
+export type DynamicResource<O> = pulumi.dynamic.Resource & OutputsOf<O>;
+
+/** The class of a kind's resources, as a program constructs them. */
+export interface DynamicResourceClass<A, O> {
+  new (name: string, args: A, opts?: pulumi.CustomResourceOptions): DynamicResource<O>;
+}
 
 /**
- * The base of every Personalize resource class: type token `personalize:<kind>` and props that
- * carry every output key, so each `declare readonly` output gets its Output. Kept out of
- * lifecycle.ts, which the provider serialization copies: nothing here runs in the provider host.
+ * A resource class over a provider: type token `<module>:<type>`, and an Output for each of
+ * `keys` (the SDK creates Outputs only for keys present in the props, see withOutputKeys).
+ * Kept out of lifecycle.ts, which the provider serialization copies: nothing here runs in the
+ * provider host.
  */
-export class PersonalizeResource extends pulumi.dynamic.Resource {
-  declare readonly arn: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
-  declare readonly region: pulumi.Output<string>;
-
-  /** `extraOutputs`: what the kind's table adds besides its inputs, arn and status. */
-  constructor(
-    provider: PersonalizeProvider,
-    name: string,
-    args: object,
-    extraOutputs: readonly string[],
-    opts?: pulumi.CustomResourceOptions,
-  ) {
-    const keys = [...outputKeys(provider.spec), ...extraOutputs];
-    super(provider, name, withOutputKeys(args, keys), opts, "personalize", provider.spec.kind);
+export function dynamicResourceClass<A extends object, O>(
+  provider: pulumi.dynamic.ResourceProvider,
+  module: string,
+  type: string,
+  keys: readonly string[],
+): DynamicResourceClass<A, O> {
+  class Resource extends pulumi.dynamic.Resource {
+    constructor(name: string, args: A, opts?: pulumi.CustomResourceOptions) {
+      super(provider, name, withOutputKeys(args, keys), opts, module, type);
+    }
   }
+  // A class cannot declare members from a mapped type; its props give it exactly these Outputs.
+  return Resource as unknown as DynamicResourceClass<A, O>;
+}
+
+/** The class of a Personalize kind: `personalize:<kind>`, typed from the kind's types. */
+export type PersonalizeResourceClass<T extends KindTypes> = DynamicResourceClass<
+  ArgsOf<T>,
+  Stored<T>
+>;
+
+/**
+ * The base class of a kind's resources: type token `personalize:<kind>`, the kind's inputs as
+ * its arguments, and an Output for every key of its table (`outputKeys`).
+ */
+export function personalizeResource<T extends KindTypes>(
+  provider: PersonalizeProvider<T>,
+): PersonalizeResourceClass<T> {
+  return dynamicResourceClass<ArgsOf<T>, Stored<T>>(
+    provider,
+    "personalize",
+    provider.spec.kind,
+    outputKeys(provider.spec),
+  );
 }

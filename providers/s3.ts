@@ -1,16 +1,19 @@
-import * as pulumi from "@pulumi/pulumi";
+import type { dynamic } from "@pulumi/pulumi";
 import { existsSync } from "fs";
 import { readFile } from "fs/promises";
-import { errorCode, errorMessage, isNotFound, s3Api } from "./client";
-import { defaultRegion, Props, withOutputKeys } from "./lifecycle";
+import { errorCode, errorMessage, isNotFound, s3Api, Target } from "./client";
+import { defaultRegion } from "./lifecycle";
+import { dynamicResourceClass } from "./resource";
+import type { Change, Lifted, Props } from "./spec";
 import {
   canonical,
+  checkBucketName,
   checkEndpoint,
   checkRegion,
   checkString,
   Failure,
   isUnknown,
-  plain,
+  plainObject,
   show,
   UNKNOWN,
 } from "./validate";
@@ -20,18 +23,31 @@ import {
  * pipeline runs offline. (On AWS the stack uses @pulumi/aws instead.)
  */
 
-const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Where both local resources are. */
+type LocalTarget = {
+  /** The emulator's URL. */
+  readonly endpoint: string;
+  /** @default AWS_REGION, then AWS_DEFAULT_REGION, then "us-east-1" */
+  readonly region?: string;
+};
+
+/** The inputs after check: the region filled in, the provider code alongside. */
+type CheckedLocal<I> = I & { readonly region: string; readonly __provider?: string };
+
+/** The stored outputs: the checked inputs and what the resource adds. */
+type StoredLocal<I, Added extends string> = Omit<CheckedLocal<I>, "__provider"> &
+  Record<Added, string>;
 
 /**
  * The check of both local resources: known properties only, region defaulted, bucket and
  * endpoint valid, then what `validate` adds for the kind.
  */
-function checkLocal(
+function checkLocal<I>(
   kind: string,
-  fields: object,
+  fields: { readonly [K in keyof I]-?: Change },
   news: Props,
   validate?: (inputs: Props, failures: Failure[]) => void,
-): pulumi.dynamic.CheckResult {
+): dynamic.CheckResult<CheckedLocal<I>> {
   const keys = Object.keys(fields);
   const failures: Failure[] = [];
   const inputs: Props = {};
@@ -46,26 +62,23 @@ function checkLocal(
   }
   if (inputs.region === undefined) inputs.region = defaultRegion();
   if (news.__provider !== undefined) inputs.__provider = news.__provider;
-  checkString(failures, "bucket", inputs.bucket, {
-    required: true,
-    pattern: BUCKET_PATTERN,
-    hint: "is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-')",
-  });
+  checkBucketName(failures, "bucket", inputs.bucket);
   if (inputs.endpoint === undefined)
     failures.push({ property: "endpoint", reason: "endpoint is required" });
   checkEndpoint(failures, "endpoint", inputs.endpoint);
   checkRegion(failures, "region", inputs.region);
   validate?.(inputs, failures);
-  return { inputs: plain(inputs) as Props, failures };
+  // Every field validated above (or named in `failures`, and then the engine goes no further).
+  return { inputs: plainObject(inputs) as CheckedLocal<I>, failures };
 }
 
 /** Field -> how a change applies; same vocabulary as the Personalize tables. */
 function diffFields(
-  fields: Record<string, "replace" | "update">,
+  fields: Record<string, Change>,
   olds: Props,
   news: Props,
   identity: string[],
-) {
+): dynamic.DiffResult {
   const changed = Object.keys(fields).filter(
     (f) => isUnknown(news[f]) || canonical(olds[f]) !== canonical(news[f]),
   );
@@ -79,67 +92,92 @@ function diffFields(
 }
 
 /** The stored outputs: the inputs (diff compares against them) without `__provider`, and what S3 adds. */
-function outputsOf(inputs: Props, added: Props): Props {
+function outputsOf(inputs: object, added: Props): Props {
   const outs: Props = {};
   for (const [k, v] of Object.entries(inputs)) if (!k.startsWith("__")) outs[k] = v;
-  return plain({ ...outs, ...added }) as Props;
+  return plainObject({ ...outs, ...added });
 }
 
-const bucketArn = (inputs: Props) => ({ arn: `arn:aws:s3:::${inputs.bucket}` });
-
-const target = (props: Props) => ({
-  region: String(props.region ?? defaultRegion()),
-  endpoint: props.endpoint as string,
+/** Where stored outputs (written by any version of this code) say the resource is. */
+const targetOf = (props: Props): Target => ({
+  region: typeof props.region === "string" ? props.region : defaultRegion(),
+  endpoint: typeof props.endpoint === "string" ? props.endpoint : undefined,
 });
+
+/** A string of stored outputs by name; empty when missing (S3 then answers NotFound). */
+const stringOf = (props: Props, key: string) => {
+  const value = props[key];
+  return typeof value === "string" ? value : "";
+};
+
+export type LocalBucketInputs = LocalTarget & {
+  /** The bucket's name. */
+  readonly bucket: string;
+};
 
 export const LOCAL_BUCKET_FIELDS = {
   bucket: "replace",
   region: "replace",
   endpoint: "update",
-} as const;
+} as const satisfies { readonly [K in keyof LocalBucketInputs]-?: Change };
 
-export class LocalBucketProvider implements pulumi.dynamic.ResourceProvider {
+/** The arguments of a LocalBucket, as a program gives them. */
+export type LocalBucketArgs = Lifted<LocalBucketInputs>;
+
+/** What a LocalBucket adds to its inputs. */
+export const LOCAL_BUCKET_OUTPUTS = ["arn"] as const;
+
+const bucketArn = (bucket: string) => ({ arn: `arn:aws:s3:::${bucket}` });
+
+export class LocalBucketProvider implements dynamic.ResourceProvider<
+  CheckedLocal<LocalBucketInputs>,
+  Props
+> {
   /** Called on every preview and up. */
-  async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    return checkLocal("LocalBucket", LOCAL_BUCKET_FIELDS, news);
+  async check(_olds: Props, news: Props) {
+    return checkLocal<LocalBucketInputs>("LocalBucket", LOCAL_BUCKET_FIELDS, news);
   }
 
   /** Called with the stored outputs. */
-  async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-    return diffFields({ ...LOCAL_BUCKET_FIELDS }, olds, news, ["bucket"]);
+  async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
+    return diffFields(LOCAL_BUCKET_FIELDS, olds, news, ["bucket"]);
   }
 
-  async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
-    const client = s3Api(target(inputs));
+  async create(inputs: CheckedLocal<LocalBucketInputs>): Promise<dynamic.CreateResult<Props>> {
+    const client = s3Api(inputs);
     try {
-      await client.createBucket({ Bucket: inputs.bucket as string });
+      await client.createBucket({ Bucket: inputs.bucket });
     } catch (err) {
       // Ours already (a previous run that was interrupted): adopt it.
       if (errorCode(err) !== "BucketAlreadyOwnedByYou") throw err;
     }
-    return { id: inputs.bucket as string, outs: outputsOf(inputs, bucketArn(inputs)) };
+    return { id: inputs.bucket, outs: outputsOf(inputs, bucketArn(inputs.bucket)) };
   }
 
-  async read(id: string, props?: Props): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props?: Props): Promise<dynamic.ReadResult<Props>> {
     const stored = { ...(props ?? {}) };
     try {
-      await s3Api(target(stored)).headBucket({ Bucket: id });
+      await s3Api(targetOf(stored)).headBucket({ Bucket: id });
     } catch (err) {
       if (isNotFound(err)) return {};
       throw err;
     }
-    const inputs = plain({ bucket: id, region: stored.region, endpoint: stored.endpoint }) as Props;
-    return { id, props: outputsOf(inputs, bucketArn(inputs)), inputs };
+    const inputs = plainObject({ bucket: id, region: stored.region, endpoint: stored.endpoint });
+    return { id, props: outputsOf(inputs, bucketArn(id)), inputs };
   }
 
-  async update(_id: string, _olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
-    return { outs: outputsOf(news, bucketArn(news)) };
+  async update(
+    _id: string,
+    _olds: Props,
+    news: CheckedLocal<LocalBucketInputs>,
+  ): Promise<dynamic.UpdateResult<Props>> {
+    return { outs: outputsOf(news, bucketArn(news.bucket)) };
   }
 
   /** Fails clearly on a non-empty bucket instead of deleting data it may not own. */
   async delete(id: string, props: Props): Promise<void> {
     try {
-      await s3Api(target(props)).deleteBucket({ Bucket: id });
+      await s3Api(targetOf(props)).deleteBucket({ Bucket: id });
     } catch (err) {
       if (isNotFound(err)) return;
       if (errorCode(err) === "BucketNotEmpty") {
@@ -155,40 +193,27 @@ export class LocalBucketProvider implements pulumi.dynamic.ResourceProvider {
 
 export const localBucketProvider = new LocalBucketProvider();
 
-/** The base of the local S3 resources: type token `s3:<type>`, every output key in the props. */
-class LocalS3Resource extends pulumi.dynamic.Resource {
-  declare readonly bucket: pulumi.Output<string>;
-  declare readonly endpoint: pulumi.Output<string>;
-  declare readonly region: pulumi.Output<string>;
-
-  constructor(
-    provider: pulumi.dynamic.ResourceProvider,
-    type: string,
-    name: string,
-    args: object,
-    outputs: readonly string[],
-    opts?: pulumi.CustomResourceOptions,
-  ) {
-    const keys = ["bucket", "endpoint", "region", ...outputs];
-    super(provider, name, withOutputKeys(args, keys), opts, "s3", type);
-  }
-}
-
-export interface LocalBucketArgs {
-  bucket: pulumi.Input<string>;
-  /** The emulator's URL. */
-  endpoint: pulumi.Input<string>;
-  region?: pulumi.Input<string>;
-}
-
 /** A bucket on the emulator's S3. */
-export class LocalBucket extends LocalS3Resource {
-  declare readonly arn: pulumi.Output<string>;
+export class LocalBucket extends dynamicResourceClass<
+  LocalBucketArgs,
+  StoredLocal<LocalBucketInputs, (typeof LOCAL_BUCKET_OUTPUTS)[number]>
+>(localBucketProvider, "s3", "LocalBucket", [
+  ...Object.keys(LOCAL_BUCKET_FIELDS),
+  ...LOCAL_BUCKET_OUTPUTS,
+]) {}
 
-  constructor(name: string, args: LocalBucketArgs, opts?: pulumi.CustomResourceOptions) {
-    super(localBucketProvider, "LocalBucket", name, args, ["arn"], opts);
-  }
-}
+export type LocalObjectInputs = LocalTarget & {
+  /** The bucket the object goes into. */
+  readonly bucket: string;
+  /** The object's key. */
+  readonly key: string;
+  /** Path of a local file, read when the object is created or updated. */
+  readonly source: string;
+  /** Hash of the file's content: a change uploads it again. */
+  readonly contentHash: string;
+  /** @default "text/csv" */
+  readonly contentType?: string;
+};
 
 export const LOCAL_OBJECT_FIELDS = {
   bucket: "replace",
@@ -198,46 +223,60 @@ export const LOCAL_OBJECT_FIELDS = {
   contentHash: "update",
   contentType: "update",
   endpoint: "update",
-} as const;
+} as const satisfies { readonly [K in keyof LocalObjectInputs]-?: Change };
 
-export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
+/** The arguments of a LocalObject, as a program gives them. */
+export type LocalObjectArgs = Lifted<LocalObjectInputs>;
+
+/** What a LocalObject adds to its inputs. */
+export const LOCAL_OBJECT_OUTPUTS = ["etag", "s3Uri"] as const;
+
+export class LocalObjectProvider implements dynamic.ResourceProvider<
+  CheckedLocal<LocalObjectInputs>,
+  Props
+> {
   /** Called on every preview and up. */
-  async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    return checkLocal("LocalObject", LOCAL_OBJECT_FIELDS, news, (inputs, failures) => {
-      checkString(failures, "key", inputs.key, { required: true, min: 1, max: 1024 });
-      checkString(failures, "source", inputs.source, { required: true, min: 1 });
-      // Caught in preview rather than half-way through `up`.
-      if (
-        typeof inputs.source === "string" &&
-        inputs.source !== UNKNOWN &&
-        !existsSync(inputs.source)
-      ) {
-        failures.push({
-          property: "source",
-          reason: `source ${show(inputs.source)} does not exist (relative paths are from ${process.cwd()})`,
-        });
-      }
-      checkString(failures, "contentHash", inputs.contentHash, { required: true, min: 1 });
-      checkString(failures, "contentType", inputs.contentType, { min: 1 });
-    });
+  async check(_olds: Props, news: Props) {
+    return checkLocal<LocalObjectInputs>(
+      "LocalObject",
+      LOCAL_OBJECT_FIELDS,
+      news,
+      (inputs, failures) => {
+        checkString(failures, "key", inputs.key, { required: true, min: 1, max: 1024 });
+        checkString(failures, "source", inputs.source, { required: true, min: 1 });
+        // Caught in preview rather than half-way through `up`.
+        if (
+          typeof inputs.source === "string" &&
+          inputs.source !== UNKNOWN &&
+          !existsSync(inputs.source)
+        ) {
+          failures.push({
+            property: "source",
+            reason: `source ${show(inputs.source)} does not exist (relative paths are from ${process.cwd()})`,
+          });
+        }
+        checkString(failures, "contentHash", inputs.contentHash, { required: true, min: 1 });
+        checkString(failures, "contentType", inputs.contentType, { min: 1 });
+      },
+    );
   }
 
   /** Called with the stored outputs. */
-  async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-    return diffFields({ ...LOCAL_OBJECT_FIELDS }, olds, news, ["bucket", "key"]);
+  async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
+    return diffFields(LOCAL_OBJECT_FIELDS, olds, news, ["bucket", "key"]);
   }
 
-  async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
+  async create(inputs: CheckedLocal<LocalObjectInputs>): Promise<dynamic.CreateResult<Props>> {
     return { id: `${inputs.bucket}/${inputs.key}`, outs: await this.put(inputs) };
   }
 
-  async read(id: string, props?: Props): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props?: Props): Promise<dynamic.ReadResult<Props>> {
     const stored = { ...(props ?? {}) };
     let etag: string | undefined;
     try {
-      const head = await s3Api(target(stored)).headObject({
-        Bucket: stored.bucket as string,
-        Key: stored.key as string,
+      const head = await s3Api(targetOf(stored)).headObject({
+        Bucket: stringOf(stored, "bucket"),
+        Key: stringOf(stored, "key"),
       });
       etag = head.ETag;
     } catch (err) {
@@ -247,18 +286,22 @@ export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
     const inputs: Props = {};
     for (const key of Object.keys(LOCAL_OBJECT_FIELDS))
       if (stored[key] !== undefined) inputs[key] = stored[key];
-    return { id, props: plain({ ...stored, etag }) as Props, inputs };
+    return { id, props: plainObject({ ...stored, etag }), inputs };
   }
 
-  async update(_id: string, _olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+  async update(
+    _id: string,
+    _olds: Props,
+    news: CheckedLocal<LocalObjectInputs>,
+  ): Promise<dynamic.UpdateResult<Props>> {
     return { outs: await this.put(news) };
   }
 
   async delete(_id: string, props: Props): Promise<void> {
     try {
-      await s3Api(target(props)).deleteObject({
-        Bucket: props.bucket as string,
-        Key: props.key as string,
+      await s3Api(targetOf(props)).deleteObject({
+        Bucket: stringOf(props, "bucket"),
+        Key: stringOf(props, "key"),
       });
     } catch (err) {
       if (!isNotFound(err) && errorCode(err) !== "NoSuchKey") throw err;
@@ -266,21 +309,21 @@ export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   /** Reads the file at create/update time (the program only passes its path and hash). */
-  async put(inputs: Props): Promise<Props> {
+  async put(inputs: CheckedLocal<LocalObjectInputs>): Promise<Props> {
     let body: Buffer;
     try {
-      body = await readFile(inputs.source as string);
+      body = await readFile(inputs.source);
     } catch (err) {
       throw new Error(
         `LocalObject source ${show(inputs.source)} cannot be read: ${errorMessage(err)}`,
         { cause: err },
       );
     }
-    const out = await s3Api(target(inputs)).putObject({
-      Bucket: inputs.bucket as string,
-      Key: inputs.key as string,
+    const out = await s3Api(inputs).putObject({
+      Bucket: inputs.bucket,
+      Key: inputs.key,
       Body: body,
-      ContentType: (inputs.contentType as string | undefined) ?? "text/csv",
+      ContentType: inputs.contentType ?? "text/csv",
     });
     return outputsOf(inputs, { etag: out.ETag, s3Uri: `s3://${inputs.bucket}/${inputs.key}` });
   }
@@ -288,26 +331,11 @@ export class LocalObjectProvider implements pulumi.dynamic.ResourceProvider {
 
 export const localObjectProvider = new LocalObjectProvider();
 
-export interface LocalObjectArgs {
-  bucket: pulumi.Input<string>;
-  key: pulumi.Input<string>;
-  /** Path of a local file, read when the object is created or updated. */
-  source: pulumi.Input<string>;
-  /** Hash of the file's content: a change uploads it again. */
-  contentHash: pulumi.Input<string>;
-  endpoint: pulumi.Input<string>;
-  region?: pulumi.Input<string>;
-  /** Default text/csv. */
-  contentType?: pulumi.Input<string>;
-}
-
 /** An object on the emulator's S3, uploaded from a local file. */
-export class LocalObject extends LocalS3Resource {
-  declare readonly key: pulumi.Output<string>;
-  declare readonly etag: pulumi.Output<string>;
-  declare readonly s3Uri: pulumi.Output<string>;
-
-  constructor(name: string, args: LocalObjectArgs, opts?: pulumi.CustomResourceOptions) {
-    super(localObjectProvider, "LocalObject", name, args, ["key", "etag", "s3Uri"], opts);
-  }
-}
+export class LocalObject extends dynamicResourceClass<
+  LocalObjectArgs,
+  StoredLocal<LocalObjectInputs, (typeof LOCAL_OBJECT_OUTPUTS)[number]>
+>(localObjectProvider, "s3", "LocalObject", [
+  ...Object.keys(LOCAL_OBJECT_FIELDS),
+  ...LOCAL_OBJECT_OUTPUTS,
+]) {}

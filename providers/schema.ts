@@ -1,26 +1,47 @@
-import type { CreateSchemaRequest } from "@aws-sdk/client-personalize";
-import * as pulumi from "@pulumi/pulumi";
+import type { DatasetSchema, Domain } from "@aws-sdk/client-personalize";
 import { canonicalSchemaJson, parseSchema } from "../schemas/avro";
-import { CommonArgs, PersonalizeProvider, Props, ResourceSpec } from "./lifecycle";
-import { PersonalizeResource } from "./resource";
-import { checkEnum, checkName, errorFree, UNKNOWN } from "./validate";
-import { DOMAINS } from "./datasetGroup";
+import { DOMAINS } from "../rules/personalize";
+import { created } from "./client";
+import { PersonalizeProvider } from "./lifecycle";
+import { personalizeResource } from "./resource";
+import type { ArgsOf } from "./spec";
+import { checkEnum, checkName, checkString, errorFree, UNKNOWN } from "./validate";
 
-export interface SchemaArgs extends CommonArgs {
-  name: pulumi.Input<string>;
+export type SchemaInputs = {
+  /** The schema's name, unique in the account and region. */
+  readonly name: string;
   /** The Avro record schema as JSON text (personalize-api.md §5). */
-  schema: pulumi.Input<string>;
-  domain?: pulumi.Input<string>;
+  readonly schema: string;
+  /**
+   * The domain of a schema for a Domain dataset group.
+   * @default none: a schema for a Custom dataset group
+   */
+  readonly domain?: Domain;
+};
+
+export interface SchemaKind {
+  inputs: SchemaInputs;
+  /** A schema has no status: once Describe answers, it is usable (describe says ACTIVE). */
+  described: DatasetSchema & { status: "ACTIVE" };
 }
+
+/** The arguments of a Schema, as a program gives them. */
+export type SchemaArgs = ArgsOf<SchemaKind>;
 
 /**
  * personalize-api.md §3.2: immutable, no status, no tags. The service may store the JSON with
  * other whitespace, so schemas compare as canonical JSON, not as text.
  */
-export const schemaSpec: ResourceSpec = {
+export const schemaProvider = new PersonalizeProvider<SchemaKind>({
   kind: "Schema",
-  fields: { name: "replace", schema: "replace", domain: "replace" },
-  normalize: { schema: (v) => canonicalSchemaJson(v as string) },
+  fields: {
+    name: "replace",
+    schema: {
+      change: "replace",
+      normalize: { note: "compared as JSON", apply: (v) => canonicalSchemaJson(String(v)) },
+    },
+    domain: "replace",
+  },
   defaultTimeoutMinutes: 5,
   taggable: false,
   validate(inputs, failures) {
@@ -28,8 +49,9 @@ export const schemaSpec: ResourceSpec = {
     checkEnum(failures, "domain", inputs.domain, DOMAINS);
     const text = inputs.schema;
     if (text === undefined) failures.push({ property: "schema", reason: "schema is required" });
+    else if (typeof text !== "string") checkString(failures, "schema", text);
     else if (text !== UNKNOWN) {
-      const problem = errorFree(() => parseSchema(text as string));
+      const problem = errorFree(() => parseSchema(text));
       if (problem) {
         failures.push({
           property: "schema",
@@ -40,22 +62,14 @@ export const schemaSpec: ResourceSpec = {
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
   create: async (ctx, request) =>
-    (await ctx.api.createSchema(request as CreateSchemaRequest)).schemaArn as string,
-  describe: async (ctx, arn) =>
-    ((await ctx.api.describeSchema({ schemaArn: arn })).schema ?? {}) as Props,
-  // A schema has no status: once Describe answers, it is usable.
-  status: () => ({ status: "ACTIVE" }),
+    created((await ctx.api.createSchema(request)).schemaArn, "CreateSchema"),
+  describe: async (ctx, arn) => ({
+    ...(await ctx.api.describeSchema({ schemaArn: arn })).schema,
+    status: "ACTIVE",
+  }),
   delete: (ctx, arn) => ctx.api.deleteSchema({ schemaArn: arn }),
-};
-
-export const schemaProvider = new PersonalizeProvider(schemaSpec);
+});
+export const schemaSpec = schemaProvider.spec;
 
 /** A Personalize schema (Avro JSON). */
-export class Schema extends PersonalizeResource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly schema: pulumi.Output<string>;
-
-  constructor(name: string, args: SchemaArgs, opts?: pulumi.CustomResourceOptions) {
-    super(schemaProvider, name, args, [], opts);
-  }
-}
+export class Schema extends personalizeResource(schemaProvider) {}

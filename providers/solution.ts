@@ -1,15 +1,10 @@
-import type { CreateSolutionRequest, SolutionConfig } from "@aws-sdk/client-personalize";
-import * as pulumi from "@pulumi/pulumi";
-import {
-  CommonArgs,
-  isInProgress,
-  PersonalizeProvider,
-  Props,
-  ResourceSpec,
-  StatusView,
-} from "./lifecycle";
-import { PersonalizeResource } from "./resource";
+import type { Solution as DescribedSolution, SolutionConfig } from "@aws-sdk/client-personalize";
+import { AUTO_TRAINING_SCHEDULE } from "../rules/personalize";
+import { created } from "./client";
+import { isInProgress, PersonalizeProvider } from "./lifecycle";
+import { personalizeResource } from "./resource";
 import { stopTraining } from "./solutionVersion";
+import type { ArgsOf, Tagged } from "./spec";
 import {
   canonical,
   checkArn,
@@ -17,41 +12,72 @@ import {
   checkName,
   checkObject,
   checkString,
+  member,
   show,
   UNKNOWN,
 } from "./validate";
 
-export interface SolutionArgs extends CommonArgs {
-  name: pulumi.Input<string>;
-  datasetGroupArn: pulumi.Input<string>;
+export type SolutionInputs = Tagged & {
+  /** The solution's name, unique in the account and region. */
+  readonly name: string;
+  /** The dataset group it trains on. */
+  readonly datasetGroupArn: string;
   /** e.g. arn:aws:personalize:::recipe/aws-user-personalization */
-  recipeArn: pulumi.Input<string>;
-  /** Hyperparameter optimisation; default false. */
-  performHPO?: pulumi.Input<boolean>;
-  /** Default false here (the service defaults to true and then bills training hours weekly). */
-  performAutoTraining?: pulumi.Input<boolean>;
-  performIncrementalUpdate?: pulumi.Input<boolean>;
-  eventType?: pulumi.Input<string>;
-  /** The API's SolutionConfig; autoTrainingConfig and eventsConfig update in place, the rest replaces. */
-  solutionConfig?: pulumi.Input<SolutionConfig>;
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly recipeArn: string;
+  /**
+   * Hyperparameter optimisation (billed as training hours).
+   * @default false
+   */
+  readonly performHPO?: boolean;
+  /**
+   * Automatic training: a new version every `solutionConfig.autoTrainingConfig` period.
+   * @default false (the service defaults to true and then bills training hours weekly)
+   */
+  readonly performAutoTraining?: boolean;
+  /**
+   * Incremental updates of the model as data arrives (aws-semantic-similarity only).
+   * @default the service's default
+   */
+  readonly performIncrementalUpdate?: boolean;
+  /**
+   * Train on the interactions of this event type only.
+   * @default every event type
+   */
+  readonly eventType?: string;
+  /**
+   * The API's SolutionConfig; autoTrainingConfig and eventsConfig update in place, the rest replaces.
+   * @default none
+   */
+  readonly solutionConfig?: SolutionConfig;
+};
+
+export interface SolutionKind {
+  inputs: SolutionInputs;
+  described: DescribedSolution;
+  outputs: {
+    /** The newest version when the solution was last created, updated or refreshed. */
+    readonly latestSolutionVersionArn?: string;
+  };
+  defaulted: "performHPO" | "performAutoTraining";
 }
+
+/** The arguments of a Solution, as a program gives them. */
+export type SolutionArgs = ArgsOf<SolutionKind>;
 
 /** The parts of solutionConfig that UpdateSolution changes in place (as solutionUpdateConfig). */
 const UPDATABLE_CONFIG = ["autoTrainingConfig", "eventsConfig"];
 
 const withoutUpdatable = (config: unknown): unknown => {
   if (!config || typeof config !== "object") return config;
-  const rest = { ...(config as Props) };
-  for (const key of UPDATABLE_CONFIG) delete rest[key];
+  const rest = Object.fromEntries(
+    Object.entries(config).filter(([key]) => !UPDATABLE_CONFIG.includes(key)),
+  );
   // No config and a config of only updatable parts mean the same thing to the service.
   return Object.keys(rest).length > 0 ? rest : undefined;
 };
 
-const SCHEDULE = /^rate\(([1-9]|[12][0-9]|30) days?\)$/;
-
 /** personalize-api.md §3.5. */
-export const solutionSpec: ResourceSpec = {
+export const solutionProvider = new PersonalizeProvider<SolutionKind>({
   kind: "Solution",
   fields: {
     name: "replace",
@@ -61,11 +87,14 @@ export const solutionSpec: ResourceSpec = {
     eventType: "replace",
     performAutoTraining: "update",
     performIncrementalUpdate: "update",
-    solutionConfig: (olds, news) =>
-      canonical(withoutUpdatable(olds.solutionConfig)) ===
-        canonical(withoutUpdatable(news.solutionConfig)) && news.solutionConfig !== UNKNOWN
-        ? "update"
-        : "replace",
+    solutionConfig: {
+      change: (olds, news) =>
+        canonical(withoutUpdatable(olds.solutionConfig)) ===
+          canonical(withoutUpdatable(news.solutionConfig)) && news.solutionConfig !== UNKNOWN
+          ? "update"
+          : "replace",
+      when: { update: "autoTrainingConfig, eventsConfig", replace: "the rest" },
+    },
   },
   defaults: { performHPO: false, performAutoTraining: false },
   defaultTimeoutMinutes: 30,
@@ -79,37 +108,41 @@ export const solutionSpec: ResourceSpec = {
     checkBoolean(failures, "performIncrementalUpdate", inputs.performIncrementalUpdate);
     checkString(failures, "eventType", inputs.eventType, { min: 1, max: 256 });
     checkObject(failures, "solutionConfig", inputs.solutionConfig);
-    const schedule = (inputs.solutionConfig as SolutionConfig | undefined)?.autoTrainingConfig
-      ?.schedulingExpression;
-    if (schedule !== undefined && schedule !== UNKNOWN && !SCHEDULE.test(schedule)) {
+    const schedule = member(inputs.solutionConfig, "autoTrainingConfig", "schedulingExpression");
+    if (
+      schedule !== undefined &&
+      schedule !== UNKNOWN &&
+      (typeof schedule !== "string" || !AUTO_TRAINING_SCHEDULE.pattern.test(schedule))
+    ) {
+      const property = "solutionConfig.autoTrainingConfig.schedulingExpression";
       failures.push({
-        property: "solutionConfig.autoTrainingConfig.schedulingExpression",
-        reason: `solutionConfig.autoTrainingConfig.schedulingExpression ${show(schedule)} must be rate(N days) with N from 1 to 30`,
+        property,
+        reason: `${property} ${show(schedule)} ${AUTO_TRAINING_SCHEDULE.problem}`,
       });
     }
   },
   identity: (inputs) => `${inputs.region}/${inputs.name}`,
   create: async (ctx, request) =>
-    (await ctx.api.createSolution(request as CreateSolutionRequest)).solutionArn as string,
+    created((await ctx.api.createSolution(request)).solutionArn, "CreateSolution"),
   describe: async (ctx, arn) =>
-    ((await ctx.api.describeSolution({ solutionArn: arn })).solution ?? {}) as Props,
-  outputs: (_ctx, d) => ({
-    latestSolutionVersionArn: (d.latestSolutionVersion as Props | undefined)?.solutionVersionArn,
-  }),
+    (await ctx.api.describeSolution({ solutionArn: arn })).solution ?? {},
+  outputs: {
+    latestSolutionVersionArn: (d) => d.latestSolutionVersion?.solutionVersionArn,
+  },
   update: {
     call(ctx, arn, news) {
-      const config = (news.solutionConfig ?? {}) as SolutionConfig;
+      const config = news.solutionConfig ?? {};
       return ctx.api.updateSolution({
         solutionArn: arn,
-        performAutoTraining: news.performAutoTraining as boolean | undefined,
-        performIncrementalUpdate: news.performIncrementalUpdate as boolean | undefined,
+        performAutoTraining: news.performAutoTraining,
+        performIncrementalUpdate: news.performIncrementalUpdate,
         solutionUpdateConfig:
           config.autoTrainingConfig || config.eventsConfig
             ? { autoTrainingConfig: config.autoTrainingConfig, eventsConfig: config.eventsConfig }
             : undefined,
       });
     },
-    progress: (d) => d.latestSolutionUpdate as StatusView | undefined,
+    progress: (d) => d.latestSolutionUpdate,
   },
   /**
    * DeleteSolution fails while a version trains (automatic training starts them on its own):
@@ -133,23 +166,8 @@ export const solutionSpec: ResourceSpec = {
       await stopTraining(ctx, latest.solutionVersionArn);
     await ctx.api.deleteSolution({ solutionArn: arn });
   },
-};
-
-export const solutionProvider = new PersonalizeProvider(solutionSpec);
+});
+export const solutionSpec = solutionProvider.spec;
 
 /** A Personalize solution: a recipe and its configuration over a dataset group. */
-export class Solution extends PersonalizeResource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly datasetGroupArn: pulumi.Output<string>;
-  declare readonly recipeArn: pulumi.Output<string>;
-  declare readonly performHPO: pulumi.Output<boolean>;
-  declare readonly performAutoTraining: pulumi.Output<boolean>;
-  declare readonly solutionConfig: pulumi.Output<SolutionConfig | undefined>;
-  declare readonly tags: pulumi.Output<Record<string, string> | undefined>;
-  /** The newest version when the solution was last created, updated or refreshed. */
-  declare readonly latestSolutionVersionArn: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: SolutionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(solutionProvider, name, args, ["latestSolutionVersionArn"], opts);
-  }
-}
+export class Solution extends personalizeResource(solutionProvider) {}

@@ -1,29 +1,49 @@
-import type { CreateSolutionVersionRequest } from "@aws-sdk/client-personalize";
-import * as pulumi from "@pulumi/pulumi";
-import { errorCode } from "./client";
-import {
-  CommonArgs,
-  Context,
-  isInProgress,
-  PersonalizeProvider,
-  Props,
-  ResourceSpec,
-} from "./lifecycle";
-import { PersonalizeResource } from "./resource";
+import type {
+  SolutionVersion as DescribedSolutionVersion,
+  TrainingMode,
+} from "@aws-sdk/client-personalize";
+import { TRAINING_MODES } from "../rules/personalize";
+import { created, errorCode } from "./client";
+import { isInProgress, PersonalizeProvider } from "./lifecycle";
+import { personalizeResource } from "./resource";
+import type { ArgsOf, Context, Tagged } from "./spec";
 import { checkArn, checkEnum, checkName, show, UNKNOWN } from "./validate";
 
-export interface SolutionVersionArgs extends CommonArgs {
-  solutionArn: pulumi.Input<string>;
-  name?: pulumi.Input<string>;
-  /** FULL (default) or UPDATE. */
-  trainingMode?: pulumi.Input<string>;
+export type SolutionVersionInputs = Tagged & {
+  /** The solution to train. */
+  readonly solutionArn: string;
+  /**
+   * The version's name.
+   * @default none
+   */
+  readonly name?: string;
+  /**
+   * FULL trains from scratch; UPDATE refreshes a FULL version with new items and interactions.
+   * @default "FULL"
+   */
+  readonly trainingMode?: Exclude<TrainingMode, "AUTOTRAIN">;
   /**
    * Opaque values this version was trained from, e.g. the import job's ARN. Any change trains
-   * a new version: that is how new data reaches the campaign.
+   * a new version: that is how new data reaches the campaign. Not sent to the service.
+   * @default none
    */
-  trainingInputs?: pulumi.Input<pulumi.Input<string>[]>;
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly trainingInputs?: string[];
+};
+
+export interface SolutionVersionKind {
+  inputs: SolutionVersionInputs;
+  described: DescribedSolutionVersion;
+  outputs: {
+    /** Training hours billed for this version. */
+    readonly trainingHours: number;
+    /** The offline metrics GetSolutionMetrics reports once the version is ACTIVE. */
+    readonly metrics: Record<string, number>;
+  };
+  defaulted: "trainingMode";
 }
+
+/** The arguments of a SolutionVersion, as a program gives them. */
+export type SolutionVersionArgs = ArgsOf<SolutionVersionKind>;
 
 /**
  * Stops a version that is still training and waits until it has stopped (CREATE STOPPED), as
@@ -41,16 +61,15 @@ export async function stopTraining(ctx: Context, versionArn: string): Promise<vo
 }
 
 /** personalize-api.md §3.6: no update, no delete. Delete stops a version still training, then forgets it. */
-export const solutionVersionSpec: ResourceSpec = {
+export const solutionVersionProvider = new PersonalizeProvider<SolutionVersionKind>({
   kind: "SolutionVersion",
   fields: {
     solutionArn: "replace",
     name: "replace",
     trainingMode: "replace",
-    trainingInputs: "replace",
+    // What the version was trained from, for the engine only: a change trains a new version.
+    trainingInputs: { change: "replace", local: true },
   },
-  // What the version was trained from, for the engine only: a change trains a new version.
-  localFields: ["trainingInputs"],
   defaults: { trainingMode: "FULL" },
   // Training takes tens of minutes on small data and hours on large data (personalize-api.md §8).
   defaultTimeoutMinutes: 360,
@@ -59,7 +78,7 @@ export const solutionVersionSpec: ResourceSpec = {
   validate(inputs, failures) {
     checkArn(failures, "solutionArn", inputs.solutionArn, "personalize");
     checkName(failures, "name", inputs.name, { required: false });
-    checkEnum(failures, "trainingMode", inputs.trainingMode, ["FULL", "UPDATE"]);
+    checkEnum(failures, "trainingMode", inputs.trainingMode, TRAINING_MODES);
     const list = inputs.trainingInputs;
     if (list !== undefined && list !== UNKNOWN) {
       if (!Array.isArray(list) || list.some((v) => typeof v !== "string")) {
@@ -71,14 +90,16 @@ export const solutionVersionSpec: ResourceSpec = {
     }
   },
   create: async (ctx, request) =>
-    (await ctx.api.createSolutionVersion(request as CreateSolutionVersionRequest))
-      .solutionVersionArn as string,
+    created(
+      (await ctx.api.createSolutionVersion(request)).solutionVersionArn,
+      "CreateSolutionVersion",
+    ),
   // A version of this solution still training, started after the import jobs it is to be
   // trained from ended (else it trains on older data); adoption then checks name, mode, tags.
   async inFlight(ctx, inputs) {
     let dataReady = 0;
-    for (const input of Array.isArray(inputs.trainingInputs) ? inputs.trainingInputs : []) {
-      if (typeof input !== "string" || !input.includes(":dataset-import-job/")) continue;
+    for (const input of inputs.trainingInputs ?? []) {
+      if (!input.includes(":dataset-import-job/")) continue;
       const { datasetImportJob } = await ctx.api.describeDatasetImportJob({
         datasetImportJobArn: input,
       });
@@ -89,7 +110,7 @@ export const solutionVersionSpec: ResourceSpec = {
     let nextToken: string | undefined;
     do {
       const page = await ctx.api.listSolutionVersions({
-        solutionArn: inputs.solutionArn as string,
+        solutionArn: inputs.solutionArn,
         ...(nextToken ? { nextToken } : {}),
       });
       for (const version of page.solutionVersions ?? []) {
@@ -102,35 +123,24 @@ export const solutionVersionSpec: ResourceSpec = {
     return found;
   },
   describe: async (ctx, arn) =>
-    ((await ctx.api.describeSolutionVersion({ solutionVersionArn: arn })).solutionVersion ??
-      {}) as Props,
-  async outputs(ctx, d, arn) {
-    let metrics: Record<string, number> = {};
-    if (d.status === "ACTIVE") {
+    (await ctx.api.describeSolutionVersion({ solutionVersionArn: arn })).solutionVersion ?? {},
+  outputs: {
+    trainingHours: (d) => d.trainingHours ?? 0,
+    async metrics(d, ctx, arn) {
+      if (d.status !== "ACTIVE") return {};
       try {
-        const out = await ctx.api.getSolutionMetrics({ solutionVersionArn: arn });
-        metrics = out.metrics ?? {};
+        return (await ctx.api.getSolutionMetrics({ solutionVersionArn: arn })).metrics ?? {};
       } catch (err) {
         // Not ready yet is "no metrics", anything else is a real problem.
         if (errorCode(err) !== "ResourceInUseException") throw err;
+        return {};
       }
-    }
-    return { trainingHours: d.trainingHours ?? 0, metrics };
+    },
   },
   delete: stopTraining,
   forgetAfterDelete: true,
-};
-
-export const solutionVersionProvider = new PersonalizeProvider(solutionVersionSpec);
+});
+export const solutionVersionSpec = solutionVersionProvider.spec;
 
 /** A trained model (solution version). Creating it trains; deleting it stops training if needed and forgets it. */
-export class SolutionVersion extends PersonalizeResource {
-  declare readonly solutionArn: pulumi.Output<string>;
-  declare readonly trainingMode: pulumi.Output<string>;
-  declare readonly trainingHours: pulumi.Output<number>;
-  declare readonly metrics: pulumi.Output<Record<string, number>>;
-
-  constructor(name: string, args: SolutionVersionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(solutionVersionProvider, name, args, ["trainingHours", "metrics"], opts);
-  }
-}
+export class SolutionVersion extends personalizeResource(solutionVersionProvider) {}

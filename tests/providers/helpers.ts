@@ -27,8 +27,11 @@ import {
 
 export type Props = Record<string, unknown>;
 
-/** Every provider, under the kind its resource class registers (`personalize:<kind>`, `s3:<kind>`). */
-export const PROVIDERS = {
+/**
+ * Every provider, under the kind its resource class registers (`personalize:<kind>`, `s3:<kind>`),
+ * typed as the engine sees it: it passes whatever the wire carries.
+ */
+const BY_KIND = {
   DatasetGroup: datasetGroupProvider,
   Schema: schemaProvider,
   Dataset: datasetProvider,
@@ -40,9 +43,11 @@ export const PROVIDERS = {
   Filter: filterProvider,
   LocalBucket: localBucketProvider,
   LocalObject: localObjectProvider,
-} satisfies Record<string, dynamic.ResourceProvider>;
+};
 
-export type Kind = keyof typeof PROVIDERS;
+export type Kind = keyof typeof BY_KIND;
+
+export const PROVIDERS: Record<Kind, dynamic.ResourceProvider> = BY_KIND;
 
 /** Loads serialized provider text exactly as the dynamic-provider host does. */
 export const requireFromString: (code: string) => {

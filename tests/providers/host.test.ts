@@ -4,14 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { ManualClock } from "../../emulator";
 import { HostError, ProviderHost, startProviderHost } from "../../offline/host";
-import {
-  campaignProvider,
-  datasetGroupProvider,
-  datasetProvider,
-  schemaProvider,
-} from "../../providers";
 import { rejection } from "../support/emulator";
-import { checkAndCreate, Props, startTestEmulator, TestEmulator, wire } from "./helpers";
+import { checkAndCreate, Props, PROVIDERS, startTestEmulator, TestEmulator, wire } from "./helpers";
+
+const {
+  Campaign: campaignProvider,
+  DatasetGroup: datasetGroupProvider,
+  Dataset: datasetProvider,
+  Schema: schemaProvider,
+} = PROVIDERS;
 
 // The providers as `pulumi up` runs them: serialized as `dynamic.Resource` serializes them and
 // called through the SDK's own dynamic-provider host over gRPC. What a user reads when something
