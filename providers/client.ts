@@ -160,3 +160,21 @@ export function created(arn: string | undefined, operation: string): string {
   if (!arn) throw new Error(`${operation} answered without the new resource's ARN`);
   return arn;
 }
+
+/**
+ * Every item of a paginated List call: `list` gets no token first, then each page's
+ * `nextToken` until a page has none.
+ */
+export async function listAll<Page extends { nextToken?: string }, Item>(
+  list: (token: { nextToken?: string }) => Promise<Page>,
+  items: (page: Page) => Item[] | undefined,
+): Promise<Item[]> {
+  const all: Item[] = [];
+  let token: { nextToken?: string } = {};
+  do {
+    const page = await list(token);
+    all.push(...(items(page) ?? []));
+    token = page.nextToken ? { nextToken: page.nextToken } : {};
+  } while (token.nextToken);
+  return all;
+}

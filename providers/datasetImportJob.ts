@@ -4,7 +4,7 @@ import type {
 } from "@aws-sdk/client-personalize";
 import { randomBytes } from "crypto";
 import { IMPORT_MODES } from "../rules/personalize";
-import { created } from "./client";
+import { created, listAll } from "./client";
 import { isInProgress, PersonalizeProvider, tagList } from "./lifecycle";
 import { personalizeResource } from "./resource";
 import type { ArgsOf, Props, Tagged } from "./spec";
@@ -141,20 +141,13 @@ export const datasetImportJobProvider = new PersonalizeProvider<DatasetImportJob
   async inFlight(ctx, inputs) {
     const physical = inputs.physicalJobName;
     const stem = physical.slice(0, physical.lastIndexOf("-") + 1);
-    const found: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await ctx.api.listDatasetImportJobs({
-        datasetArn: inputs.datasetArn,
-        ...(nextToken ? { nextToken } : {}),
-      });
-      for (const job of page.datasetImportJobs ?? []) {
-        if (job.jobName?.startsWith(stem) && isInProgress(job.status) && job.datasetImportJobArn)
-          found.push(job.datasetImportJobArn);
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return found;
+    const jobs = await listAll(
+      (token) => ctx.api.listDatasetImportJobs({ datasetArn: inputs.datasetArn, ...token }),
+      (page) => page.datasetImportJobs,
+    );
+    return jobs
+      .filter((job) => job.jobName?.startsWith(stem) && isInProgress(job.status))
+      .flatMap((job) => job.datasetImportJobArn ?? []);
   },
   describe: async (ctx, arn) =>
     (await ctx.api.describeDatasetImportJob({ datasetImportJobArn: arn })).datasetImportJob ?? {},

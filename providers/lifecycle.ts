@@ -394,7 +394,7 @@ export function diffInputs<T extends KindTypes>(
   // The stored status decides too: a resource recorded before it settled (an init failure, a
   // refresh mid-creation) is waited for by update; one that ended failed is replaced.
   const status = olds.status;
-  if (typeof status === "string" && (isFailed(status) || spec.failedStatuses?.includes(status))) {
+  if (typeof status === "string" && endedFailed(spec, status)) {
     changes.push("status");
     replaces.push("status");
   } else if (isUnsettled(status)) {
@@ -478,6 +478,47 @@ async function waitUntilSettled<T extends KindTypes>(
     if (status) seen.status = status;
     return isInProgress(status) ? undefined : described;
   });
+}
+
+/** A terminal status that means creation failed: one ending in FAILED, or one of the kind's own. */
+const endedFailed = (spec: { readonly failedStatuses?: readonly string[] }, status?: string) =>
+  isFailed(status) || (status !== undefined && !!spec.failedStatuses?.includes(status));
+
+/** What failed and why, with the service's failureReason verbatim. */
+const failedMessage = (what: string, view: StatusView | undefined) =>
+  `${what} ended in ${view?.status}: ${view?.failureReason ?? "(no failureReason given)"}`;
+
+/** A resource that left the in-progress statuses; `failed` says what went wrong when it ended failed. */
+interface Settled<T extends KindTypes> {
+  described: T["described"];
+  status?: string;
+  failed?: string;
+}
+
+/**
+ * Waits until a new resource leaves the in-progress statuses (create's wait, and update's for
+ * one recorded before it settled).
+ */
+async function settle<T extends KindTypes>(
+  spec: ResourceSpec<T>,
+  ctx: Context,
+  arn: string,
+  name: string,
+  seen: Seen,
+): Promise<Settled<T>> {
+  const described = await waitUntilSettled(
+    spec,
+    ctx,
+    arn,
+    `${name} to become ACTIVE`,
+    statusOf,
+    seen,
+  );
+  const view = statusOf(described);
+  const failed = endedFailed(spec, view.status)
+    ? failedMessage(`${name} (${arn})`, view)
+    : undefined;
+  return { described, status: view.status, failed };
 }
 
 async function buildOutputs<T extends KindTypes>(
@@ -668,15 +709,14 @@ export async function createResource<T extends KindTypes>(
     ({ arn, service: adopted } = await adoptExisting(spec, ctx, inputs, err));
   }
   const seen: Seen = {};
-  let described: T["described"];
+  let settled: Settled<T>;
   try {
-    described = await waitUntilSettled(spec, ctx, arn, `${name} to become ACTIVE`, statusOf, seen);
+    settled = await settle(spec, ctx, arn, name, seen);
   } catch (err) {
     throw initFailure(spec, inputs, arn, seen.status, err);
   }
-  const { status, failureReason } = statusOf(described);
-  if (isFailed(status) || spec.failedStatuses?.includes(status ?? "")) {
-    const failed = `${name} (${arn}) ended in ${status}: ${failureReason ?? "(no failureReason given)"}`;
+  const { described, status, failed } = settled;
+  if (failed) {
     if (spec.delete && !spec.forgetAfterDelete) {
       try {
         await deleteAndWait(spec, ctx, arn);
@@ -759,23 +799,14 @@ export async function updateResource<T extends KindTypes>(
     // Recorded before it settled (an init failure, a refresh mid-creation): the engine sends
     // Update even with nothing changed, and this is where the wait goes on.
     if (isUnsettled(olds.status)) {
-      const settled = await waitUntilSettled(
-        spec,
-        ctx,
-        id,
-        `${name} to become ACTIVE`,
-        statusOf,
-        seen,
-      );
-      const { status, failureReason } = statusOf(settled);
-      if (isFailed(status) || spec.failedStatuses?.includes(status ?? "")) {
+      const { status, failed } = await settle(spec, ctx, id, name, seen);
+      if (failed) {
         // Recorded as it is: the next diff replaces a failed resource.
-        throw Object.assign(
-          new Error(
-            `${name} (${id}) ended in ${status}: ${failureReason ?? "(no failureReason given)"}`,
-          ),
-          { id, properties: { ...olds, status, __provider: news.__provider }, reasons: [] },
-        );
+        throw Object.assign(new Error(failed), {
+          id,
+          properties: { ...olds, status, __provider: news.__provider },
+          reasons: [],
+        });
       }
     }
     // Diff sent a replacement for any other change, so the changed fields here all update in place.
@@ -789,11 +820,8 @@ export async function updateResource<T extends KindTypes>(
       ]);
       described = await waitUntilSettled(spec, ctx, id, `${name}'s update to finish`, progress);
       const result = progress(described);
-      if (isFailed(result?.status)) {
-        throw new Error(
-          `${name} (${id}) update ended in ${result?.status}: ${result?.failureReason ?? "(no failureReason given)"}`,
-        );
-      }
+      if (isFailed(result?.status))
+        throw new Error(failedMessage(`${name} (${id}) update`, result));
     }
     if (spec.taggable && fieldChanged(spec, "tags", olds, news))
       await syncTags(ctx, id, olds.tags, news.tags);

@@ -3,7 +3,7 @@ import type {
   TrainingMode,
 } from "@aws-sdk/client-personalize";
 import { TRAINING_MODES } from "../rules/personalize";
-import { created, errorCode } from "./client";
+import { created, errorCode, listAll } from "./client";
 import { isInProgress, PersonalizeProvider } from "./lifecycle";
 import { personalizeResource } from "./resource";
 import type { ArgsOf, Context, Tagged } from "./spec";
@@ -106,21 +106,13 @@ export const solutionVersionProvider = new PersonalizeProvider<SolutionVersionKi
       const ended = datasetImportJob?.lastUpdatedDateTime?.getTime() ?? Infinity;
       dataReady = Math.max(dataReady, ended);
     }
-    const found: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await ctx.api.listSolutionVersions({
-        solutionArn: inputs.solutionArn,
-        ...(nextToken ? { nextToken } : {}),
-      });
-      for (const version of page.solutionVersions ?? []) {
-        const started = version.creationDateTime?.getTime() ?? 0;
-        if (isInProgress(version.status) && version.solutionVersionArn && started >= dataReady)
-          found.push(version.solutionVersionArn);
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return found;
+    const versions = await listAll(
+      (token) => ctx.api.listSolutionVersions({ solutionArn: inputs.solutionArn, ...token }),
+      (page) => page.solutionVersions,
+    );
+    return versions
+      .filter((v) => isInProgress(v.status) && (v.creationDateTime?.getTime() ?? 0) >= dataReady)
+      .flatMap((v) => v.solutionVersionArn ?? []);
   },
   describe: async (ctx, arn) =>
     (await ctx.api.describeSolutionVersion({ solutionVersionArn: arn })).solutionVersion ?? {},

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { isLoopback, paceFor, personalizeApi, s3Api } from "../../providers";
-import { clearCredentials } from "./helpers";
+import { isLoopback, listAll, paceFor, personalizeApi, s3Api } from "../../providers";
+import { clearCredentials, startTestEmulator } from "./helpers";
 
 describe("providers: clients", () => {
   const saved = { ...process.env };
@@ -57,5 +57,30 @@ describe("providers: clients", () => {
     const client = personalizeApi({ region: "us-east-1" });
     await assert.rejects(client.config.credentials());
     client.destroy();
+  });
+
+  it("lists every page of a paginated call, one request a page", async () => {
+    const running = await startTestEmulator({ durationScale: 0 });
+    try {
+      const api = personalizeApi({ region: "us-east-1", endpoint: running.emulator.url });
+      const names = ["a", "b", "c"].map((n) => `pages-${n}`);
+      for (const name of names) await api.createDatasetGroup({ name });
+      const tokens: (string | undefined)[] = [];
+      const groups = await listAll(
+        (token) => {
+          tokens.push(token.nextToken);
+          return api.listDatasetGroups({ maxResults: 1, ...token });
+        },
+        (page) => page.datasetGroups,
+      );
+      assert.deepEqual(groups.map((g) => g.name).sort(), names);
+      // A first call without a token, then one per page the service said was left.
+      assert.equal(tokens.length, 3);
+      assert.equal(tokens[0], undefined);
+      assert.ok(tokens.slice(1).every((t) => typeof t === "string" && t !== ""));
+      api.destroy();
+    } finally {
+      await running.close();
+    }
   });
 });
