@@ -54,8 +54,9 @@ export interface CampaignKind {
 export type CampaignArgs = ArgsOf<CampaignKind>;
 
 /**
- * personalize-api.md §3.7: everything but the name updates in place, so new data reaches the
- * campaign without downtime: the campaign keeps serving the old version until the update is ACTIVE.
+ * Everything but the name updates in place, so new data reaches the campaign without downtime:
+ * the campaign keeps serving the old version until the update is ACTIVE
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_UpdateCampaign.html).
  */
 export const campaignProvider = new PersonalizeProvider<CampaignKind>({
   kind: "Campaign",

@@ -4,7 +4,7 @@ import type { S3 } from "@aws-sdk/client-s3";
 /**
  * Where a provider talks to. Built from the resource's own inputs on every call: a client
  * instance captured at module level would be serialized into `__provider` and fail (native
- * `bound call`), see pulumi-dynamic-providers.md §1.3.
+ * `bound call`, https://github.com/pulumi/pulumi/issues/13960).
  */
 export interface Target {
   region: string;
@@ -90,7 +90,7 @@ export function errorCode(err: unknown): string | undefined {
 
 /**
  * The message of anything thrown. Not `instanceof Error`: in the provider host the serialized
- * code's errors do not descend from the host's `Error` (pulumi-dynamic-providers.md, fact 20).
+ * code's errors do not descend from the host's `Error`.
  */
 export function errorMessage(err: unknown): string {
   if (err && typeof err === "object") {

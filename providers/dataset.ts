@@ -29,7 +29,10 @@ export interface DatasetKind {
 /** The arguments of a Dataset, as a program gives them. */
 export type DatasetArgs = ArgsOf<DatasetKind>;
 
-/** personalize-api.md §3.3: UpdateDataset replaces the schema of Items and Users datasets only. */
+/**
+ * UpdateDataset replaces the schema of Items and Users datasets only
+ * (https://docs.aws.amazon.com/personalize/latest/dg/updating-dataset-schema.html).
+ */
 const SCHEMA_UPDATABLE = ["ITEMS", "USERS"];
 
 const upper = (v: unknown) => (typeof v === "string" ? v.toUpperCase() : v);

@@ -34,7 +34,10 @@ export interface DatasetGroupKind {
 /** The arguments of a DatasetGroup, as a program gives them. */
 export type DatasetGroupArgs = ArgsOf<DatasetGroupKind>;
 
-/** personalize-api.md §3.1: no update API; everything but tags replaces. */
+/**
+ * No update API: everything but tags replaces
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetGroup.html).
+ */
 export const datasetGroupProvider = new PersonalizeProvider<DatasetGroupKind>({
   kind: "DatasetGroup",
   fields: { name: "replace", domain: "replace", kmsKeyArn: "replace", roleArn: "replace" },

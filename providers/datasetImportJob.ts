@@ -99,7 +99,10 @@ export function physicalJobName(olds: Props, news: Props): string {
   return [news.jobName, hash.slice(0, 8), random].filter((part) => part !== "").join("-");
 }
 
-/** personalize-api.md §3.4: no update, no delete. A change is a new job; delete forgets the job. */
+/**
+ * No update, no delete API: a change is a new job; delete forgets the job
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetImportJob.html).
+ */
 export const datasetImportJobProvider = new PersonalizeProvider<DatasetImportJobKind>({
   kind: "DatasetImportJob",
   fields: {

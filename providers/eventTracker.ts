@@ -24,7 +24,10 @@ export interface EventTrackerKind {
 /** The arguments of a EventTracker, as a program gives them. */
 export type EventTrackerArgs = ArgsOf<EventTrackerKind>;
 
-/** personalize-api.md §3.8: no update; one tracker per dataset group. */
+/**
+ * No update API; one tracker per dataset group
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateEventTracker.html).
+ */
 export const eventTrackerProvider = new PersonalizeProvider<EventTrackerKind>({
   kind: "EventTracker",
   fields: { name: "replace", datasetGroupArn: "replace" },

@@ -22,7 +22,10 @@ export interface FilterKind {
 /** The arguments of a Filter, as a program gives them. */
 export type FilterArgs = ArgsOf<FilterKind>;
 
-/** personalize-api.md §3.9: no update; a new expression is a new filter. */
+/**
+ * No update API: a new expression is a new filter
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateFilter.html).
+ */
 export const filterProvider = new PersonalizeProvider<FilterKind>({
   kind: "Filter",
   fields: { name: "replace", datasetGroupArn: "replace", filterExpression: "replace" },

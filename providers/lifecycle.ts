@@ -37,8 +37,9 @@ import {
 /**
  * The version of the provider code. It is an input of every resource (`providerVersion`), so
  * bumping it makes `pulumi up` run `update` on resources deployed by older code: `destroy`
- * and `refresh` run the provider code stored at the last create/update
- * (pulumi-dynamic-providers.md §1.7), and this is how a fix reaches them.
+ * and `refresh` run the provider code stored at the last create/update, and this is how a fix
+ * reaches them
+ * (https://github.com/pulumi/pulumi/blob/master/docs/architecture/providers/dynamic.md).
  */
 export const PROVIDER_VERSION = "1.0.0";
 
@@ -46,7 +47,7 @@ export const PROVIDER_VERSION = "1.0.0";
  * The props a resource class hands to `dynamic.Resource`: its inputs, plus every declared
  * output key the inputs lack, set to undefined. The SDK creates an Output only for keys
  * present in props, so a `declare readonly` output missing here stays undefined for ever
- * (pulumi-dynamic-providers.md §2, pitfall 6). `undefined` members are not sent to the engine.
+ * (https://github.com/pulumi/pulumi/issues/5174). `undefined` members are not sent to the engine.
  */
 export function withOutputKeys(args: object, keys: readonly string[]): Record<string, unknown> {
   return { ...Object.fromEntries(keys.map((key) => [key, undefined])), ...args };
@@ -101,8 +102,9 @@ export function changeOf(rule: FieldRule, olds: Props, news: Props): Change {
 
 /**
  * The emulator answers in milliseconds, so polls against a loopback endpoint start at 50 ms;
- * against AWS they start at 5 s and grow to 20 s (personalize-api.md §8: AWS's own code polls
- * every 5-20 s, with jitter).
+ * against AWS they start at 5 s and grow to 20 s, as AWS's own step functions poll (every 8 s,
+ * growing 1.25 times, in
+ * https://github.com/aws-solutions/maintaining-personalized-experiences-with-machine-learning/blob/main/source/infrastructure/personalize/step_functions/filter_fragment.py).
  */
 export function paceFor(endpoint: string | undefined): Pace {
   return isLoopback(endpoint)
@@ -110,7 +112,11 @@ export function paceFor(endpoint: string | undefined): Pace {
     : { initialMs: 5000, factor: 1.5, capMs: 20000 };
 }
 
-/** Status families (personalize-api.md §2.3): anything not ACTIVE and not ending in FAILED is in progress. */
+/**
+ * Status families: anything not ACTIVE and not ending in FAILED is in progress (the API
+ * reference lists each kind's statuses, e.g.
+ * https://docs.aws.amazon.com/personalize/latest/dg/API_SolutionVersion.html).
+ */
 export const isFailed = (status: string | undefined) => !!status && status.endsWith("FAILED");
 export const isInProgress = (status: string | undefined) =>
   !status || (!["ACTIVE", "INACTIVE", "CREATE STOPPED"].includes(status) && !isFailed(status));
@@ -123,8 +129,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /*
  * Errors here are plain `Error`s with a `name`, recognised by that name. The closure serializer
  * turns `super(message)` in an Error subclass into `Error.call(this, message)`, which leaves the
- * message empty, and `instanceof` fails across the serialized module's boundary
- * (pulumi-dynamic-providers.md, fact 20): a subclass's text would never reach the user.
+ * message empty, and `instanceof` fails across the serialized module's boundary: a subclass's
+ * text would never reach the user
+ * (https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/closure/rewriteSuper.ts).
  */
 
 /** The name of the error thrown when the deadline passes; the resource may still get there. */
@@ -578,7 +585,8 @@ const isInitFailure = (err: unknown) =>
  * records them as the resource's state, so the resource is refreshed, destroyed, and waited
  * for by the next `up` instead of stranded. The properties carry `__provider`, which the host
  * adds only to successful results: without it, refresh and destroy of the resource fail with
- * "code must be a string" (pulumi-dynamic-providers.md, fact 22).
+ * "code must be a string" (tests/providers/host.test.ts; `resultIncludingProvider` in
+ * https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/cmd/dynamic-provider/index.ts).
  */
 function initFailure(
   spec: AnySpec,

@@ -10,7 +10,10 @@ import { checkEnum, checkName, checkString, errorFree, UNKNOWN } from "./validat
 export type SchemaInputs = {
   /** The schema's name, unique in the account and region. */
   readonly name: string;
-  /** The Avro record schema as JSON text (personalize-api.md §5). */
+  /**
+   * The Avro record schema as JSON text
+   * (https://docs.aws.amazon.com/personalize/latest/dg/how-it-works-dataset-schema.html).
+   */
   readonly schema: string;
   /**
    * The domain of a schema for a Domain dataset group.
@@ -29,8 +32,9 @@ export interface SchemaKind {
 export type SchemaArgs = ArgsOf<SchemaKind>;
 
 /**
- * personalize-api.md §3.2: immutable, no status, no tags. The service may store the JSON with
- * other whitespace, so schemas compare as canonical JSON, not as text.
+ * Immutable, no status, no tags (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSchema.html).
+ * The service may store the JSON with other whitespace, so schemas compare as canonical JSON,
+ * not as text.
  */
 export const schemaProvider = new PersonalizeProvider<SchemaKind>({
   kind: "Schema",

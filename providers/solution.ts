@@ -76,7 +76,10 @@ const withoutUpdatable = (config: unknown): unknown => {
   return Object.keys(rest).length > 0 ? rest : undefined;
 };
 
-/** personalize-api.md §3.5. */
+/**
+ * UpdateSolution changes automatic training, incremental updates and two parts of the
+ * configuration in place; the rest replaces (https://docs.aws.amazon.com/personalize/latest/dg/API_UpdateSolution.html).
+ */
 export const solutionProvider = new PersonalizeProvider<SolutionKind>({
   kind: "Solution",
   fields: {

@@ -60,7 +60,10 @@ export async function stopTraining(ctx: Context, versionArn: string): Promise<vo
   );
 }
 
-/** personalize-api.md §3.6: no update, no delete. Delete stops a version still training, then forgets it. */
+/**
+ * No update, no delete API: delete stops a version still training, then forgets it
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_StopSolutionVersionCreation.html).
+ */
 export const solutionVersionProvider = new PersonalizeProvider<SolutionVersionKind>({
   kind: "SolutionVersion",
   fields: {
@@ -71,7 +74,7 @@ export const solutionVersionProvider = new PersonalizeProvider<SolutionVersionKi
     trainingInputs: { change: "replace", local: true },
   },
   defaults: { trainingMode: "FULL" },
-  // Training takes tens of minutes on small data and hours on large data (personalize-api.md §8).
+  // Training takes tens of minutes on small data and hours on large data.
   defaultTimeoutMinutes: 360,
   taggable: true,
   failedStatuses: ["CREATE STOPPED"],

@@ -27,7 +27,7 @@ export const DATA_PREFIX = "transformed/";
 /**
  * Recipes a campaign can serve from an interactions-only dataset group. `aws-hrnn*` are the
  * workshop's legacy recipes: the emulator still trains them, the real service refuses them for
- * new solutions (personalize-api.md section 7).
+ * new solutions (https://docs.aws.amazon.com/personalize/latest/dg/legacy-user-personalization-recipes.html).
  */
 export const KNOWN_RECIPES: readonly string[] = [
   "aws-user-personalization",

@@ -6,6 +6,8 @@ import {
   trainingMinimumsProblem,
   validateCsv,
 } from "../schemas/validator";
+import { errorMessage } from "../providers/client";
+import { show } from "../rules/show";
 import { PROJECT } from "./config";
 
 export interface DataCheckInput {
@@ -24,6 +26,13 @@ export interface DataCheckInput {
  * jobs use. On AWS the same mistakes surface only after the upload, as an import job or a
  * solution version in CREATE FAILED, possibly hours into an `up`.
  *
+ * It runs here, in the program, rather than in the import job's `check`: the program has the
+ * file (it hashes it for the job's `dataHash`) and the schema, while the import job gets only
+ * `dataLocation`, an S3 URI that a preview may not know yet (an autonamed bucket on AWS) and
+ * whose object the first preview has not uploaded; and a check in the provider would put the
+ * validator into every import job's stored provider code, which `destroy` runs. Here a bad
+ * file fails the preview before any resource is registered, naming the config key.
+ *
  * Returns the file's statistics; throws with the service's own wording otherwise.
  */
 export function checkInteractionsData(input: DataCheckInput): DataStats {
@@ -33,7 +42,7 @@ export function checkInteractionsData(input: DataCheckInput): DataStats {
     schema = parseSchema(schemaText);
   } catch (err) {
     throw new Error(
-      `${PROJECT}:schemaFile ${JSON.stringify(schemaFile)} is not a valid Personalize schema: ${(err as Error).message}`,
+      `${PROJECT}:schemaFile ${show(schemaFile)} is not a valid Personalize schema: ${errorMessage(err)}`,
       { cause: err },
     );
   }
@@ -51,7 +60,7 @@ export function checkInteractionsData(input: DataCheckInput): DataStats {
           `npm run validate -- --schema ${schemaFile} ${dataFile} lists them)`
         : "";
     throw new Error(
-      `${PROJECT}:dataFile ${JSON.stringify(dataFile)} would fail to import with ${schemaFile}: ` +
+      `${PROJECT}:dataFile ${show(dataFile)} would fail to import with ${schemaFile}: ` +
         `${result.failureReason}${more}`,
     );
   }
@@ -63,9 +72,9 @@ export function checkInteractionsData(input: DataCheckInput): DataStats {
       : usersWithTwoOf(result.data, eventType);
   const tooSmall = trainingMinimumsProblem({ records, usersWithAtLeastTwo });
   if (tooSmall !== undefined) {
-    const filter = eventType === undefined ? "" : ` (eventType ${JSON.stringify(eventType)})`;
+    const filter = eventType === undefined ? "" : ` (eventType ${show(eventType)})`;
     throw new Error(
-      `${PROJECT}:dataFile ${JSON.stringify(dataFile)} is too small to train a solution${filter}: ${tooSmall}`,
+      `${PROJECT}:dataFile ${show(dataFile)} is too small to train a solution${filter}: ${tooSmall}`,
     );
   }
   return result.stats;

@@ -113,7 +113,7 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
         recipeArn: config.recipeArn,
         performHPO: config.performHPO,
         // Stated even when false: the service's own default is true, which bills training
-        // hours every week (personalize-api.md 3.5).
+        // hours every week (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSolution.html).
         performAutoTraining: config.performAutoTraining,
         ...(config.eventType === undefined ? {} : { eventType: config.eventType }),
         ...(config.autoTrainingSchedule === undefined
