@@ -112,7 +112,7 @@ export function readStack(projectDir: string, stack: string): Stack {
 export function stackEngine(
   stack: Stack,
   endpoint: string,
-  options: Pick<OfflineEngineOptions, "stateFile" | "onEvent"> = {},
+  options: Pick<OfflineEngineOptions, "stateFile" | "onEvent" | "onLog" | "host"> = {},
 ): OfflineEngine {
   return new OfflineEngine({
     program: resolve(stack.projectDir, stack.main),

@@ -6,7 +6,7 @@ import { createDataPlane } from "../../emulator/data";
 import { ApiRecorder, startApiRecorder } from "../../offline/api-recorder";
 import { readStack, stackEngine } from "../../offline/stack-config";
 import { startTestEmulator, TestEmulator } from "../support/emulator";
-import { leftovers } from "./leftovers";
+import { leftovers } from "../../offline/leftovers";
 
 // Stacks deployed when the stack's components were named after `namePrefix` (so every URN
 // carried it) keep their resources: the components' aliases, and the aliases their children

@@ -5,7 +5,7 @@ import { startEmulator } from "../../emulator";
 import { createDataPlane } from "../../emulator/data";
 import { firstUsers, parseStartArgs, StartReport } from "../../offline/start";
 import { clientsFor } from "../support/emulator";
-import { leftovers } from "./leftovers";
+import { leftovers } from "../../offline/leftovers";
 
 const ROOT = resolve(__dirname, "../..");
 

@@ -22,7 +22,7 @@ import { OfflineEngine, RunResult } from "../../offline/engine";
 import { readStack, stackEngine } from "../../offline/stack-config";
 import { firstUsers } from "../../offline/start";
 import { startTestEmulator, TestEmulator } from "../support/emulator";
-import { leftovers } from "./leftovers";
+import { leftovers } from "../../offline/leftovers";
 
 // End to end: the REAL index.ts (stack/, providers/, serialized as Pulumi serializes them)
 // deployed by the offline engine to the emulator with instant lifecycles. Every API call goes
