@@ -139,6 +139,36 @@ describe("offline engine: failures after a create was accepted", function () {
       assert.deepEqual(await groups(), []);
     });
 
+    it("reads a group the stack does not manage with .get, and leaves it alone on destroy", async () => {
+      const { datasetGroupArn } = await env.personalize.send(
+        new CreateDatasetGroupCommand({ name: "someone-elses" }),
+      );
+      const engine = new OfflineEngine({
+        program: () => {
+          const existing = new DatasetGroup(
+            "existing",
+            { name: "someone-elses", region: "us-east-1", endpoint: env.emulator.url },
+            { id: datasetGroupArn },
+          );
+          return { status: existing.status, name: existing.name };
+        },
+        project: "failures",
+        stack: "test",
+        cwd: ROOT,
+      });
+      const up = await engine.up();
+      assert.deepEqual(up.outputs, { status: "ACTIVE", name: "someone-elses" });
+      assert.deepEqual(
+        up.steps.map((s) => s.op),
+        ["read"],
+      );
+      await engine.destroy();
+      assert.deepEqual(
+        (await groups()).map((g) => g.datasetGroupArn),
+        [datasetGroupArn],
+      );
+    });
+
     it("refuses a group of its name that is not the stack's, saying whose it is and what to do", async () => {
       await env.personalize.send(
         new CreateDatasetGroupCommand({
