@@ -44,7 +44,7 @@ function program() {
 }
 
 describe("offline engine: failures after a create was accepted", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let env: TestEmulator;
   let clock: ManualClock | undefined;
 

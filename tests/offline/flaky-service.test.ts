@@ -12,7 +12,7 @@ const ROOT = resolve(__dirname, "../..");
 const FLAKY = { throttleRate: 0.3, errorRate: 0.05 };
 
 describe("offline: the workshop stack on a service that throttles and fails calls", function () {
-  this.timeout(240_000);
+  this.timeout(300_000);
   let env: TestEmulator | undefined;
   afterEach(() => env?.close());
 

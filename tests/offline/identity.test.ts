@@ -14,7 +14,7 @@ import { leftovers } from "../../offline/leftovers";
 const ROOT = resolve(__dirname, "../..");
 
 describe("offline: stacks deployed under prefix-named URNs keep their resources", function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   let env: TestEmulator;
   let recorder: ApiRecorder;
   let tmp: string;

@@ -27,7 +27,7 @@ function npmStart(args: string[]): Promise<{ code: number; stdout: string; stder
 const lastLine = (text: string) => text.trimEnd().split("\n").pop() ?? "";
 
 describe("npm start", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
 
   describe("arguments", () => {
     it("takes every documented flag", () => {

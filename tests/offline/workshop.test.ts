@@ -33,7 +33,7 @@ const ROOT = resolve(__dirname, "../..");
 const DYNAMIC = "pulumi-nodejs:dynamic/";
 
 describe("offline end to end: index.ts on the emulator", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let env: TestEmulator;
   let recorder: ApiRecorder;
   let engine: OfflineEngine;

@@ -30,7 +30,7 @@ async function serialize(provider: dynamic.ResourceProvider): Promise<string> {
 const renamed = (message: string, from: string, to: string) => message.split(from).join(to);
 
 describe("providers through the real dynamic-provider host", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let host: ProviderHost;
   let env: TestEmulator;
   const texts = new Map<dynamic.ResourceProvider, string>();
