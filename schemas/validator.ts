@@ -63,6 +63,7 @@ export type Column = StringColumn | NumberColumn | BooleanColumn;
 
 /** The rows column by column in typed arrays (no object per row), typed per schema field. */
 export interface ColumnarData {
+  /** The file's whole header, columns the schema does not have included. */
   header: string[];
   rows: number;
   columns: Record<string, Column>;
@@ -91,10 +92,13 @@ export interface ValidationResult {
   /** One sentence a user can act on, in the service's words where they are known. */
   failureReason?: string;
   issues: ValidationIssue[];
-  /** Things the service may accept but that deserve a look, e.g. columns out of schema order. */
+  /**
+   * Things the service accepts but that deserve a look: columns out of schema order, columns
+   * the schema does not have (ignored).
+   */
   warnings: ValidationIssue[];
   stats: DataStats;
-  /** Present with `collect: true` when the file is valid; `header` is the file's whole header. */
+  /** Present with `collect: true` when the file is valid. */
   data?: ColumnarData;
 }
 
@@ -136,7 +140,8 @@ type Value = string | number | boolean | null;
 /** What a column is checked against, resolved once from the header. */
 interface ColumnCheck {
   name: string;
-  field: SchemaField;
+  /** Undefined for a column the schema does not have: it is ignored. */
+  field: SchemaField | undefined;
   isId: boolean;
   isTimestamp: boolean;
 }
@@ -174,7 +179,7 @@ const TYPE_NAMES: Record<FieldType, string> = {
 
 /** Returns the typed value, or the problem with it (completing "value X ..."). */
 function checkValue(check: ColumnCheck, raw: string): Value | { problem: string } {
-  const { field } = check;
+  const field = check.field!;
   if (raw.length === 0) {
     if (field.nullable) return null;
     return { problem: `is empty, but ${field.name} is not nullable in the schema` };
@@ -372,7 +377,6 @@ export function validateCsv(
   const headerIssues: ValidationIssue[] = [];
   const byName = new Map(schema.fields.map((f) => [f.name, f]));
   const duplicates = header.filter((name, i) => header.indexOf(name) !== i);
-  const unknown = header.filter((name) => !byName.has(name));
   const missing = schema.fields
     .filter((f) => !f.nullable && !header.includes(f.name))
     .map((f) => f.name);
@@ -380,13 +384,6 @@ export function validateCsv(
     headerIssues.push({
       line: reader.line,
       message: `Input CSV is missing the following columns: ${list(missing)}`,
-    });
-  }
-  if (unknown.length > 0) {
-    headerIssues.push({
-      line: reader.line,
-      column: unknown[0],
-      message: `Input CSV has columns that are not in the schema: ${list(unknown)} (the schema's fields are ${list(fieldNames)})`,
     });
   }
   if (duplicates.length > 0) {
@@ -400,36 +397,46 @@ export function validateCsv(
     return fail(headerIssues[0].message, headerIssues.slice(0, maxIssues), stats);
   }
 
-  // The 2023 developer guide asks for the schema's field order; matching by name is what the
-  // service does in practice (personalize-api.md §5), so a different order is only a warning.
+  // Columns the schema does not have: the workshop shipped a six-column CSV with a four-field
+  // schema from February to May 2019 and told users the two extra columns are ignored
+  // (README.md, "Columns the schema does not have"), so they are ignored, with a warning.
   const warnings: ValidationIssue[] = [];
-  const schemaOrder = fieldNames.filter((name) => header.includes(name));
-  if (schemaOrder.some((name, i) => header[i] !== name)) {
+  const unknown = header.filter((name) => !byName.has(name));
+  if (unknown.length > 0) {
     warnings.push({
       line: reader.line,
-      message: `Input CSV columns are in the order ${list(header)}, not the schema's ${list(schemaOrder)}; matching them by name`,
+      column: unknown[0],
+      message: `Input CSV has columns that are not in the schema: ${list(unknown)}; they are ignored (the schema's fields are ${list(fieldNames)})`,
+    });
+  }
+  // The 2023 developer guide asks for the schema's field order; matching by name is what the
+  // service does in practice (personalize-api.md §5), so a different order is only a warning.
+  const known = header.filter((name) => byName.has(name));
+  const schemaOrder = fieldNames.filter((name) => header.includes(name));
+  if (schemaOrder.some((name, i) => known[i] !== name)) {
+    warnings.push({
+      line: reader.line,
+      message: `Input CSV columns are in the order ${list(known)}, not the schema's ${list(schemaOrder)}; matching them by name`,
     });
   }
   const checks: ColumnCheck[] = header.map((name) => ({
     name,
-    field: byName.get(name)!,
+    field: byName.get(name),
     isId: ID_FIELDS.includes(name),
     isTimestamp: TIMESTAMP_FIELDS.includes(name),
   }));
   const columnCount = checks.length;
-  const userCol = header.indexOf("USER_ID");
-  const itemCol = header.indexOf(datasetType.startsWith("ACTION") ? "ACTION_ID" : "ITEM_ID");
-  const eventCol = header.indexOf("EVENT_TYPE");
-  const timeCol =
-    header.indexOf("TIMESTAMP") >= 0
-      ? header.indexOf("TIMESTAMP")
-      : header.indexOf("CREATION_TIMESTAMP");
+  const column = (name: string): number => (byName.has(name) ? header.indexOf(name) : -1);
+  const userCol = column("USER_ID");
+  const itemCol = column(datasetType.startsWith("ACTION") ? "ACTION_ID" : "ITEM_ID");
+  const eventCol = column("EVENT_TYPE");
+  const timeCol = column("TIMESTAMP") >= 0 ? column("TIMESTAMP") : column("CREATION_TIMESTAMP");
   // Sized once from the line count, so a large file's columns are not regrown row by row.
   let capacity = collect ? Math.max(16, lineCountBound(text) - 1) : 0;
   const kept = options.collectColumns;
   const sinks: (Sink | undefined)[] = collect
     ? checks.map((check) =>
-        kept === undefined || kept.includes(check.name)
+        check.field && (kept === undefined || kept.includes(check.name))
           ? newSink(check.field, capacity)
           : undefined,
       )
@@ -517,6 +524,7 @@ export function validateCsv(
     for (let c = 0; c < columnCount; c++) {
       const raw = fields[c];
       const check = checks[c];
+      if (check.field === undefined) continue;
       const typed = checkValue(check, raw);
       if (typed !== null && typeof typed === "object") {
         report({

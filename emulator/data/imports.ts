@@ -226,8 +226,8 @@ function toRecords(data: ColumnarData, idColumn: string): RecordData {
   const idValues = data.columns[idColumn];
   const ids = idValues ? columnValues(idValues).map((v) => String(v)) : [];
   const columns: RecordData["columns"] = {};
-  for (const name of data.header) {
-    if (name !== idColumn) columns[name] = columnValues(data.columns[name]);
+  for (const [name, column] of Object.entries(data.columns)) {
+    if (name !== idColumn) columns[name] = columnValues(column);
   }
   const index = new Map<string, number>();
   const uniqueIds: string[] = [];
