@@ -122,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     objects: s3,
     view: model.view(),
     dataDir: options.dataDir,
+    log,
   });
   model.dataPlane = dataPlane;
   if (state) model.load(state.resources);

@@ -4,7 +4,6 @@
  * stack outputs, the solution version's metrics and recommendations for a few users; then
  * destroys everything. See `--help`.
  */
-import { readFileSync } from "fs";
 import { resolve } from "path";
 import { GetSolutionMetricsCommand, PersonalizeClient } from "@aws-sdk/client-personalize";
 import {
@@ -13,7 +12,8 @@ import {
 } from "@aws-sdk/client-personalize-runtime";
 import { startEmulator } from "../emulator";
 import { createDataPlane } from "../emulator/data";
-import { CsvReader, decodeCsv } from "../schemas/csv";
+import { csvRecords } from "../schemas/csv";
+import { fileChunks } from "../schemas/file-chunks";
 import { ApiRecorder, startApiRecorder, StatusReport } from "./api-recorder";
 import { OfflineEngine, ResourceState, Step, StepEvent } from "./engine";
 import { readStack, stackEngine } from "./stack-config";
@@ -154,19 +154,24 @@ const PRESENT: Record<string, string> = {
   refresh: "refreshing",
 };
 
-/** The first `count` distinct USER_IDs of the interactions CSV, read only as far as needed. */
-export function firstUsers(csv: string, count: number): string[] {
-  const reader = new CsvReader(decodeCsv(csv));
-  const fields: string[] = [];
-  const n = reader.next(fields);
-  const header = fields.slice(0, Math.max(n, 0));
-  const column = header.map((c) => c.trim().toUpperCase()).indexOf("USER_ID");
-  if (column < 0) {
-    throw new Error(`the data file has no USER_ID column (header: ${header.join(",")})`);
-  }
+/**
+ * The first `count` distinct USER_IDs of the interactions CSV (text, or the file's bytes in
+ * pieces, e.g. `fileChunks(path)`), read only as far as needed.
+ */
+export function firstUsers(csv: string | Iterable<Uint8Array>, count: number): string[] {
   const users = new Set<string>();
-  for (let n = reader.next(fields); n >= 0 && users.size < count; n = reader.next(fields)) {
-    const user = n > column ? fields[column].trim() : "";
+  let column = -1;
+  for (const record of csvRecords(typeof csv === "string" ? [csv] : csv)) {
+    if (column < 0) {
+      const header = Array.from({ length: record.count }, (_, i) => record.field(i));
+      column = header.map((c) => c.trim().toUpperCase()).indexOf("USER_ID");
+      if (column < 0) {
+        throw new Error(`the data file has no USER_ID column (header: ${header.join(",")})`);
+      }
+      continue;
+    }
+    if (users.size >= count) break;
+    const user = record.count > column ? record.field(column).trim() : "";
     if (user) users.add(user);
   }
   return [...users];
@@ -299,7 +304,7 @@ export async function start(options: StartOptions): Promise<StartReport> {
       const path = resolve(PROJECT_DIR, files.parsed.dataFile);
       const runtime = new PersonalizeRuntimeClient({ region, endpoint, credentials: DUMMY });
       say(`\nRecommendations from ${campaignArn}:`);
-      for (const userId of firstUsers(readFileSync(path, "utf8"), options.users)) {
+      for (const userId of firstUsers(fileChunks(path), options.users)) {
         const answer = await runtime.send(
           new GetRecommendationsCommand({ campaignArn, userId, numResults: RESULTS }),
         );

@@ -1,6 +1,7 @@
 /**
  * `npm run validate -- --schema FILE [--dataset-type T] FILE.csv [--json]`: checks an import
  * file against an Avro schema exactly as the emulator's import job does (the same validator).
+ * The file is read in pieces, so its size is bounded by the disk, not by memory.
  * Exit 0 valid, 1 invalid data, 2 usage (bad flag, unreadable file, invalid schema).
  */
 import { readFileSync } from "node:fs";
@@ -15,7 +16,8 @@ import {
   SchemaError,
   schemaProblemsForDataset,
 } from "./avro";
-import { trainingMinimumsProblem, validateCsv, ValidationResult } from "./validator";
+import { fileChunks } from "./file-chunks";
+import { CsvValidator, trainingMinimumsProblem, ValidationResult } from "./validator";
 
 const USAGE = `usage: npm run validate -- --schema FILE [--dataset-type T] [--max-issues N] [--json] FILE.csv
   --schema FILE       the Avro schema (.avsc) the dataset uses (required)
@@ -73,19 +75,37 @@ function parseArgs(argv: string[]): Args | "help" {
   return { schema, datasetType, maxIssues, json, csv: files[0] };
 }
 
+function unreadable(path: string, what: string, err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR"
+        ? "it is a directory"
+        : (err as Error).message;
+  return new UsageError(`cannot read ${what} ${JSON.stringify(path)}: ${why}`);
+}
+
 function readOrUsage(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : (err as Error).message;
-    throw new UsageError(`cannot read ${what} ${JSON.stringify(path)}: ${why}`);
+    throw unreadable(path, what, err);
   }
+}
+
+/** Validates the file piece by piece, reading no further once the result is settled. */
+function validateFile(path: string, validator: CsvValidator): ValidationResult {
+  try {
+    for (const chunk of fileChunks(path)) {
+      validator.write(chunk);
+      if (validator.settled) break;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === undefined) throw err;
+    throw unreadable(path, "CSV file", err);
+  }
+  return validator.end();
 }
 
 function loadSchema(path: string): PersonalizeSchema {
@@ -163,8 +183,10 @@ function main(argv: string[]): number {
         `schema ${JSON.stringify(args.schema)} is not valid for ${datasetType} datasets: ${problems.join("; ")}`,
       );
     }
-    const data = readOrUsage(args.csv, "CSV file");
-    const result = validateCsv(data, schema, datasetType, { maxIssues: args.maxIssues });
+    const result = validateFile(
+      args.csv,
+      new CsvValidator(schema, datasetType, { maxIssues: args.maxIssues }),
+    );
     const training =
       result.ok && datasetType === "INTERACTIONS"
         ? trainingMinimumsProblem(result.stats)
