@@ -8,12 +8,11 @@
  * Describe calls the providers made per resource while waiting.
  */
 import { resolve } from "path";
-import { DEFAULT_DURATIONS, startEmulator } from "../emulator";
+import { DEFAULT_DURATIONS, PENDING_SHARE, startEmulator } from "../emulator";
 import { createDataPlane } from "../emulator/data";
 import type { DataPlaneFactory } from "../emulator/dataplane";
 import { startApiRecorder } from "../offline/api-recorder";
 import { readStack, stackEngine } from "../offline/stack-config";
-import { PENDING_SHARE } from "../emulator/resources";
 import type { BenchReport } from "./index";
 
 const ROOT = resolve(__dirname, "..");

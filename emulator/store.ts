@@ -19,7 +19,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import type { ResourceRecord } from "./resources";
+import type { ResourceRecord } from "./control";
 
 export interface ObjectMeta {
   key: string;

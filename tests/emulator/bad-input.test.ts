@@ -83,15 +83,15 @@ describe("emulator bad input", function () {
       "a wrong member type",
       () => control(h.emulator.url, "AmazonPersonalize.CreateDatasetGroup", '{"name":{"a":1}}'),
       400,
-      "InvalidInputException",
-      /'name'.*string/,
+      "SerializationException",
+      /'name'.*is a structure.*string/,
     ],
     [
       "a wrong nested type",
       () =>
         control(h.emulator.url, "AmazonPersonalize.CreateDatasetGroup", '{"name":"x","tags":"t"}'),
       400,
-      "InvalidInputException",
+      "SerializationException",
       /'tags'.*list/,
     ],
     [
@@ -135,7 +135,7 @@ describe("emulator bad input", function () {
           "POST",
           "/recommendations",
           { "content-type": "application/json" },
-          '{"campaignArn":"x","userId":"1"}',
+          '{"campaignArn":"arn:aws:personalize:us-east-1:000000000000:campaign/c","userId":"1"}',
         ),
       400,
       "InvalidInputException",
