@@ -24,7 +24,7 @@ describe("signingScope (SigV4 Authorization header)", () => {
     ["a scope cut short", header("AKID/20260101/us-east-1"), {}],
     ["a scope without its terminator", "Credential=AKID/20260101/us-east-1/s3", {}],
     [
-      "an empty region (the caller falls back to its default)",
+      "an empty region (which requestRegion refuses)",
       header("AKID/20260101//personalize/aws4_request"),
       { region: "", service: "personalize" },
     ],
