@@ -98,20 +98,21 @@ export function createFrontDoor(deps: FrontDoorDeps): Server {
     const fail = (err: ServiceError) =>
       sendError(res, PROTOCOL[route], err, requestId, { resource: path, head });
 
-    let region: string;
+    // A refused request is answered once its body is read: answering earlier would reset the
+    // connection under a client still sending.
+    let region = deps.defaultRegion;
+    let refusal: ServiceError | undefined;
     try {
       if (!allowedHost(req.headers.host, deps.allowedHosts))
         throw new ServiceError(
           route === "s3" ? "AccessDenied" : "AccessDeniedException",
-          `Requests addressed to host ${JSON.stringify(req.headers.host)} are refused (DNS-rebinding protection): address the emulator by IP address or localhost, or start it with --allow-host NAME.`,
+          `Requests addressed to host ${JSON.stringify(req.headers.host?.slice(0, 100))} are refused (DNS-rebinding protection): address the emulator by IP address or localhost, or start it with --allow-host NAME.`,
           403,
         );
       region = requestRegion(scope, deps.defaultRegion);
     } catch (err) {
-      req.resume();
-      res.setHeader("connection", "close");
-      if (err instanceof ServiceError) return fail(err);
-      return bug(res, route, requestId, err);
+      if (!(err instanceof ServiceError)) return bug(res, route, requestId, err);
+      refusal = err;
     }
 
     const limit = route === "s3" ? deps.maxObjectBytes : deps.maxBodyBytes;
@@ -121,6 +122,7 @@ export function createFrontDoor(deps: FrontDoorDeps): Server {
           res.setHeader("connection", "close");
           return fail(tooLarge(err, route, limit));
         }
+        if (refusal) return fail(refusal);
         if (route === "personalize")
           return controlPlane(res, String(target), body, region, requestId);
         if (route === "dataplane")
