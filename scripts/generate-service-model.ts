@@ -76,7 +76,7 @@ interface BotocoreModel {
 export class GeneratorError extends Error {}
 
 /** botocore's package folder and version, from the arguments or from `python3`. */
-function locateBotocore(argv: string[]): { dir: string; version: string } {
+export function locateBotocore(argv: string[]): { dir: string; version: string } {
   const at = argv.indexOf("--botocore");
   let dir: string;
   if (at >= 0) {
@@ -323,16 +323,25 @@ async function format(text: string, file: string): Promise<string> {
   return prettier.format(text, { ...options, filepath: file });
 }
 
+/** The three generated files (path -> formatted text) from a botocore package folder. */
+export async function generateFiles(botocore: {
+  dir: string;
+  version: string;
+}): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const service of SERVICES) {
+    const file = join(OUT_DIR, service.file);
+    const module = generateModule(readModel(botocore.dir, service.dir), service, botocore.version);
+    files.set(file, await format(module, file));
+  }
+  return files;
+}
+
 async function main(argv: string[]): Promise<number> {
   const check = argv.includes("--check");
   const botocore = locateBotocore(argv);
   let stale = 0;
-  for (const service of SERVICES) {
-    const file = join(OUT_DIR, service.file);
-    const text = await format(
-      generateModule(readModel(botocore.dir, service.dir), service, botocore.version),
-      file,
-    );
+  for (const [file, text] of await generateFiles(botocore)) {
     const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;
     if (current === text) continue;
     if (check) {
