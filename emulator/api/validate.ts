@@ -140,7 +140,7 @@ class Walk {
     switch (shape.type) {
       case "string": {
         if (typeof value !== "string") return this.wrongType(path, value, shape);
-        this.length(path, value, value.length, shape, secret, position);
+        this.bounds(path, value, value.length, shape, secret, position);
         // Output shapes' patterns are not the service's promise: DatasetImportJob.roleArn is
         // modelled as a Personalize Arn but holds the IAM role ARN the request gave.
         if (
@@ -172,22 +172,7 @@ class Walk {
         const integral = shape.type === "integer" || shape.type === "long";
         if (typeof value !== "number" || (integral && !Number.isSafeInteger(value)))
           return this.wrongType(path, value, shape);
-        if (shape.min !== undefined && value < shape.min)
-          this.violate(
-            path,
-            value,
-            secret,
-            position,
-            `Member must have value greater than or equal to ${shape.min}`,
-          );
-        if (shape.max !== undefined && value > shape.max)
-          this.violate(
-            path,
-            value,
-            secret,
-            position,
-            `Member must have value less than or equal to ${shape.max}`,
-          );
+        this.bounds(path, value, value, shape, secret, position, "value");
         return value;
       }
       case "boolean":
@@ -197,7 +182,7 @@ class Walk {
       case "blob": {
         if (typeof value !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(value))
           return this.wrongType(path, value, shape);
-        this.length(path, value, Buffer.byteLength(value, "base64"), shape, secret, position);
+        this.bounds(path, value, Buffer.byteLength(value, "base64"), shape, secret, position);
         return value;
       }
       case "structure":
@@ -206,7 +191,7 @@ class Walk {
         return this.structure(shape, value as Record<string, unknown>, path, secret);
       case "list": {
         if (!Array.isArray(value)) return this.wrongType(path, value, shape);
-        this.length(path, value, value.length, shape, secret, position);
+        this.bounds(path, value, value.length, shape, secret, position);
         const out: unknown[] = [];
         for (let i = 0; i < value.length; i++) {
           const at = `${path}.${i + 1}.member`;
@@ -219,42 +204,51 @@ class Walk {
         if (value === null || typeof value !== "object" || Array.isArray(value))
           return this.wrongType(path, value, shape);
         const entries = Object.entries(value as Record<string, unknown>);
-        this.length(path, value, entries.length, shape, secret, position);
+        this.bounds(path, value, entries.length, shape, secret, position);
         const out: Record<string, unknown> = {};
         for (const [key, entry] of entries) {
           this.value(shape.key, key, path, secret, "mapKey");
           if (entry === null)
             this.violate(path, value, secret, "mapValue", "Member must not be null");
-          else out[key] = this.value(shape.value, entry, `${path}.${key}`, secret, "mapValue");
+          // defineProperty: a key named __proto__ is data, not the copy's prototype.
+          else
+            Object.defineProperty(out, key, {
+              value: this.value(shape.value, entry, `${path}.${key}`, secret, "mapValue"),
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
         }
         return out;
       }
     }
   }
 
-  private length(
+  /** A shape's min and max, on a value's length (strings, lists, maps) or on the value. */
+  private bounds(
     path: string,
     value: unknown,
-    length: number,
+    measured: number,
     shape: { min?: number; max?: number },
     sensitive: boolean,
     position: Position,
+    what: "length" | "value" = "length",
   ): void {
-    if (shape.min !== undefined && length < shape.min)
+    if (shape.min !== undefined && measured < shape.min)
       this.violate(
         path,
         value,
         sensitive,
         position,
-        `Member must have length greater than or equal to ${shape.min}`,
+        `Member must have ${what} greater than or equal to ${shape.min}`,
       );
-    if (shape.max !== undefined && length > shape.max)
+    if (shape.max !== undefined && measured > shape.max)
       this.violate(
         path,
         value,
         sensitive,
         position,
-        `Member must have length less than or equal to ${shape.max}`,
+        `Member must have ${what} less than or equal to ${shape.max}`,
       );
   }
 
