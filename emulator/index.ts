@@ -124,9 +124,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let closed = false;
   const persist = () => {
     if (!disk || loading || closed) return;
-    disk.save({ version: 1, resources: model.snapshot(), buckets: s3.snapshot() });
+    disk.save({ version: 1, resources: controlPlane.snapshot(), buckets: s3.snapshot() });
   };
-  const model = createControlPlane({
+  const controlPlane = createControlPlane({
     clock,
     accountId,
     durationOf: (kind) => durations[kind] * scale,
@@ -142,11 +142,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     options.dataPlane ?? (require("./data") as typeof import("./data")).createDataPlane;
   const dataPlane = factory({
     objects: s3,
-    view: controlPlaneView(model),
+    view: controlPlaneView(controlPlane),
     dataDir: options.dataDir,
   });
-  model.dataPlane = dataPlane;
-  if (state) model.load(state.resources);
+  controlPlane.dataPlane = dataPlane;
+  if (state) controlPlane.load(state.resources);
   loading = false;
   persist();
 
@@ -154,7 +154,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const allowedHosts = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()));
   if (!isLoopback(host)) allowedHosts.add(host.toLowerCase());
   const server = createFrontDoor({
-    controlPlane: model,
+    controlPlane,
     s3,
     dataPlane,
     faults: () => faults,
@@ -193,7 +193,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     close: () =>
       (closing ??= (async () => {
-        model.close();
+        controlPlane.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -9,7 +9,6 @@
  * Resources belong to the region of the request that created them (the SigV4 scope's): a
  * request signed for another region does not see them.
  */
-import type { Operations } from "../api/personalize";
 import type { Clock } from "../clock";
 import type { DataPlane, TrainingOutcome } from "../dataplane";
 import { ServiceError, alreadyExists, inUse, notFound } from "../errors";
@@ -34,14 +33,14 @@ export interface ControlPlaneOptions {
   changed(): void;
 }
 
-export type OperationName = keyof Operations;
+export type OperationName = keyof wire.Operations;
 
 /** One operation: the decoded request in, the output shape out (or a thrown ServiceError). */
 export type Handler<N extends OperationName> = (
   model: ControlPlane,
-  input: Operations[N]["input"],
+  input: wire.Operations[N]["input"],
   ctx: RequestContext,
-) => Operations[N]["output"];
+) => wire.Operations[N]["output"];
 
 export type Handlers = { [N in OperationName]?: Handler<N> };
 
@@ -144,10 +143,6 @@ export class ControlPlane {
     this.lifecycle.close();
   }
 
-  now(): number {
-    return this.opts.clock.now();
-  }
-
   // ---- lookups ----
 
   arn(ctx: RequestContext, path: string): string {
@@ -157,9 +152,9 @@ export class ControlPlane {
   /** The resource of this kind and ARN in the request's region; ResourceNotFound otherwise. */
   get<K extends Kind>(kind: K, arn: string, ctx: RequestContext): RecordOf<K> {
     const record = this.find(kind, arn);
-    if (!record || record.region !== ctx.region)
-      throw notFound(`${KINDS[kind].label} ${arn} does not exist.`);
-    return record;
+    if (record && record.region === ctx.region) return record;
+    const elsewhere = record ? ` (this request is signed for ${ctx.region})` : "";
+    throw notFound(`${KINDS[kind].label} ${arn} does not exist${elsewhere}.`);
   }
 
   /** The resource of this kind and ARN, whatever its region (the data plane's view). */

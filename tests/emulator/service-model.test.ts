@@ -20,7 +20,7 @@ import { INTERACTIONS_SCHEMA } from "../support/schemas";
 import { settle, type Harness } from "../dataplane/stack";
 import { control, send, signedFor, type Reply } from "./helpers";
 import { CaseDeriver, PATTERN_SAMPLES, wholeMatch } from "./model-cases";
-import { fresh, startWorld, type World } from "./world";
+import { fresh, quiesce, startWorld, type World } from "./world";
 
 type Body = Record<string, unknown>;
 const RECIPE = "arn:aws:personalize:::recipe/aws-sims";
@@ -88,12 +88,15 @@ const CONTROL_PLANE: Record<string, Valid> = {
   ListSolutionVersions: { body: (w) => ({ solutionArn: w.solutionArn }) },
   StopSolutionVersionCreation: {
     body: (w) => ({ solutionVersionArn: w.versionArn }),
-    // A version still training: created just before, so it is CREATE PENDING or IN_PROGRESS.
-    prepare: async (h, w) => ({
-      solutionVersionArn: (
-        await h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: w.solutionArn }))
-      ).solutionVersionArn,
-    }),
+    // A version created when no other work is in flight: the world's clock stands still, so
+    // the Stop request's own lifecycle step moves it to CREATE IN_PROGRESS, where it can stop.
+    prepare: async (h, w) => {
+      await quiesce(h);
+      const { solutionVersionArn } = await h.personalize.send(
+        new CreateSolutionVersionCommand({ solutionArn: w.solutionArn }),
+      );
+      return { solutionVersionArn };
+    },
   },
   GetSolutionMetrics: { body: (w) => ({ solutionVersionArn: w.versionArn }) },
   CreateCampaign: { body: (w) => ({ name: fresh("campaign"), solutionVersionArn: w.versionArn }) },

@@ -8,8 +8,11 @@ import {
   CreateDatasetGroupCommand,
   CreateSchemaCommand,
   DescribeDatasetGroupCommand,
+  ListDatasetImportJobsCommand,
   ListEventTrackersCommand,
+  ListSolutionVersionsCommand,
 } from "@aws-sdk/client-personalize";
+import { ManualClock } from "../../emulator";
 import { ITEMS_SCHEMA, SCHEMA, interactions, toCsv } from "../dataplane/fixtures";
 import {
   campaign,
@@ -25,6 +28,7 @@ import {
   upload,
   type Harness,
 } from "../dataplane/stack";
+import { eventually } from "../support/emulator";
 import { INTERACTIONS_SCHEMA, avroSchema } from "../support/schemas";
 
 export interface World {
@@ -62,9 +66,13 @@ let counter = 0;
 /** A name no earlier request used (tests/dataplane/stack.ts names `<prefix>-<pid>-<n>`). */
 export const fresh = (prefix: string) => `world-${prefix}-${++counter}`;
 
-/** An emulator with the emulator's data plane, and the world in it. */
+/**
+ * An emulator with the emulator's data plane, and the world in it. Its clock stands still, so
+ * with lifecycles of no duration a status moves only when a request (or finished work) runs
+ * the lifecycle: never between a test's two requests.
+ */
 export async function startWorld(): Promise<{ h: Harness; w: World }> {
-  const h = await start();
+  const h = await start({ clock: new ManualClock() });
   try {
     return { h, w: await build(h) };
   } catch (err) {
@@ -143,4 +151,24 @@ async function build(h: Harness): Promise<World> {
       filterArn: await filter(h, main.datasetGroupArn, expression),
     },
   };
+}
+
+/**
+ * Waits until no import job or solution version is at work: then nothing runs the lifecycle
+ * (the clock stands still) until the next request.
+ */
+export async function quiesce(h: Harness): Promise<void> {
+  const busy = (status?: string) => status === "CREATE PENDING" || status === "CREATE IN_PROGRESS";
+  await eventually(
+    async () => {
+      const jobs = await h.personalize.send(new ListDatasetImportJobsCommand({}));
+      const versions = await h.personalize.send(new ListSolutionVersionsCommand({}));
+      return [...jobs.datasetImportJobs!, ...versions.solutionVersions!].some((r) =>
+        busy(r.status),
+      );
+    },
+    (working) => !working,
+    "no work in flight",
+    2000,
+  );
 }
