@@ -95,7 +95,9 @@ type Position = "member" | "mapKey" | "mapValue";
 
 /** One walk over a value: collects violations and builds the decoded copy. */
 class Walk {
+  /** The first violations (those a message lists); `count` counts them all. */
   readonly violations: Violation[] = [];
+  count = 0;
   /** Wrong JSON types (output mode) and members the model does not have. */
   readonly strays: string[] = [];
 
@@ -118,11 +120,17 @@ class Walk {
         : position === "mapValue"
           ? `Map value must satisfy constraint: [${problem}]`
           : problem;
-    this.violations.push({ path, value, sensitive, problem: worded });
+    this.record({ path, value, sensitive, problem: worded });
   }
 
-  private wrongType(path: string, value: unknown, shape: Shape): void {
-    const message = `Value ${preview(value)} at '${path}' cannot be read: it is ${typeName(value)}, and the member is ${EXPECTED[shape.type]}.`;
+  private record(violation: Violation): void {
+    // Keeping only what a message lists bounds the work whatever a request repeats.
+    if (this.count++ < MAX_LISTED || this.mode === "output") this.violations.push(violation);
+  }
+
+  private wrongType(path: string, value: unknown, shape: Shape, sensitive: boolean): void {
+    const shown = sensitive ? "" : ` ${preview(value)}`;
+    const message = `Value${shown} at '${path}' cannot be read: it is ${typeName(value)}, and the member is ${EXPECTED[shape.type]}.`;
     if (this.mode === "input") throw typeError(this.model, message);
     this.strays.push(message);
   }
@@ -139,7 +147,7 @@ class Walk {
     const secret = sensitive || shape.sensitive === true;
     switch (shape.type) {
       case "string": {
-        if (typeof value !== "string") return this.wrongType(path, value, shape);
+        if (typeof value !== "string") return this.wrongType(path, value, shape, secret);
         this.bounds(path, value, value.length, shape, secret, position);
         // Output shapes' patterns are not the service's promise: DatasetImportJob.roleArn is
         // modelled as a Personalize Arn but holds the IAM role ARN the request gave.
@@ -171,26 +179,26 @@ class Walk {
       case "double": {
         const integral = shape.type === "integer" || shape.type === "long";
         if (typeof value !== "number" || (integral && !Number.isSafeInteger(value)))
-          return this.wrongType(path, value, shape);
+          return this.wrongType(path, value, shape, secret);
         this.bounds(path, value, value, shape, secret, position, "value");
         return value;
       }
       case "boolean":
-        return typeof value === "boolean" ? value : this.wrongType(path, value, shape);
+        return typeof value === "boolean" ? value : this.wrongType(path, value, shape, secret);
       case "timestamp":
-        return typeof value === "number" ? value : this.wrongType(path, value, shape);
+        return typeof value === "number" ? value : this.wrongType(path, value, shape, secret);
       case "blob": {
         if (typeof value !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(value))
-          return this.wrongType(path, value, shape);
+          return this.wrongType(path, value, shape, secret);
         this.bounds(path, value, Buffer.byteLength(value, "base64"), shape, secret, position);
         return value;
       }
       case "structure":
         if (value === null || typeof value !== "object" || Array.isArray(value))
-          return this.wrongType(path, value, shape);
+          return this.wrongType(path, value, shape, secret);
         return this.structure(shape, value as Record<string, unknown>, path, secret);
       case "list": {
-        if (!Array.isArray(value)) return this.wrongType(path, value, shape);
+        if (!Array.isArray(value)) return this.wrongType(path, value, shape, secret);
         this.bounds(path, value, value.length, shape, secret, position);
         const out: unknown[] = [];
         for (let i = 0; i < value.length; i++) {
@@ -202,7 +210,7 @@ class Walk {
       }
       case "map": {
         if (value === null || typeof value !== "object" || Array.isArray(value))
-          return this.wrongType(path, value, shape);
+          return this.wrongType(path, value, shape, secret);
         const entries = Object.entries(value as Record<string, unknown>);
         this.bounds(path, value, entries.length, shape, secret, position);
         const out: Record<string, unknown> = {};
@@ -253,12 +261,7 @@ class Walk {
   }
 
   private required(path: string): void {
-    this.violations.push({
-      path,
-      value: null,
-      sensitive: false,
-      problem: "Member must not be null",
-    });
+    this.record({ path, value: null, sensitive: false, problem: "Member must not be null" });
   }
 
   structure(
@@ -293,8 +296,7 @@ function typeError(model: ServiceModel, message: string): ServiceError {
 }
 
 /** `N validation error(s) detected: ...` as AWS JSON services word it. */
-function validationMessage(violations: readonly Violation[]): string {
-  const n = violations.length;
+function validationMessage(violations: readonly Violation[], n: number): string {
   const listed = violations.slice(0, MAX_LISTED).map((v) => {
     const value = v.sensitive ? "" : ` ${v.value === null ? "null" : preview(v.value)}`;
     return `Value${value} at '${v.path}' failed to satisfy constraint: ${v.problem}`;
@@ -324,7 +326,7 @@ export function decodeInput(
   if (!shape) return {};
   const walk = new Walk(model, "input");
   const decoded = walk.structure(shape, body as Record<string, unknown>, "", false);
-  if (walk.violations.length > 0) throw invalidInput(validationMessage(walk.violations));
+  if (walk.count > 0) throw invalidInput(validationMessage(walk.violations, walk.count));
   return decoded;
 }
 

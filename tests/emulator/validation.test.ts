@@ -97,6 +97,16 @@ describe("emulator validation and errors", function () {
       /Value 42 at 'name' cannot be read: it is a number, and the member is a string/,
     );
     await expectError(
+      p.send(
+        new CreateDatasetGroupCommand({
+          name: "many-bad-tags",
+          tags: Array.from({ length: 12 }, (_, i) => ({ tagKey: `bad key ${i}!`, tagValue: "v" })),
+        }),
+      ),
+      "InvalidInputException",
+      /^12 validation errors detected: Value at 'tags.1.member.tagKey' failed to satisfy constraint: Member must satisfy regular expression pattern: .*; and 2 more$/,
+    );
+    await expectError(
       p.send(new CreateDatasetGroupCommand({} as never)),
       "InvalidInputException",
       /'name'.*must not be null/,
