@@ -10,12 +10,11 @@
  * CLI) costs against loading them in the engine's own process, both deployed in this run.
  */
 import { resolve } from "path";
-import { DEFAULT_DURATIONS, startEmulator } from "../emulator";
+import { DEFAULT_DURATIONS, PENDING_SHARE, startEmulator } from "../emulator";
 import { createDataPlane } from "../emulator/data";
 import type { DataPlaneFactory } from "../emulator/dataplane";
 import { startApiRecorder } from "../offline/api-recorder";
 import { readStack, stackEngine } from "../offline/stack-config";
-import { PENDING_SHARE } from "../emulator/resources";
 import type { BenchReport } from "./index";
 
 const ROOT = resolve(__dirname, "..");

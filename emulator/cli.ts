@@ -5,6 +5,7 @@
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_OBJECT_BYTES,
+  placeholderDataPlane as placeholder,
   startEmulator,
   type EmulatorOptions,
 } from "./index";
@@ -14,7 +15,11 @@ const HELP = `usage: npm run emulator -- [flags]
 Local Amazon Personalize emulator: control plane (AWS JSON 1.1), runtime/events paths and an
 S3 subset (path-style) on one port. Point clients at the printed URL.
 
-  --host HOST             interface to bind (default 127.0.0.1)
+  --host HOST             interface to bind (default 127.0.0.1; any other is warned about:
+                          the emulator has no authentication)
+  --allow-host NAME       also serve requests addressed to host NAME (the Host header); IP
+                          addresses and localhost always are, other names are refused
+                          (DNS-rebinding protection); repeatable
   --port N                port, 0 = any free port (default 4599)
   --data-dir DIR          keep resources and S3 objects in DIR across restarts (default: in memory)
   --account-id ID         12-digit account id in ARNs (default 000000000000)
@@ -23,8 +28,8 @@ S3 subset (path-style) on one port. Point clients at the printed URL.
   --throttle-rate R       fraction 0..1 of control-plane calls answered ThrottlingException (400)
   --error-rate R          fraction 0..1 of control-plane calls answered InternalFailure (500)
   --latency-ms N          milliseconds added to every control-plane call
-  --fail NAME=REASON      resource NAME (jobName for import jobs) ends CREATE FAILED with REASON;
-                          repeatable
+  --fail NAME=REASON      resource NAME ends CREATE FAILED with REASON; an import job also
+                          matches by the jobName prefix before a "-"; repeatable
   --seed N                seed for the throttle/error draws (default 1)
   --max-body-bytes N      largest API request body (default ${DEFAULT_MAX_BODY_BYTES}, 16 MiB)
   --max-object-bytes N    largest S3 object (default ${DEFAULT_MAX_OBJECT_BYTES}, 512 MiB)
@@ -32,10 +37,11 @@ S3 subset (path-style) on one port. Point clients at the printed URL.
                           do not read imported data or train: import jobs and solution
                           versions succeed without reading data, runtime calls are refused
                           (default: the emulator's data plane from emulator/data)
-  --quiet                 print only the URL line
+  --quiet                 print only the URL line (and warnings)
   --help                  show this help
 
-The region comes from each request's SigV4 scope (unsigned requests: us-east-1).`;
+The region comes from each request's SigV4 scope (unsigned requests: us-east-1); a region
+does not see another's resources.`;
 
 export class UsageError extends Error {}
 
@@ -81,6 +87,13 @@ export function parseArgs(argv: string[]): CliOptions {
       case "--host":
         options.host = value();
         break;
+      case "--allow-host": {
+        const name = value();
+        if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(name))
+          throw new UsageError(`--allow-host needs a host name, got ${JSON.stringify(name)}`);
+        options.allowedHosts = [...(options.allowedHosts ?? []), name];
+        break;
+      }
       case "--port":
         options.port = number(flag, value(), 0, 65535, true);
         break;
@@ -151,10 +164,7 @@ async function main(): Promise<void> {
     return;
   }
   const { quiet, placeholderDataPlane, help: _help, ...emulatorOptions } = options;
-  // Loaded only when used: the data plane pulls in the CSV validator and the trainers.
-  const dataPlane = placeholderDataPlane
-    ? undefined
-    : (require("./data") as typeof import("./data")).createDataPlane;
+  const dataPlane = placeholderDataPlane ? placeholder : undefined;
   const emulator = await startEmulator({ ...emulatorOptions, dataPlane, quiet: true }).catch(
     (err: NodeJS.ErrnoException) => {
       // A data dir that cannot be created or read fails here with a bare fs error.

@@ -20,7 +20,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileChunks } from "../schemas/file-chunks";
-import type { ResourceRecord } from "./resources";
+import type { ResourceRecord } from "./control";
 
 export interface ObjectMeta {
   key: string;

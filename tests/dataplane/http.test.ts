@@ -414,7 +414,7 @@ describe("data plane over HTTP: training, metrics and the runtime", function () 
     const cases: [string, unknown, RegExp][] = [
       ["/recommendations", [1, 2], /must be a JSON object/],
       ["/recommendations", { campaignArn, userId: "user-1", numResults: "ten" }, /numResults/],
-      ["/recommendations", { campaignArn, userId: 42 }, /userId must be a string/],
+      ["/recommendations", { campaignArn, userId: 42 }, /'userId'.* is a number.*a string/],
       ["/recommendations", { campaignArn, userId: "u", filterValues: "x" }, /filterValues/],
       ["/personalize-ranking", { campaignArn, userId: "u", inputList: "a,b" }, /inputList/],
       [
@@ -422,7 +422,7 @@ describe("data plane over HTTP: training, metrics and the runtime", function () 
         { trackingId, sessionId: "s", eventList: [{ eventType: "click", sentAt: "now" }] },
         /sentAt/,
       ],
-      ["/events", { trackingId, sessionId: "s", eventList: [null] }, /must be a JSON object/],
+      ["/events", { trackingId, sessionId: "s", eventList: [null] }, /'eventList.1.member'/],
       [
         "/events",
         {
@@ -430,7 +430,7 @@ describe("data plane over HTTP: training, metrics and the runtime", function () 
           sessionId: "s",
           eventList: new Array(11).fill({ eventType: "c", sentAt: 1 }),
         },
-        /1 to 10 events; got 11/,
+        /'eventList' failed to satisfy constraint: Member must have length less than or equal to 10/,
       ],
     ];
     for (const [path, body, message] of cases) {

@@ -40,6 +40,7 @@ describe("emulator command line", function () {
     assert.equal(help.status, 0);
     for (const flag of [
       "--host",
+      "--allow-host",
       "--port",
       "--data-dir",
       "--account-id",
@@ -49,6 +50,9 @@ describe("emulator command line", function () {
       "--latency-ms",
       "--fail",
       "--max-body-bytes",
+      "--max-object-bytes",
+      "--placeholder-data-plane",
+      "--quiet",
       "--help",
     ])
       assert.ok(help.stdout.includes(flag), `--help mentions ${flag}`);
@@ -62,6 +66,7 @@ describe("emulator command line", function () {
       [["--fail", "nameonly"], /--fail needs NAME=REASON.*"nameonly"/],
       [["--account-id", "12"], /--account-id needs 12 digits/],
       [["--data-dir"], /--data-dir needs a value/],
+      [["--allow-host", "evil.example/x"], /--allow-host needs a host name, got "evil.example\/x"/],
     ] as [string[], RegExp][]) {
       assert.throws(
         () => parseArgs(args),
@@ -82,7 +87,7 @@ describe("emulator command line", function () {
     assert.match(result.stderr, /--data-dir ".*a-file\/state" cannot be used: ENOTDIR/);
   });
 
-  it("parses fault and limit flags into options", () => {
+  it("parses fault, limit and host flags into options", () => {
     const options = parseArgs([
       "--fail",
       "a=b=c",
@@ -94,10 +99,15 @@ describe("emulator command line", function () {
       "0",
       "--max-body-bytes",
       "100",
+      "--allow-host",
+      "emulator.internal",
+      "--allow-host",
+      "Personalize-Emulator",
     ]);
     assert.deepEqual(options.faults, { failures: { a: "b=c", job: "Bad CSV" }, latencyMs: 5 });
     assert.equal(options.durationScale, 0);
     assert.equal(options.maxBodyBytes, 100);
+    assert.deepEqual(options.allowedHosts, ["emulator.internal", "Personalize-Emulator"]);
   });
 
   it("serves the AWS CLI (personalize and s3), and flushes state on SIGTERM", async () => {
