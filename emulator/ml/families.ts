@@ -1,7 +1,7 @@
 /**
  * Which of the emulator's small training families stands in for each Personalize recipe.
  * The recipe catalogue itself (names, recipeType) belongs to the control plane
- * (emulator/recipes.ts); this table only says how the data plane trains and answers.
+ * (emulator/control/recipes.ts); this table only says how the data plane trains and answers.
  */
 export type Family = "popularity" | "trending" | "related" | "user" | "ranking";
 
