@@ -621,17 +621,9 @@ export class OfflineEngine {
     const host = await this.host(run);
     const created = await this.timed(run, reg, op, () =>
       this.pending({ urn: reg.urn, type: reg.type, name: reg.name, op: "creating" }, () =>
-        host.create(reg.urn, checked).catch((err: HostError) => {
-          // Created but not initialised: the engine keeps it, with its init errors.
-          if (err.initFailure) {
-            const { id, properties, reasons } = err.initFailure;
-            this.put(this.current(run, reg.urn), {
-              ...this.record(reg, id, checked, properties),
-              initErrors: reasons,
-            });
-          }
-          throw err;
-        }),
+        this.keepingInitFailure(reg, checked, this.current(run, reg.urn), () =>
+          host.create(reg.urn, checked),
+        ),
       ),
     );
     if (!created.id) {
@@ -657,19 +649,38 @@ export class OfflineEngine {
       this.pending(
         { urn: reg.urn, type: reg.type, name: reg.name, op: "updating", id: old.id },
         () =>
-          host.update(reg.urn, old.id, old.outputs, checked, old.inputs).catch((err: HostError) => {
-            if (err.initFailure) {
-              this.put(old, {
-                ...this.record(reg, old.id, checked, err.initFailure.properties),
-                initErrors: err.initFailure.reasons,
-              });
-            }
-            throw err;
-          }),
+          this.keepingInitFailure(reg, checked, old, () =>
+            host.update(reg.urn, old.id, old.outputs, checked, old.inputs),
+          ),
       ),
     );
     this.put(old, this.record(reg, old.id, checked, updated.properties));
     return { id: old.id, state: updated.properties };
+  }
+
+  /**
+   * A create or update that failed with an init failure (the provider threw an error carrying
+   * the resource's id): the resource exists, so the engine records it in place of `target`,
+   * with the properties the provider gave and its init errors, then fails the step.
+   */
+  private async keepingInitFailure<T>(
+    reg: Registration,
+    checked: Props,
+    target: ResourceState | undefined,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      const failure = (err as HostError).initFailure;
+      if (failure) {
+        this.put(target, {
+          ...this.record(reg, failure.id, checked, failure.properties),
+          initErrors: failure.reasons,
+        });
+      }
+      throw err;
+    }
   }
 
   /**

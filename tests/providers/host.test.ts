@@ -11,6 +11,11 @@ import {
   schemaProvider,
 } from "../../providers";
 import { rejection } from "../support/emulator";
+import {
+  avroSchema,
+  MINIMAL_INTERACTIONS_SCHEMA,
+  REQUIRED_INTERACTION_FIELDS,
+} from "../support/schemas";
 import { checkAndCreate, Props, startTestEmulator, TestEmulator, wire } from "./helpers";
 
 // The providers as `pulumi up` runs them: serialized as `dynamic.Resource` serializes them and
@@ -61,17 +66,10 @@ describe("providers through the real dynamic-provider host", function () {
   afterEach(() => env.emulator.setFaults({}));
 
   it("reports check failures with the text the provider gave", async () => {
-    const uuidField = JSON.stringify({
-      type: "record",
-      name: "Interactions",
-      namespace: "com.amazonaws.personalize.schema",
-      fields: [
-        { name: "USER_ID", type: "uuid" },
-        { name: "ITEM_ID", type: "string" },
-        { name: "TIMESTAMP", type: "long" },
-      ],
-      version: "1.0",
-    });
+    const uuidField = avroSchema("Interactions", [
+      { name: "USER_ID", type: "uuid" },
+      ...REQUIRED_INTERACTION_FIELDS.slice(1),
+    ]);
     const cases: [dynamic.ResourceProvider, string, Props][] = [
       [schemaProvider, "Schema", { name: "interactions", schema: uuidField }],
       [schemaProvider, "Schema", { name: "interactions", schema: "{ not json" }],
@@ -150,17 +148,7 @@ describe("providers through the real dynamic-provider host", function () {
     const schema = await checkAndCreate(schemaProvider, {
       ...env.base,
       name: "busy-schema",
-      schema: JSON.stringify({
-        type: "record",
-        name: "Interactions",
-        namespace: "com.amazonaws.personalize.schema",
-        fields: [
-          { name: "USER_ID", type: "string" },
-          { name: "ITEM_ID", type: "string" },
-          { name: "TIMESTAMP", type: "long" },
-        ],
-        version: "1.0",
-      }),
+      schema: MINIMAL_INTERACTIONS_SCHEMA,
     });
     await checkAndCreate(datasetProvider, {
       ...env.base,
