@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { ManualClock } from "../../emulator";
+import { startApiRecorder } from "../../offline/api-recorder";
 import { OfflineEngine } from "../../offline/engine";
 import { Dataset, DatasetGroup, Schema } from "../../providers";
 import { rejection, startTestEmulator, TestEmulator } from "../support/emulator";
@@ -219,13 +220,28 @@ describe("offline engine: failures after a create was accepted", function () {
     });
 
     it("a create that times out can be destroyed", async () => {
-      const engine = engineFor({ "failures:timeoutMinutes": "0.002" });
-      await rejection(engine.up());
-      assert.ok(recorded(engine, "DatasetGroup"));
-      delete engine.config["failures:timeoutMinutes"];
-      await ticking(engine.destroy());
-      assert.deepEqual(engine.resources(), []);
-      assert.deepEqual(await groups(), []);
+      // The delete waits with the recorded timeoutMinutes (the engine sends Delete the stored
+      // state only), so the clock jumps the moment the service accepts each deletion: the
+      // first Describe finds the group gone, however slow the machine.
+      const recorder = await startApiRecorder(env.emulator.url, {
+        onCall: (call) => {
+          if (call.operation.startsWith("Delete")) clock!.advance(3_600_000);
+        },
+      });
+      try {
+        const engine = engineFor({
+          "failures:endpoint": recorder.url,
+          "failures:timeoutMinutes": "0.002",
+        });
+        await rejection(engine.up());
+        assert.equal(recorded(engine, "DatasetGroup").outputs.status, "CREATE PENDING");
+        clock!.advance(3_600_000);
+        await engine.destroy();
+        assert.deepEqual(engine.resources(), []);
+        assert.deepEqual(await groups(), []);
+      } finally {
+        await recorder.close();
+      }
     });
   });
 });
