@@ -23,12 +23,14 @@ function hostTsconfig(): string {
 
 /**
  * ts-node's compiler as run.js registers it (CommonJS branch, TypeScript >= 4.7): the file's own
- * `compilerOptions` (its `extends` are not read for this) over run.js's defaults.
+ * `compilerOptions` (its `extends` are not read for this) over run.js's defaults, and
+ * type-checking unless PULUMI_NODEJS_TRANSPILE_ONLY, or else the file's `noCheck`, says not.
  */
-function hostCompiler(transpileOnly: boolean) {
+function hostCompiler(transpileOnlyEnv: string | undefined) {
   const tsconfig = hostTsconfig();
   const own = ts.parseConfigFileTextToJson(tsconfig, fs.readFileSync(tsconfig, "utf8")).config
     .compilerOptions;
+  const transpileOnly = transpileOnlyEnv ? transpileOnlyEnv === "true" : own.noCheck;
   return create({
     compiler: "typescript",
     transpileOnly,
@@ -47,8 +49,16 @@ function hostCompiler(transpileOnly: boolean) {
 describe("the program under the nodejs language host", () => {
   it("compiles transpile-only (PULUMI_NODEJS_TRANSPILE_ONLY=true, or noCheck in the tsconfig)", () => {
     const program = path.join(ROOT, "index.ts");
-    const js = hostCompiler(true).compile(fs.readFileSync(program, "utf8"), program);
+    const js = hostCompiler("true").compile(fs.readFileSync(program, "utf8"), program);
     assert.match(js, /require\("\.\/stack"\)/);
+  });
+
+  it("type-checks by default, so a local pulumi up checks what it loads", () => {
+    // README, "Type-checking": only CI, after npm test, sets PULUMI_NODEJS_TRANSPILE_ONLY.
+    const byDefault = hostCompiler(undefined);
+    assert.ok(!byDefault.options.transpileOnly, "the program's own run type-checks");
+    // Transpile-only output is the type-checked output: tsc refuses code where they differ.
+    assert.strictEqual(byDefault.config.options.isolatedModules, true);
   });
 
   it("compiles with the options npm test type-checks the project with", () => {
@@ -57,7 +67,7 @@ describe("the program under the nodejs language host", () => {
       {},
       { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) },
     )!.options;
-    const host = hostCompiler(true).config.options;
+    const host = hostCompiler(undefined).config.options;
     for (const option of [
       "target",
       "module",
