@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as aws from "@pulumi/aws";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import * as pulumi from "@pulumi/pulumi";
 import { fileChunks } from "../schemas/file-chunks";
 import { StackConfig } from "./config";
@@ -129,7 +129,7 @@ export function buildWorkshopStack(config: StackConfig): WorkshopOutputs {
   // On AWS, the caller's account and partition; the emulator's account is configured.
   const scope: pulumi.Output<PersonalizeSource> =
     config.accountId === undefined
-      ? aws.getCallerIdentityOutput({}).apply((caller) => ({
+      ? getCallerIdentityOutput({}).apply((caller) => ({
           accountId: caller.accountId,
           region: config.region,
           partition: partitionOf(caller.arn),
