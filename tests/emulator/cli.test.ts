@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator";
-import { UsageError, parseArgs } from "../../emulator/cli";
+import { UsageError } from "../../cli/args";
+import { CliOptions, parseEmulatorArgs } from "../../emulator/cli";
 import { clientsFor, spawnCli } from "./helpers";
 
 const run = promisify(execFile);
@@ -20,6 +21,13 @@ const AWS_ENV = {
   AWS_CONFIG_FILE: "/dev/null",
   AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
 };
+
+/** The options a command line parses to (anything but --help). */
+function parseArgs(argv: string[]): CliOptions {
+  const options = parseEmulatorArgs(argv);
+  if (options === "help") throw new Error(`${argv.join(" ")} parsed as --help`);
+  return options;
+}
 
 function cli(args: string[]) {
   return spawnSync(
@@ -76,7 +84,10 @@ describe("emulator command line", function () {
     }
     const result = cli(["--frobnicate"]);
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /unknown flag "--frobnicate"/);
+    assert.match(
+      result.stderr,
+      /^npm run emulator: unknown flag "--frobnicate"\nRun "npm run emulator -- --help" for the flags\.$/m,
+    );
   });
 
   it("names --data-dir when the data dir cannot be created, and exits 1", () => {
@@ -85,6 +96,12 @@ describe("emulator command line", function () {
     const result = cli(["--port", "0", "--data-dir", join(file, "state")]);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /--data-dir ".*a-file\/state" cannot be used: ENOTDIR/);
+  });
+
+  it("takes --flag=value as well as --flag value", () => {
+    const options = parseArgs(["--port=0", "--throttle-rate=0.5", "--fail=job=Bad CSV"]);
+    assert.equal(options.port, 0);
+    assert.deepEqual(options.faults, { throttleRate: 0.5, failures: { job: "Bad CSV" } });
   });
 
   it("parses fault, limit and host flags into options", () => {
