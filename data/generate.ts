@@ -1,7 +1,8 @@
 /**
  * `npm run generate-data [-- --out FILE --users N --seed S]`: writes a deterministic sample of
- * the workshop's interactions CSV (design.md §6): Segment events after the workshop's Glue
- * transform, columns ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP.
+ * the workshop's interactions CSV: Segment events after the workshop's Glue transform, columns
+ * ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP (README.md, "Columns the
+ * schema does not have", links the workshop's own file).
  *
  * The data has structure a recommender can find: users prefer one or two product categories
  * and come back to favourite products, while a few products are popular with everyone, so a

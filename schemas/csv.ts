@@ -1,8 +1,9 @@
 /**
  * A fast, allocation-light, streaming CSV reader for Personalize import files
- * (personalize-api.md §6): comma separated, header first, RFC 4180 double-quote quoting (`""`
- * inside quotes), plus Personalize's backslash escaping of `"` and `\` inside quoted values, CRLF,
- * LF or CR line ends, and quoting that varies from field to field as real exports have it.
+ * (https://docs.aws.amazon.com/personalize/latest/dg/data-prep-formatting.html): comma separated,
+ * header first, RFC 4180 double-quote quoting (`""` inside quotes), plus Personalize's
+ * backslash escaping of `"` and `\` inside quoted values, CRLF, LF or CR line ends, and quoting
+ * that varies from field to field as real exports have it.
  *
  * Input arrives in pieces of any size (`CsvStream`): a record, a quoted value, a CRLF or a
  * multi-byte UTF-8 character may be split between two pieces. Only the record being read is

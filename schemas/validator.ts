@@ -1,6 +1,9 @@
 /**
- * The one CSV-against-schema validator (design.md §3), shared by the emulator's import jobs,
- * the stack's preview check and `npm run validate`. Rules: personalize-api.md §5 and §6.
+ * The one CSV-against-schema validator, shared by the emulator's import jobs, the stack's
+ * preview check and `npm run validate`. Rules:
+ * https://docs.aws.amazon.com/personalize/latest/dg/how-it-works-dataset-schema.html,
+ * https://docs.aws.amazon.com/personalize/latest/dg/data-prep-formatting.html and
+ * https://docs.aws.amazon.com/personalize/latest/dg/limits.html.
  *
  * It streams: `CsvValidator` takes the file in pieces of any size and holds only the record
  * being read and its counters (one entry per distinct user and item), so a file of any size is
@@ -127,9 +130,12 @@ export interface ValidateOptions {
   expectedBytes?: number;
 }
 
-/** Each interactions import job needs at least this many records (personalize-api.md §6). */
+/**
+ * Each interactions import job needs at least this many records
+ * (https://docs.aws.amazon.com/personalize/latest/dg/limits.html).
+ */
 export const MIN_IMPORT_INTERACTIONS = 1000;
-/** Training minimums (personalize-api.md §6). */
+/** Training minimums (https://docs.aws.amazon.com/personalize/latest/dg/limits.html). */
 export const MIN_TRAINING_INTERACTIONS = 1000;
 export const MIN_TRAINING_USERS_WITH_TWO = 25;
 
@@ -742,8 +748,9 @@ export class CsvValidator {
         message: `Input CSV has columns that are not in the schema: ${list(unknown)}; they are ignored (the schema's fields are ${list(fieldNames)})`,
       });
     }
-    // The 2023 developer guide asks for the schema's field order; matching by name is what the
-    // service does in practice (personalize-api.md §5), so a different order is only a warning.
+    // The developer guide asks for the CSV's columns in the schema's field order
+    // (https://docs.aws.amazon.com/personalize/latest/dg/how-it-works-dataset-schema.html); the
+    // import matches them by name, so a different order is only a warning.
     const known = header.filter((name) => byName.has(name));
     const schemaOrder = fieldNames.filter((name) => header.includes(name));
     if (schemaOrder.some((name, i) => known[i] !== name)) {

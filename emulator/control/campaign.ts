@@ -1,7 +1,8 @@
 /**
- * Campaigns (personalize-api.md section 3.7): an ACTIVE solution version deployed for the
- * runtime API, or `<solutionArn>/$LATEST`, which follows the solution's newest ACTIVE version.
- * UpdateCampaign rolls a campaign forward through `latestCampaignUpdate`.
+ * Campaigns: an ACTIVE solution version deployed for the runtime API, or
+ * `<solutionArn>/$LATEST`, which follows the solution's newest ACTIVE version. UpdateCampaign
+ * rolls a campaign forward through `latestCampaignUpdate`
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_UpdateCampaign.html).
  */
 import type * as wire from "../api/personalize";
 import { inUse, invalidInput } from "../errors";

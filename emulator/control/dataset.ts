@@ -1,8 +1,9 @@
 /**
- * Datasets (personalize-api.md sections 3.3 and 5): one per type in a dataset group, with a
- * schema valid for that type and the group's domain. UpdateDataset replaces the schema of an
- * Items or Users dataset with a compatible one. Deleting a dataset drops its import jobs and
- * its data.
+ * Datasets: one per type in a dataset group, with a schema valid for that type and the
+ * group's domain (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDataset.html).
+ * UpdateDataset replaces the schema of an Items or Users dataset with a compatible one
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_UpdateDataset.html). Deleting a dataset
+ * drops its import jobs and its data.
  */
 import { randomUUID } from "node:crypto";
 import {

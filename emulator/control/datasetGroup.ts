@@ -1,6 +1,7 @@
 /**
- * Dataset groups (personalize-api.md section 3.1): the container every other resource but
- * schemas lives in. Deleted only once its datasets, solutions, event trackers and filters are.
+ * Dataset groups: the container every other resource but schemas lives in
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetGroup.html). Deleted only once
+ * its datasets, solutions, event trackers and filters are.
  */
 import { inUse, invalidInput } from "../errors";
 import { deleteOp, describeOp, listOp } from "./generic";

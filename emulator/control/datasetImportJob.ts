@@ -1,7 +1,9 @@
 /**
- * Dataset import jobs (personalize-api.md sections 3.4 and 6): read a CSV from S3 into an
- * ACTIVE dataset through the data plane. At most 5 are in flight per region; INCREMENTAL needs
- * an earlier successful import. Import jobs cannot be deleted (their dataset takes them along).
+ * Dataset import jobs
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetImportJob.html): read a CSV
+ * from S3 into an ACTIVE dataset through the data plane. At most 5 are in flight per region;
+ * INCREMENTAL needs an earlier successful import. Import jobs cannot be deleted (their dataset
+ * takes them along).
  */
 import type { ImportJobSpec } from "../dataplane";
 import { invalidInput, limitExceeded } from "../errors";

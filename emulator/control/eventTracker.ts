@@ -1,5 +1,6 @@
 /**
- * Event trackers (personalize-api.md section 3.8): one per dataset group; its trackingId is
+ * Event trackers: one per dataset group
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateEventTracker.html); its trackingId is
  * what PutEvents names to record interactions in the group's Interactions dataset.
  */
 import { randomUUID } from "node:crypto";

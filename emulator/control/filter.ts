@@ -1,7 +1,8 @@
 /**
- * Filters (personalize-api.md section 3.9): an expression over a dataset group's data that
- * runtime calls name to include or exclude items. At most 10 per dataset group; the
- * expression's grammar is checked at create time (the data plane compiles it at use).
+ * Filters: an expression over a dataset group's data that runtime calls name to include or
+ * exclude items (https://docs.aws.amazon.com/personalize/latest/dg/creating-filter-expressions.html).
+ * At most 10 per dataset group; the expression's grammar is checked at create time (the data
+ * plane compiles it at use).
  */
 import { invalidInput, limitExceeded } from "../errors";
 import { deleteOp, describeOp, listOp } from "./generic";

@@ -1,6 +1,8 @@
 /**
- * The one generic resource lifecycle, driven by the injectable clock. Statuses follow
- * personalize-api.md section 2.3: CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE | CREATE FAILED,
+ * The one generic resource lifecycle, driven by the injectable clock. Statuses follow the
+ * Create* API pages, such as
+ * https://docs.aws.amazon.com/personalize/latest/dg/API_CreateEventTracker.html:
+ * CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE | CREATE FAILED,
  * DELETE PENDING -> DELETE IN_PROGRESS -> gone, and CREATE STOPPING -> CREATE STOPPED.
  */
 import type { Clock } from "../clock";
@@ -86,8 +88,9 @@ export class Lifecycle {
     const now = this.clock.now();
     record.status = "DELETE PENDING";
     record.updated = now;
-    // Dataset groups go from DELETE PENDING straight to gone (personalize-api.md 3.1); the
-    // others pass through DELETE IN_PROGRESS for the second half.
+    // Dataset groups go from DELETE PENDING straight to gone (no DELETE IN_PROGRESS in
+    // https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetGroup.html); the others
+    // pass through DELETE IN_PROGRESS for the second half.
     const share = record.kind === "datasetGroup" ? 1 : 0.5;
     record.dueAt = now + Math.round(this.durationOf("delete") * share);
     this.watch(record);

@@ -3,8 +3,10 @@
  * rules every kind shares and their lifecycles, no HTTP. Each operation lives in the module of
  * its resource kind (campaign.ts, solution.ts, ...), takes the request as the front door
  * decoded and validated it against the service model, and returns the output shape or throws
- * a ServiceError; the front door turns either into the wire format. Rules follow
- * personalize-api.md sections 2-4 (statuses, deletion order) and 8 (quotas).
+ * a ServiceError; the front door turns either into the wire format. Rules follow the API
+ * reference (statuses), the deletion order of
+ * https://docs.aws.amazon.com/personalize/latest/dg/gs-cleanup.html and the quotas of
+ * https://docs.aws.amazon.com/personalize/latest/dg/limits.html.
  *
  * Resources belong to the region of the request that created them (the SigV4 scope's): a
  * request signed for another region does not see them.

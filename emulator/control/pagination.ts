@@ -1,7 +1,8 @@
 /**
- * List pagination (personalize-api.md section 2.2): `maxResults` (1-100, checked by the model,
- * default 100) and an opaque `nextToken`. Resources are listed newest first; the token names
- * the last item returned, so pages stay stable when resources are created meanwhile.
+ * List pagination (https://docs.aws.amazon.com/personalize/latest/dg/API_ListDatasetGroups.html):
+ * `maxResults` (1-100, checked by the model, default 100) and an opaque `nextToken`. Resources
+ * are listed newest first; the token names the last item returned, so pages stay stable when
+ * resources are created meanwhile.
  */
 import { ServiceError } from "../errors";
 

@@ -1,5 +1,6 @@
 /**
- * The recipe catalogue served by DescribeRecipe / ListRecipes (personalize-api.md section 7),
+ * The recipe catalogue served by DescribeRecipe / ListRecipes
+ * (https://docs.aws.amazon.com/personalize/latest/dg/working-with-predefined-recipes.html),
  * with the real global ARNs, and the rules solutions and versions read from it (legacy
  * recipes, UPDATE training). Recipes are global: every region lists the same ones.
  */

@@ -1,7 +1,7 @@
 /**
- * Schemas (personalize-api.md sections 3.2 and 5): Avro text parsed at CreateSchema with the
- * project's one schema parser (schemas/avro.ts), checked against a dataset's type at
- * CreateDataset. Schemas have no status: create and delete are immediate.
+ * Schemas (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSchema.html): Avro text parsed
+ * at CreateSchema with the project's one schema parser (schemas/avro.ts), checked against a
+ * dataset's type at CreateDataset. Schemas have no status: create and delete are immediate.
  */
 import { SchemaError, parseSchema, type PersonalizeSchema } from "../../schemas/avro";
 import { inUse, invalidInput } from "../errors";

@@ -1,7 +1,8 @@
 /**
- * Solutions (personalize-api.md sections 3.5 and 7): a recipe and its configuration in a
- * dataset group. UpdateSolution changes automatic training and the events configuration;
- * deleting a solution takes its versions along, once no campaign deploys one.
+ * Solutions (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSolution.html): a recipe and
+ * its configuration in a dataset group. UpdateSolution changes automatic training and the
+ * events configuration; deleting a solution takes its versions along, once no campaign deploys
+ * one.
  */
 import { inUse, invalidInput, notFound } from "../errors";
 import { deploysFrom } from "./campaign";

@@ -1,7 +1,9 @@
 /**
- * Solution versions (personalize-api.md sections 3.6 and 7): one training of an ACTIVE
- * solution, run by the data plane. At most 20 are in flight per region; UPDATE training needs
- * a recipe that supports it and an ACTIVE FULL version. A version in progress can be stopped.
+ * Solution versions
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSolutionVersion.html): one training of
+ * an ACTIVE solution, run by the data plane. At most 20 are in flight per region; UPDATE
+ * training needs a recipe that supports it and an ACTIVE FULL version. A version in progress
+ * can be stopped.
  */
 import { randomBytes } from "node:crypto";
 import type { TrainingSpec } from "../dataplane";

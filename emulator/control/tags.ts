@@ -1,7 +1,7 @@
 /**
- * Tags on every resource but schemas (personalize-api.md section 2.1): given at create time or
- * with TagResource, read with ListTagsForResource, removed with UntagResource. The model
- * allows lists of 200; the service allows 50 tags per resource, and keys starting with `aws:`
+ * Tags on every resource but schemas: given at create time or with TagResource, read with
+ * ListTagsForResource, removed with UntagResource. The model allows lists of 200; the service
+ * allows 50 tags per resource, and keys starting with `aws:`
  * are reserved (https://docs.aws.amazon.com/personalize/latest/dg/personalize-managing-tags.html).
  */
 import type * as wire from "../api/personalize";

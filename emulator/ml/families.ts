@@ -49,7 +49,10 @@ export function recipeTypeOf(family: Family): RecipeType {
   }
 }
 
-/** Recipes whose solutions accept trainingMode UPDATE (personalize-api.md section 3.6). */
+/**
+ * Recipes whose solutions accept trainingMode UPDATE
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSolutionVersion.html).
+ */
 export function supportsUpdate(family: Family): boolean {
   return family === "user";
 }
