@@ -5,15 +5,16 @@
  * -> campaign (the solution runs beside the dataset and import), with the import and training
  * times the data plane actually took. The ratio is what the engine, the providers' polling
  * and the program itself add on top of work the service must do anyway. Also reports how many
- * Describe calls the providers made per resource while waiting.
+ * Describe calls the providers made per resource while waiting, and what running the
+ * providers in the SDK's real dynamic-provider host (a child process over gRPC, as under the
+ * CLI) costs against loading them in the engine's own process, both deployed in this run.
  */
 import { resolve } from "path";
-import { DEFAULT_DURATIONS, startEmulator } from "../emulator";
+import { DEFAULT_DURATIONS, PENDING_SHARE, startEmulator } from "../emulator";
 import { createDataPlane } from "../emulator/data";
 import type { DataPlaneFactory } from "../emulator/dataplane";
 import { startApiRecorder } from "../offline/api-recorder";
 import { readStack, stackEngine } from "../offline/stack-config";
-import { PENDING_SHARE } from "../emulator/resources";
 import type { BenchReport } from "./index";
 
 const ROOT = resolve(__dirname, "..");
@@ -47,9 +48,19 @@ export async function run(): Promise<BenchReport> {
   });
   const recorder = await startApiRecorder(emulator.url);
   try {
-    const engine = stackEngine(readStack(ROOT, "local"), recorder.url);
-
+    // The same deploy with the providers loaded in this process, first (it also warms the
+    // program's modules up, in favour of the real host's deploy that follows).
+    const inProcess = stackEngine(readStack(ROOT, "local"), recorder.url, { host: "in-process" });
     let started = performance.now();
+    await inProcess.up();
+    const inProcessMs = performance.now() - started;
+    await inProcess.destroy();
+    work.importMs = 0;
+    work.trainMs = 0;
+    recorder.reset();
+
+    const engine = stackEngine(readStack(ROOT, "local"), recorder.url);
+    started = performance.now();
     await engine.up();
     const deployMs = performance.now() - started;
     const upCalls = [...recorder.calls];
@@ -100,6 +111,7 @@ export async function run(): Promise<BenchReport> {
           .map(([k, n]) => `${k} ${n}`)
           .join(", ")}`,
         `no-change up: ${s(noopMs)}, ${noopWrites} API writes; destroy: ${s(destroyMs)}`,
+        `providers in the real host:     ${s(deployMs)} against ${s(inProcessMs)} loaded in process: +${s(deployMs - inProcessMs)} (${(deployMs / inProcessMs).toFixed(2)}x)`,
       ],
       json: {
         deploySeconds: deployMs / 1000,
@@ -113,6 +125,8 @@ export async function run(): Promise<BenchReport> {
         noopUpSeconds: noopMs / 1000,
         noopUpWrites: noopWrites,
         destroySeconds: destroyMs / 1000,
+        inProcessDeploySeconds: inProcessMs / 1000,
+        hostOverheadSeconds: (deployMs - inProcessMs) / 1000,
       },
     };
   } finally {

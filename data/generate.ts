@@ -1,7 +1,8 @@
 /**
  * `npm run generate-data [-- --out FILE --users N --seed S]`: writes a deterministic sample of
- * the workshop's interactions CSV (design.md §6): Segment events after the workshop's Glue
- * transform, columns ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP.
+ * the workshop's interactions CSV: Segment events after the workshop's Glue transform, columns
+ * ANONYMOUS_ID,USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP_ISO,TIMESTAMP (README.md, "Columns the
+ * schema does not have", links the workshop's own file).
  *
  * The data has structure a recommender can find: users prefer one or two product categories
  * and come back to favourite products, while a few products are popular with everyone, so a
@@ -9,6 +10,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { numberFlag, parseCommandLine, runCommand, userPath } from "../cli/args";
 import { seededRandom } from "../emulator/random";
 
 export interface GenerateOptions {
@@ -183,47 +185,36 @@ export function generateInteractions(options: GenerateOptions = {}): string {
 }
 
 const USAGE = `usage: npm run generate-data [-- --out FILE --users N --seed S]
-  --out FILE   where to write the CSV (default data/interactions.csv)
+  --out FILE   where to write the CSV (default data/interactions.csv; a relative path is taken
+               from the directory npm was run in)
   --users N    number of users (default ${DEFAULT_USERS})
-  --seed S     PRNG seed, an integer (default ${DEFAULT_SEED})
+  --seed S     PRNG seed, an integer (default ${DEFAULT_SEED}; a negative one as --seed=-5)
   --help       show this help`;
 
+const FLAGS = {
+  out: { type: "string" },
+  users: { type: "string" },
+  seed: { type: "string" },
+} as const;
+
 function main(argv: string[]): number {
-  let out = DEFAULT_OUT;
-  const options: GenerateOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === "--help") {
-      console.log(USAGE);
-      return 0;
-    }
-    const value = argv[i + 1];
-    if (!["--out", "--users", "--seed"].includes(flag)) {
-      console.error(`unknown argument ${JSON.stringify(flag)}\n${USAGE}`);
-      return 2;
-    }
-    if (value === undefined) {
-      console.error(`${flag} needs a value\n${USAGE}`);
-      return 2;
-    }
-    i++;
-    if (flag === "--out") out = value;
-    else {
-      const n = Number(value);
-      if (!Number.isInteger(n) || (flag === "--users" && n < 1)) {
-        console.error(
-          `${flag} must be ${flag === "--users" ? "a positive integer" : "an integer"}, got ${JSON.stringify(value)}`,
-        );
-        return 2;
-      }
-      if (flag === "--users") options.users = n;
-      else options.seed = n;
-    }
+  const parsed = parseCommandLine(argv, FLAGS);
+  if (parsed === "help") {
+    console.log(USAGE);
+    return 0;
   }
+  const { values } = parsed;
+  const options: GenerateOptions = {};
+  if (values.users !== undefined) {
+    options.users = numberFlag("--users", values.users, { integer: true, min: 1 });
+  }
+  if (values.seed !== undefined)
+    options.seed = numberFlag("--seed", values.seed, { integer: true });
+  const out = values.out === undefined ? DEFAULT_OUT : userPath(values.out);
   const csv = generateInteractions(options);
   writeFileSync(out, csv);
   console.log(`wrote ${csv.split("\n").length - 2} interactions to ${out}`);
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) runCommand("npm run generate-data", () => main(process.argv.slice(2)));

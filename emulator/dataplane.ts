@@ -13,11 +13,20 @@ import type { DatasetType } from "../schemas/avro";
 /** Read access to the emulator's S3 store. */
 export interface ObjectStore {
   hasBucket(bucket: string): boolean;
-  /** The object's bytes, or undefined when bucket or key does not exist. */
+  /** The object's bytes in one buffer (for small objects), or undefined when bucket or key does not exist. */
   getObject(bucket: string, key: string): Buffer | undefined;
+  /** Where the object's bytes are, to read them in pieces; undefined when bucket or key does not exist. */
+  openObject(bucket: string, key: string): ObjectBody | undefined;
   /** Keys under `prefix`, sorted. */
   listKeys(bucket: string, prefix: string): string[];
 }
+
+/**
+ * An object's bytes for reading in pieces, as plain data (it may go to a worker thread): the
+ * buffers the store holds in memory (a multipart upload's parts stay apart), or the file that
+ * holds them in the data dir.
+ */
+export type ObjectBody = { size: number; chunks: Uint8Array[] } | { size: number; path: string };
 
 export interface ImportJobSpec {
   jobArn: string;
@@ -26,7 +35,7 @@ export interface ImportJobSpec {
   datasetType: DatasetType;
   /** The dataset's Avro schema, as given to CreateSchema. */
   schemaJson: string;
-  /** `s3://bucket/key.csv`, or `s3://bucket/prefix/` for every CSV under a folder. */
+  /** `s3://bucket/key.csv`, or `s3://bucket/prefix/` for every object directly under a folder. */
   dataLocation: string;
   importMode: "FULL" | "INCREMENTAL";
 }
@@ -109,6 +118,8 @@ export interface DataPlaneDeps {
   view: ControlPlaneView;
   /** Persist here when set (the emulator's --data-dir); in memory otherwise. */
   dataDir?: string;
+  /** The emulator's log (e.g. an import's warnings); nothing is logged without it. */
+  log?: (line: string) => void;
 }
 
 export type DataPlaneFactory = (deps: DataPlaneDeps) => DataPlane;

@@ -15,7 +15,10 @@ export interface FaultOptions {
   errorRate?: number;
   /** Milliseconds added before every control-plane answer. */
   latencyMs?: number;
-  /** Resource name (jobName for import jobs) -> failureReason it ends CREATE FAILED with. */
+  /**
+   * Resource name -> the failureReason it ends CREATE FAILED with. An import job also matches
+   * by the prefix of its jobName before a `-` (the providers add a suffix to each jobName).
+   */
   failures?: Record<string, string>;
   /** Seed for the random draws; the same seed gives the same sequence of faults. */
   seed?: number;
@@ -67,9 +70,19 @@ export class Faults {
     return this.options.latencyMs ?? 0;
   }
 
-  failureFor(name: string): string | undefined {
+  /**
+   * The failureReason `name` is forced to end with. With `byPrefix` (import jobs), a NAME also
+   * matches every name that starts with `NAME-`; the longest such NAME wins.
+   */
+  failureFor(name: string, byPrefix = false): string | undefined {
     const failures = this.options.failures ?? {};
-    return Object.prototype.hasOwnProperty.call(failures, name) ? failures[name] : undefined;
+    if (Object.prototype.hasOwnProperty.call(failures, name)) return failures[name];
+    if (!byPrefix) return undefined;
+    let prefix: string | undefined;
+    for (const key of Object.keys(failures))
+      if (name.startsWith(`${key}-`) && (prefix === undefined || key.length > prefix.length))
+        prefix = key;
+    return prefix === undefined ? undefined : failures[prefix];
   }
 
   /** Throws the injected error for this call, if the draw says so. */

@@ -6,18 +6,23 @@
 import type { AddressInfo } from "node:net";
 import type { Clock } from "./clock";
 import { SystemClock } from "./clock";
+import {
+  DEFAULT_DURATIONS,
+  controlPlaneView,
+  createControlPlane,
+  type LifecycleKind,
+} from "./control";
 import type { DataPlane, DataPlaneFactory } from "./dataplane";
 import { Faults, type FaultOptions } from "./faults";
-import { PersonalizeModel } from "./personalize";
-import { placeholderDataPlane } from "./placeholder-dataplane";
-import { DEFAULT_DURATIONS, type LifecycleKind } from "./resources";
+import { isLoopback } from "./http/hosts";
+import { createFrontDoor } from "./http/server";
+import { isRegion } from "./http/signing";
 import { S3Store } from "./s3";
-import { createFrontDoor } from "./server";
 import { DiskStore } from "./store";
 
 export { ManualClock, SystemClock, type Clock } from "./clock";
 export type { FaultOptions } from "./faults";
-export { DEFAULT_DURATIONS, type LifecycleKind } from "./resources";
+export { DEFAULT_DURATIONS, PENDING_SHARE, type LifecycleKind } from "./control";
 export { placeholderDataPlane } from "./placeholder-dataplane";
 export type { DataPlane, DataPlaneFactory } from "./dataplane";
 
@@ -27,8 +32,16 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_OBJECT_BYTES = 512 * 1024 * 1024;
 
 export interface EmulatorOptions {
-  /** Interface to bind. @default "127.0.0.1" */
+  /**
+   * Interface to bind. Any other than loopback is warned about: the emulator has no
+   * authentication. @default "127.0.0.1"
+   */
   host?: string;
+  /**
+   * Host names (of the Host header) served besides IP addresses and `localhost`; requests
+   * addressed to any other name are refused (DNS-rebinding protection).
+   */
+  allowedHosts?: readonly string[];
   /** Port; 0 picks a free one. @default 0 */
   port?: number;
   /** Keep resources and S3 objects here across restarts; in memory when unset. */
@@ -46,11 +59,14 @@ export interface EmulatorOptions {
   maxBodyBytes?: number;
   /** Largest S3 object. @default 512 MiB */
   maxObjectBytes?: number;
-  /** The data plane; the placeholder (no data read, no recommendations) when unset. */
+  /**
+   * The data plane. @default the emulator's own (emulator/data: imports read the CSV, training
+   * is real); `placeholderDataPlane` reads no data and answers no runtime calls.
+   */
   dataPlane?: DataPlaneFactory;
   /** Region used for unsigned requests. @default "us-east-1" */
   defaultRegion?: string;
-  /** Suppress log lines. @default true for the programmatic API */
+  /** Suppress log lines (warnings and emulator bugs are still logged). @default true for the programmatic API */
   quiet?: boolean;
   /** Where log lines go. @default console.error */
   log?: (line: string) => void;
@@ -90,14 +106,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const accountId = options.accountId ?? "000000000000";
   if (!/^\d{12}$/.test(accountId))
     throw new Error(`accountId must be 12 digits, got ${JSON.stringify(accountId)}`);
+  const defaultRegion = options.defaultRegion ?? "us-east-1";
+  if (!isRegion(defaultRegion))
+    throw new Error(
+      `defaultRegion must be an AWS region such as us-east-1, got ${JSON.stringify(defaultRegion)}`,
+    );
   const clock = options.clock ?? new SystemClock();
   const scale = options.durationScale ?? 1;
   const durations = { ...DEFAULT_DURATIONS, ...options.durations };
   let faults = new Faults(options.faults);
-  const log =
-    options.quiet === false
-      ? (options.log ?? ((line: string) => console.error(line)))
-      : () => undefined;
+  const warn = options.log ?? ((line: string) => console.error(line));
+  const log = options.quiet === false ? warn : () => undefined;
 
   const disk = options.dataDir ? new DiskStore(options.dataDir) : undefined;
   // No writes while loading (the state is being rebuilt) or after close (the dir may be gone).
@@ -105,39 +124,48 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let closed = false;
   const persist = () => {
     if (!disk || loading || closed) return;
-    disk.save({ version: 1, resources: model.snapshot(), buckets: s3.snapshot() });
+    disk.save({ version: 1, resources: controlPlane.snapshot(), buckets: s3.snapshot() });
   };
-  const model = new PersonalizeModel({
+  const controlPlane = createControlPlane({
     clock,
     accountId,
     durationOf: (kind) => durations[kind] * scale,
-    failureFor: (name) => faults.failureFor(name),
+    failureFor: (name, kind) => faults.failureFor(name, kind === "datasetImportJob"),
     changed: persist,
   });
   const s3 = new S3Store(() => clock.now(), persist, disk);
   const state = disk?.load();
   if (state) s3.load(state.buckets);
   disk?.sweep(s3.blobs());
-  const dataPlane = (options.dataPlane ?? placeholderDataPlane)({
+  // Loaded only when used: the data plane pulls in the CSV validator and the trainers.
+  const factory =
+    options.dataPlane ?? (require("./data") as typeof import("./data")).createDataPlane;
+  const dataPlane = factory({
     objects: s3,
-    view: model.view(),
+    view: controlPlaneView(controlPlane),
     dataDir: options.dataDir,
+    log,
   });
-  model.dataPlane = dataPlane;
-  if (state) model.load(state.resources);
+  controlPlane.dataPlane = dataPlane;
+  if (state) controlPlane.load(state.resources);
   loading = false;
   persist();
 
+  const host = options.host ?? "127.0.0.1";
+  const allowedHosts = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()));
+  if (!isLoopback(host)) allowedHosts.add(host.toLowerCase());
   const server = createFrontDoor({
-    model,
+    controlPlane,
     s3,
     dataPlane,
     faults: () => faults,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
-    defaultRegion: options.defaultRegion ?? "us-east-1",
+    defaultRegion,
+    accountId,
+    allowedHosts,
+    log: warn,
   });
-  const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
@@ -147,6 +175,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (!isLoopback(host))
+    warn(
+      `Warning: the Personalize emulator listens on ${host}, not only on loopback: anyone who can reach ${url} can read and change its resources and S3 objects (it has no authentication).`,
+    );
   log(
     `Personalize emulator listening on ${url}${options.dataDir ? ` (data dir ${options.dataDir})` : " (in memory)"}`,
   );
@@ -162,7 +194,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     close: () =>
       (closing ??= (async () => {
-        model.close();
+        controlPlane.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -1,8 +1,8 @@
 /**
- * THE DATA-PLANE SEAM. Until the real data plane (emulator/ml/, emulator/data/) is passed as
- * `options.dataPlane`, the server uses this placeholder: import jobs and solution versions
- * succeed WITHOUT READING ANY DATA, solution versions have no metrics, and the runtime and
- * events paths refuse with a clear InvalidInputException instead of inventing answers.
+ * A data plane that reads no data, for tests of the control plane and for
+ * `--placeholder-data-plane`: import jobs and solution versions succeed WITHOUT READING ANY
+ * DATA, solution versions have no metrics, and the runtime and events paths refuse with a
+ * clear InvalidInputException instead of inventing answers.
  */
 import type { DataPlane, DataPlaneFactory } from "./dataplane";
 import { invalidInput } from "./errors";

@@ -53,40 +53,52 @@ const xml = (body: string): HttpAnswer => ({
   body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
 });
 
+/** Longest chunk header read: the hex size and a `;chunk-signature=<64 hex>` extension. */
+const MAX_CHUNK_HEADER = 1024;
+const CHUNK_SIZE = /^[0-9a-fA-F]{1,16}$/;
+
 /**
  * Streaming uploads (`content-encoding: aws-chunked`, used by the SDK for streams and by
  * flexible checksums) frame the body as `hex-size[;ext]\r\n<bytes>\r\n ... 0\r\n<trailers>\r\n\r\n`.
+ * Every chunk moves forward through the body, so any framing ends: a size that is not hex
+ * digits, or larger than what is left, or a chunk not followed by CRLF is refused.
  */
 export function decodeAwsChunked(raw: Buffer): Buffer {
   const parts: Buffer[] = [];
   let offset = 0;
   for (;;) {
     const lineEnd = raw.indexOf("\r\n", offset);
-    if (lineEnd < 0)
-      throw new ServiceError(
-        "IncompleteBody",
-        "The aws-chunked request body ends inside a chunk header.",
-        400,
+    if (lineEnd < 0 || lineEnd - offset > MAX_CHUNK_HEADER)
+      throw malformed(
+        lineEnd < 0 ? "ends inside a chunk header" : "has a chunk header over 1 KiB",
+        offset,
       );
-    const size = parseInt(raw.subarray(offset, lineEnd).toString("latin1").split(";")[0], 16);
-    if (!Number.isFinite(size))
-      throw new ServiceError(
-        "InvalidRequest",
-        "The aws-chunked request body has an invalid chunk size.",
-        400,
-      );
+    const sizeText = raw.subarray(offset, lineEnd).toString("latin1").split(";")[0];
+    if (!CHUNK_SIZE.test(sizeText))
+      throw malformed(`has an invalid chunk size ${JSON.stringify(sizeText.slice(0, 20))}`, offset);
+    const size = parseInt(sizeText, 16);
     if (size === 0) break;
     const start = lineEnd + 2;
-    if (start + size > raw.length)
+    if (size > raw.length - start - 2)
       throw new ServiceError(
         "IncompleteBody",
-        "The aws-chunked request body is shorter than its chunk sizes say.",
+        `The aws-chunked request body is shorter than its chunk sizes say (a chunk of 0x${sizeText} bytes at byte ${offset}).`,
         400,
       );
+    if (raw[start + size] !== 0x0d || raw[start + size + 1] !== 0x0a)
+      throw malformed("has a chunk not followed by CRLF", start + size);
     parts.push(raw.subarray(start, start + size));
     offset = start + size + 2;
   }
   return Buffer.concat(parts);
+}
+
+function malformed(problem: string, at: number): ServiceError {
+  return new ServiceError(
+    "InvalidRequest",
+    `The aws-chunked request body ${problem} (at byte ${at}).`,
+    400,
+  );
 }
 
 function objectHeaders(meta: ObjectMeta): Record<string, string | number> {

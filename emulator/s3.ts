@@ -1,17 +1,20 @@
 /**
  * The S3 subset as a model: buckets and objects with MD5 ETags, no HTTP. Bodies live in
  * memory, or as files in the data dir (store.ts) when one is set. It is also the
- * `ObjectStore` the data plane reads import files from.
+ * `ObjectStore` the data plane reads import files from, in pieces: a multipart upload's parts
+ * are never joined into one buffer (in memory they stay apart; in the data dir each part is a
+ * file until the upload completes, then they are copied into one), so an object may be larger
+ * than a buffer can be.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { ObjectStore } from "./dataplane";
+import type { ObjectBody, ObjectStore } from "./dataplane";
 import { ServiceError } from "./errors";
 import type { BucketState, DiskStore, ObjectMeta } from "./store";
 
 interface StoredObject {
   meta: ObjectMeta;
-  /** In-memory body (no data dir). */
-  body?: Buffer;
+  /** In-memory body (no data dir): the one PUT body, or a multipart upload's parts in order. */
+  body?: Buffer[];
 }
 
 interface Bucket {
@@ -47,14 +50,27 @@ interface Upload {
   key: string;
   contentType?: string;
   metadata?: Record<string, string>;
-  parts: Map<number, { etag: string; body: Buffer }>;
+  /** Each part in memory, or (data dir) in a blob of its own until the upload ends. */
+  parts: Map<number, { etag: string; size: number; body?: Buffer; blob?: string }>;
 }
 
 const md5 = (body: Buffer) => createHash("md5").update(body).digest();
 
+function checkKey(key: string): void {
+  if (key.length === 0 || Buffer.byteLength(key) > 1024)
+    throw new ServiceError(
+      "KeyTooLongError",
+      `Object keys must have 1 to 1024 bytes; got ${Buffer.byteLength(key)}.`,
+      400,
+    );
+}
+
 export class S3Store implements ObjectStore {
   private readonly buckets = new Map<string, Bucket>();
-  /** Multipart uploads in progress; held in memory only (an unfinished upload does not survive a restart). */
+  /**
+   * Multipart uploads in progress, recorded in memory only: an unfinished upload does not
+   * survive a restart (with a data dir, the startup sweep removes its part files).
+   */
   private readonly uploads = new Map<string, Upload>();
 
   constructor(
@@ -139,27 +155,34 @@ export class S3Store implements ObjectStore {
     body: Buffer,
     contentType?: string,
     metadata?: Record<string, string>,
-    etag = `"${md5(body).toString("hex")}"`,
+  ): ObjectMeta {
+    this.bucket(bucketName);
+    checkKey(key);
+    const etag = `"${md5(body).toString("hex")}"`;
+    const stored = this.disk ? { blob: this.disk.writeBlob(body) } : { parts: [body] };
+    return this.setObject(bucketName, key, stored, body.length, etag, contentType, metadata);
+  }
+
+  /**
+   * Stores an object whose body is already in place: in memory (`parts`) or in a blob written
+   * before this call. Then the state that references it is saved, then the old body dropped.
+   */
+  private setObject(
+    bucketName: string,
+    key: string,
+    stored: { parts: Buffer[] } | { blob: string },
+    size: number,
+    etag: string,
+    contentType?: string,
+    metadata?: Record<string, string>,
   ): ObjectMeta {
     const bucket = this.bucket(bucketName);
-    if (key.length === 0 || Buffer.byteLength(key) > 1024)
-      throw new ServiceError(
-        "KeyTooLongError",
-        `Object keys must have 1 to 1024 bytes; got ${Buffer.byteLength(key)}.`,
-        400,
-      );
-    const meta: ObjectMeta = {
-      key,
-      etag,
-      size: body.length,
-      lastModified: this.now(),
-    };
+    const meta: ObjectMeta = { key, etag, size, lastModified: this.now() };
     if (contentType) meta.contentType = contentType;
     if (metadata && Object.keys(metadata).length > 0) meta.metadata = metadata;
     const previous = bucket.objects.get(key);
-    // Body first, then the state that references it, then drop the old body.
-    if (this.disk) meta.blob = this.disk.writeBlob(body);
-    bucket.objects.set(key, this.disk ? { meta } : { meta, body });
+    if ("blob" in stored) meta.blob = stored.blob;
+    bucket.objects.set(key, "parts" in stored ? { meta, body: stored.parts } : { meta });
     this.changed();
     if (previous?.meta.blob) this.disk?.deleteBlob(previous.meta.blob);
     return meta;
@@ -204,8 +227,23 @@ export class S3Store implements ObjectStore {
         400,
       );
     const etag = `"${md5(body).toString("hex")}"`;
-    upload.parts.set(partNumber, { etag, body });
+    const previous = upload.parts.get(partNumber);
+    upload.parts.set(
+      partNumber,
+      this.disk
+        ? { etag, size: body.length, blob: this.disk.writeBlob(body) }
+        : { etag, size: body.length, body },
+    );
+    if (previous?.blob) this.disk?.deleteBlob(previous.blob);
     return etag;
+  }
+
+  /** Drops an upload and the part blobs it wrote. */
+  private dropUpload(uploadId: string): void {
+    const upload = this.uploads.get(uploadId);
+    this.uploads.delete(uploadId);
+    if (upload)
+      for (const part of upload.parts.values()) if (part.blob) this.disk?.deleteBlob(part.blob);
   }
 
   /** Joins the listed parts; the ETag is S3's `md5(concat(part md5s))-N`. */
@@ -218,7 +256,8 @@ export class S3Store implements ObjectStore {
     const upload = this.upload(bucket, key, uploadId);
     if (parts.length === 0)
       throw new ServiceError("MalformedXML", "CompleteMultipartUpload lists no parts.", 400);
-    const bodies: Buffer[] = [];
+    checkKey(key);
+    const listed: { etag: string; size: number; body?: Buffer; blob?: string }[] = [];
     const digests: Buffer[] = [];
     let previous = 0;
     for (const { partNumber, etag } of parts) {
@@ -236,25 +275,30 @@ export class S3Store implements ObjectStore {
           `Part ${partNumber} with ETag ${etag} was not uploaded to ${uploadId}.`,
           400,
         );
-      bodies.push(part.body);
-      digests.push(md5(part.body));
+      listed.push(part);
+      digests.push(Buffer.from(part.etag.replace(/"/g, ""), "hex"));
     }
     const etag = `"${md5(Buffer.concat(digests)).toString("hex")}-${parts.length}"`;
-    const meta = this.putObject(
+    const size = listed.reduce((n, part) => n + part.size, 0);
+    const stored = this.disk
+      ? { blob: this.disk.joinBlobs(listed.map((part) => part.blob!)) }
+      : { parts: listed.map((part) => part.body!) };
+    const meta = this.setObject(
       bucket,
       key,
-      Buffer.concat(bodies),
+      stored,
+      size,
+      etag,
       upload.contentType,
       upload.metadata,
-      etag,
     );
-    this.uploads.delete(uploadId);
+    this.dropUpload(uploadId);
     return meta;
   }
 
   abortUpload(bucket: string, key: string, uploadId: string): void {
     this.upload(bucket, key, uploadId);
-    this.uploads.delete(uploadId);
+    this.dropUpload(uploadId);
   }
 
   private object(bucketName: string, key: string): StoredObject {
@@ -266,7 +310,8 @@ export class S3Store implements ObjectStore {
 
   /** In memory, or read from the data dir when the emulator persists. */
   private bodyOf(object: StoredObject): Buffer {
-    return object.body ?? this.disk!.readBlob(object.meta.blob!);
+    if (!object.body) return this.disk!.readBlob(object.meta.blob!);
+    return object.body.length === 1 ? object.body[0] : Buffer.concat(object.body);
   }
 
   headObject(bucketName: string, key: string): ObjectMeta {
@@ -327,6 +372,15 @@ export class S3Store implements ObjectStore {
   getObject(bucket: string, key: string): Buffer | undefined {
     const object = this.buckets.get(bucket)?.objects.get(key);
     return object && this.bodyOf(object);
+  }
+
+  openObject(bucket: string, key: string): ObjectBody | undefined {
+    const object = this.buckets.get(bucket)?.objects.get(key);
+    if (!object) return undefined;
+    const size = object.meta.size;
+    return object.body
+      ? { size, chunks: object.body }
+      : { size, path: this.disk!.blobPath(object.meta.blob!) };
   }
 
   listKeys(bucket: string, prefix: string): string[] {

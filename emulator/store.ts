@@ -19,7 +19,8 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import type { ResourceRecord } from "./resources";
+import { fileChunks } from "../schemas/file-chunks";
+import type { ResourceRecord } from "./control";
 
 export interface ObjectMeta {
   key: string;
@@ -80,15 +81,30 @@ export class DiskStore {
     atomicWrite(join(this.dir, STATE_FILE), Buffer.from(JSON.stringify(state)));
   }
 
-  /** Writes an object body durably; returns its blob name. */
-  writeBlob(body: Buffer): string {
+  /** Writes an object body (one buffer, or pieces in order) durably; returns its blob name. */
+  writeBlob(body: Uint8Array | Iterable<Uint8Array>): string {
     const name = randomBytes(12).toString("hex");
     atomicWrite(join(this.objectsDir, name), body);
     return name;
   }
 
+  /** One body made of other blobs in order, copied in pieces (a multipart upload's parts). */
+  joinBlobs(names: readonly string[]): string {
+    const paths = names.map((name) => this.blobPath(name));
+    return this.writeBlob(
+      (function* () {
+        for (const path of paths) yield* fileChunks(path);
+      })(),
+    );
+  }
+
   readBlob(name: string): Buffer {
-    return readFileSync(join(this.objectsDir, name));
+    return readFileSync(this.blobPath(name));
+  }
+
+  /** The file holding a blob, for reading it in pieces. */
+  blobPath(name: string): string {
+    return join(this.objectsDir, name);
   }
 
   deleteBlob(name: string): void {
@@ -113,11 +129,13 @@ export class DiskStore {
  * over `path`, fsync the folder (so the rename itself survives a crash). A kill -9 at any
  * moment leaves the previous or the new file, never a torn one.
  */
-export function atomicWrite(path: string, data: Buffer): void {
+export function atomicWrite(path: string, data: Uint8Array | Iterable<Uint8Array>): void {
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, "w");
   try {
-    for (let offset = 0; offset < data.length;) offset += writeSync(fd, data, offset);
+    for (const piece of data instanceof Uint8Array ? [data] : data) {
+      for (let offset = 0; offset < piece.length;) offset += writeSync(fd, piece, offset);
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);

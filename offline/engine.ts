@@ -24,7 +24,13 @@
  *   its new URN (`generateAliases`);
  * - refresh reads with the STORED provider code, destroy deletes with it, in reverse
  *   dependency order;
- * - `.get` reads a resource the stack does not manage.
+ * - `.get` reads a resource the stack does not manage;
+ * - policy packs (`policyPacks`) run as `--policy-pack` runs them (step_generator.go
+ *   `analyzeAll` and `AnalyzeResources`, deployment_executor.go): each pack started for the
+ *   operation, Analyze for every registered resource with its checked inputs before its diff,
+ *   AnalyzeStack with every resource's outputs once all steps succeeded. A mandatory violation
+ *   makes the resource invalid in an `up` (it is not created or updated, and the update fails);
+ *   a preview reports it, goes on, and fails at the end.
  *
  * Other custom resources (`aws.*`) get canned outputs (canned.ts). Differences from the real
  * engine: the program runs in this process; no `protect` or `retainOnDelete`; `ignoreChanges`
@@ -36,6 +42,13 @@ import { dirname } from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { cannedInvoke, cannedOutputs, randomHex } from "./canned";
 import { HostError, inProcessHost, ProviderHost, startProviderHost } from "./host";
+import {
+  AnalyzedResource,
+  PolicyConfig,
+  PolicyPackHandle,
+  PolicyViolation,
+  startPolicyPack,
+} from "./policy";
 import {
   AliasSpec,
   Registration,
@@ -124,6 +137,11 @@ export interface EngineState {
   resources: ResourceState[];
   /** Calls started and not seen to end: the run that made them was interrupted. */
   pendingOperations?: PendingOperation[];
+  /**
+   * What the engine's user keeps with the state (npm start: where its emulator ran), set with
+   * {@link OfflineEngine.note}. The engine stores it and never reads it.
+   */
+  notes?: Record<string, unknown>;
 }
 
 export interface RunResult {
@@ -133,7 +151,17 @@ export interface RunResult {
   steps: Step[];
   /** Warnings the engine gave, as the CLI prints them. */
   warnings: string[];
+  /** What the policy packs reported (preview and up), in the order they answered. */
+  policyViolations: PolicyViolation[];
   seconds: number;
+}
+
+/** A policy pack to run, as `--policy-pack DIR [--policy-pack-config FILE]` gives it. */
+export interface PolicyPackSpec {
+  /** The pack's directory (with its PulumiPolicy.yaml). */
+  dir: string;
+  /** The `--policy-pack-config` file's content, parsed (offline/policy.ts parsePolicyPackConfig). */
+  config?: Record<string, PolicyConfig>;
 }
 
 export interface OfflineEngineOptions {
@@ -165,6 +193,13 @@ export interface OfflineEngineOptions {
   onEvent?: (event: StepEvent) => void;
   /** Warnings and the provider host's own output. */
   onLog?: (line: string) => void;
+  /**
+   * Policy packs for preview and up, each started afresh per operation as the CLI starts its
+   * analyzers (with the stack's name, config and the operation's dry-run flag).
+   */
+  policyPacks?: PolicyPackSpec[];
+  /** Each policy violation as a pack reports it, before the step it concerns goes on. */
+  onPolicyViolation?: (violation: PolicyViolation) => void;
 }
 
 /** What one operation tracks while it runs. */
@@ -185,6 +220,19 @@ interface Run {
   pendingReplacement: Map<string, ResourceState>;
   /** Set by {@link OfflineEngine.cancel}: no new step starts. */
   cancelled: boolean;
+  /**
+   * The operation's policy packs, starting while the program runs (a pack's start, which
+   * type-checks it, takes as long as the program's); the first Analyze waits for them.
+   */
+  packs: Promise<PolicyPackHandle[]>;
+  violations: PolicyViolation[];
+  /**
+   * Mandatory violations that fail the operation without stopping it: in a preview (all of
+   * them, reported at the end), and AnalyzeStack's.
+   */
+  policyFailures: Error[];
+  /** What AnalyzeStack gets: every resource registered in this run, with its outputs. */
+  news: Map<string, AnalyzedResource>;
 }
 
 export class OfflineEngine {
@@ -228,11 +276,18 @@ export class OfflineEngine {
     return JSON.parse(JSON.stringify(matching)) as ResourceState[];
   }
 
+  /** Stores `value` under `key` in the state's {@link EngineState.notes} (and its file). */
+  note(key: string, value: unknown): void {
+    this.state.notes = { ...this.state.notes, [key]: value };
+    this.save();
+  }
+
   /** Runs the program and reports what `up` would do; calls only check and diff. */
   preview(): Promise<RunResult> {
     return this.operate("preview", async (run) => {
       const outputs = await this.runProgram(run);
       for (const r of this.leftovers(run)) this.plan(run, r, leftoverOp(r));
+      await this.analyzeStack(run, outputs);
       return outputs;
     });
   }
@@ -261,6 +316,9 @@ export class OfflineEngine {
       await this.deleteInOrder(run, this.leftovers(run), leftoverOp);
       this.state.outputs = outputs;
       this.save();
+      // After the stack outputs are final, as deployment_executor.go does it: a mandatory
+      // stack policy fails the update, but what was deployed stays.
+      await this.analyzeStack(run, outputs);
       return outputs;
     });
   }
@@ -334,25 +392,127 @@ export class OfflineEngine {
       aliased: new Map(),
       pendingReplacement: new Map(),
       cancelled: false,
+      packs: Promise.resolve([]),
+      violations: [],
+      policyFailures: [],
+      news: new Map(),
     };
     this.run = run;
     activeOperation = operation;
     const started = Date.now();
     try {
-      const outputs = await body(run);
-      if (run.failures.length > 0) throw failureOf(operation, run.failures);
+      if (operation === "preview" || operation === "up") {
+        run.packs = this.startPacks(run);
+        run.packs.catch(() => undefined);
+      }
+      // A pack that cannot start fails every registration alike: its error is the one to show.
+      const outputs = await body(run).catch(async (err: unknown) => {
+        throw await run.packs.then(
+          () => err,
+          (packError: unknown) => packError,
+        );
+      });
+      const failures = [...run.failures, ...run.policyFailures];
+      if (failures.length > 0) throw failureOf(operation, failures);
       return {
         operation,
         outputs,
         steps: run.steps,
         warnings: run.warnings,
+        policyViolations: run.violations,
         seconds: (Date.now() - started) / 1000,
       };
     } finally {
       const host = await run.host?.catch(() => undefined);
-      await host?.close();
+      const packs = await run.packs.catch(() => []);
+      await Promise.all([host?.close(), ...packs.map((pack) => pack.close())]);
       this.run = undefined;
       activeOperation = undefined;
+    }
+  }
+
+  /**
+   * Starts the operation's policy packs as the CLI does. If one fails, those that started are
+   * closed and the operation fails with its error.
+   */
+  private async startPacks(run: Run): Promise<PolicyPackHandle[]> {
+    const started = await Promise.allSettled(
+      (this.options.policyPacks ?? []).map((spec) =>
+        startPolicyPack(spec.dir, {
+          project: this.options.project,
+          stack: this.options.stack,
+          dryRun: run.preview,
+          stackConfig: this.config,
+          ...(spec.config ? { config: spec.config } : {}),
+        }),
+      ),
+    );
+    const packs = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+    const failed = started.find((s) => s.status === "rejected") as
+      PromiseRejectedResult | undefined;
+    if (failed) {
+      await Promise.all(packs.map((pack) => pack.close()));
+      throw failed.reason;
+    }
+    return packs;
+  }
+
+  /**
+   * Analyze: every pack on one resource's checked inputs, before its diff. A mandatory
+   * violation (a `remediate` one included) makes the resource invalid in an up: this throws
+   * and no step runs for it. A preview records the failure for its end and goes on.
+   */
+  private async analyze(run: Run, reg: Registration, inputs: Props): Promise<void> {
+    const packs = await run.packs;
+    if (packs.length === 0) return;
+    const resource: AnalyzedResource = {
+      urn: reg.urn,
+      type: reg.type,
+      name: reg.name,
+      properties: inputs,
+      ...parentOf(reg.meta),
+    };
+    const found = (await Promise.all(packs.map((pack) => pack.analyze(resource)))).flat();
+    const mandatory = found.filter((v) => v.enforcementLevel === "mandatory");
+    for (const violation of found) this.violation(run, violation);
+    if (mandatory.length === 0) return;
+    const error = new Error(
+      `resource is invalid: ${mandatory.map((v) => `mandatory policy ${v.policyName}: ${finding(v)}`).join("; ")}`,
+    );
+    if (!run.preview) throw error;
+    run.policyFailures.push(new Error(`${reg.type} '${reg.name}': ${error.message}`));
+  }
+
+  /**
+   * AnalyzeStack, once every step succeeded: each pack on the outputs of every resource of
+   * this run with their dependencies. A mandatory violation fails the operation.
+   */
+  private async analyzeStack(run: Run, outputs: Props): Promise<void> {
+    const packs = await run.packs;
+    if (packs.length === 0 || run.failures.length > 0) return;
+    const root = [...run.news.values()].find((r) => r.type === ROOT_STACK_TYPE);
+    const resources = [...run.news.values()].map((r) =>
+      r === root ? { ...r, properties: toEngineValues(outputs) as Props } : r,
+    );
+    const found = (await Promise.all(packs.map((pack) => pack.analyzeStack(resources)))).flat();
+    for (const violation of found) {
+      this.violation(run, violation);
+      if (violation.enforcementLevel !== "mandatory") continue;
+      const where = violation.urn
+        ? `${urnType(violation.urn)} '${urnName(violation.urn)}'`
+        : "the stack";
+      run.policyFailures.push(
+        new Error(`${where}: mandatory policy ${violation.policyName}: ${finding(violation)}`),
+      );
+    }
+  }
+
+  private violation(run: Run, violation: PolicyViolation): void {
+    run.violations.push(violation);
+    try {
+      this.options.onPolicyViolation?.(violation);
+    } catch {
+      // As for progress events: reporting never changes what the deployment does.
     }
   }
 
@@ -415,7 +575,11 @@ export class OfflineEngine {
         : reg.type.startsWith(DYNAMIC_PREFIX)
           ? this.dynamicStep(run, reg)
           : this.cannedStep(run, reg);
-    const tracked = step.catch((err: unknown) => {
+    const recorded = step.then((result) => {
+      run.news.set(reg.urn, this.analyzed(reg, result.state ?? {}));
+      return result;
+    });
+    const tracked = recorded.catch((err: unknown) => {
       // Errors before a timed step (check, diff) are the run's too.
       if (!run.failures.some((f) => f === err)) {
         const error = new Error(`${reg.type} '${reg.name}': ${messageOf(err)}`);
@@ -498,6 +662,7 @@ export class OfflineEngine {
     run: Run,
     reg: Registration,
   ): Promise<pulumi.runtime.MockResourceResult> {
+    await this.analyze(run, reg, toEngineValues(reg.inputs) as Props);
     if (reg.type === ROOT_STACK_TYPE) return { id: undefined, state: {} };
     const old = this.oldFor(run, reg);
     this.plan(run, reg, old ? "same" : "create");
@@ -567,10 +732,12 @@ export class OfflineEngine {
     if (!old || pending) {
       const op: StepOp = pending ? "replace" : "create";
       const checked = await checkFor(pending ? {} : (old?.inputs ?? {}), op);
+      await this.analyze(run, reg, checked);
       return this.createStep(run, reg, op, checked);
     }
 
     const checked = await checkFor(old.inputs, "update");
+    await this.analyze(run, reg, checked);
     const diff = await host.diff(reg.urn, old.id, old.outputs, checked, old.inputs);
     // DIFF_UNKNOWN: the engine compares the inputs itself, and a change is an update.
     const changed =
@@ -621,17 +788,9 @@ export class OfflineEngine {
     const host = await this.host(run);
     const created = await this.timed(run, reg, op, () =>
       this.pending({ urn: reg.urn, type: reg.type, name: reg.name, op: "creating" }, () =>
-        host.create(reg.urn, checked).catch((err: HostError) => {
-          // Created but not initialised: the engine keeps it, with its init errors.
-          if (err.initFailure) {
-            const { id, properties, reasons } = err.initFailure;
-            this.put(this.current(run, reg.urn), {
-              ...this.record(reg, id, checked, properties),
-              initErrors: reasons,
-            });
-          }
-          throw err;
-        }),
+        this.keepingInitFailure(reg, checked, this.current(run, reg.urn), () =>
+          host.create(reg.urn, checked),
+        ),
       ),
     );
     if (!created.id) {
@@ -657,19 +816,38 @@ export class OfflineEngine {
       this.pending(
         { urn: reg.urn, type: reg.type, name: reg.name, op: "updating", id: old.id },
         () =>
-          host.update(reg.urn, old.id, old.outputs, checked, old.inputs).catch((err: HostError) => {
-            if (err.initFailure) {
-              this.put(old, {
-                ...this.record(reg, old.id, checked, err.initFailure.properties),
-                initErrors: err.initFailure.reasons,
-              });
-            }
-            throw err;
-          }),
+          this.keepingInitFailure(reg, checked, old, () =>
+            host.update(reg.urn, old.id, old.outputs, checked, old.inputs),
+          ),
       ),
     );
     this.put(old, this.record(reg, old.id, checked, updated.properties));
     return { id: old.id, state: updated.properties };
+  }
+
+  /**
+   * A create or update that failed with an init failure (the provider threw an error carrying
+   * the resource's id): the resource exists, so the engine records it in place of `target`,
+   * with the properties the provider gave and its init errors, then fails the step.
+   */
+  private async keepingInitFailure<T>(
+    reg: Registration,
+    checked: Props,
+    target: ResourceState | undefined,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      const failure = (err as HostError).initFailure;
+      if (failure) {
+        this.put(target, {
+          ...this.record(reg, failure.id, checked, failure.properties),
+          initErrors: failure.reasons,
+        });
+      }
+      throw err;
+    }
   }
 
   /**
@@ -710,6 +888,7 @@ export class OfflineEngine {
   ): Promise<pulumi.runtime.MockResourceResult> {
     const old = this.oldFor(run, reg);
     const inputs = toEngineValues(reg.inputs) as Props;
+    await this.analyze(run, reg, inputs);
     const op: StepOp = !old ? "create" : sameJson(old.inputs, inputs) ? "same" : "update";
     const id = old?.id ?? `${reg.name}-${randomHex(7)}`;
     const canned = cannedOutputs(reg.type, id, this.config["aws:region"]);
@@ -890,6 +1069,19 @@ export class OfflineEngine {
     }
   }
 
+  /** A resource of this run as AnalyzeStack sees it: its outputs, parent and dependencies. */
+  private analyzed(reg: Registration, outputs: Record<string, unknown>): AnalyzedResource {
+    return {
+      urn: reg.urn,
+      type: reg.type,
+      name: reg.name,
+      properties: toEngineValues(outputs) as Props,
+      ...parentOf(reg.meta),
+      dependencies: reg.meta.dependencies,
+      propertyDependencies: reg.meta.propertyDependencies,
+    };
+  }
+
   private record(reg: Registration, id: string, inputs: Props, outputs: Props): ResourceState {
     return {
       urn: reg.urn,
@@ -960,6 +1152,16 @@ function parentOf(meta: RequestMeta): { parent?: string } {
 
 const urnName = (urn: string) => urnParts(urn).name;
 const urnType = (urn: string) => urnParts(urn).type;
+
+/**
+ * What a violation found, without the policy's description that @pulumi/policy puts on the
+ * message's first line.
+ */
+function finding(v: PolicyViolation): string {
+  return v.message.startsWith(`${v.description}\n`)
+    ? v.message.slice(v.description.length + 1)
+    : v.message;
+}
 
 function failureOf(operation: string, failures: Error[]): Error {
   const error = new Error(`${operation} failed: ${failures.map((f) => f.message).join("; ")}`);

@@ -99,26 +99,43 @@ export interface Stack extends StackFiles {
   parsed: StackConfig;
 }
 
-/** Reads a stack; config the program would refuse fails here, naming the key and value. */
-export function readStack(projectDir: string, stack: string): Stack {
+/**
+ * Reads a stack; config the program would refuse fails here, naming the key and value.
+ * `overrides` go on top of the files, as `pulumi up --config key=value` does (a key without a
+ * namespace is the project's); they are not saved.
+ */
+export function readStack(
+  projectDir: string,
+  stack: string,
+  overrides: Record<string, string> = {},
+): Stack {
   const files = loadStackConfig(projectDir, stack);
+  for (const [key, value] of Object.entries(overrides)) {
+    files.config[key.includes(":") ? key : `${files.project}:${key}`] = value;
+  }
   return { ...files, projectDir, stack, parsed: parseStackConfig(configGetter(files), stack) };
 }
 
 /**
  * An offline engine running the stack's program with its config, the project's `endpoint`
- * key pointed at `endpoint` (the emulator, or a recorder in front of it).
+ * key pointed at `endpoint` (the emulator, or a recorder in front of it) when one is given.
  */
 export function stackEngine(
   stack: Stack,
-  endpoint: string,
-  options: Pick<OfflineEngineOptions, "stateFile" | "onEvent"> = {},
+  endpoint: string | undefined,
+  options: Pick<
+    OfflineEngineOptions,
+    "stateFile" | "onEvent" | "onLog" | "host" | "policyPacks" | "onPolicyViolation"
+  > = {},
 ): OfflineEngine {
   return new OfflineEngine({
     program: resolve(stack.projectDir, stack.main),
     project: stack.project,
     stack: stack.stack,
-    config: { ...stack.config, [`${stack.project}:endpoint`]: endpoint },
+    config: {
+      ...stack.config,
+      ...(endpoint === undefined ? {} : { [`${stack.project}:endpoint`]: endpoint }),
+    },
     ...options,
   });
 }

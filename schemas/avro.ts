@@ -38,7 +38,10 @@ export interface PersonalizeSchema {
   fields: SchemaField[];
 }
 
-/** Domain dataset groups (personalize-api.md §5, "Domain DSG variants"). */
+/**
+ * Domain dataset groups' domains
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetGroup.html).
+ */
 export type Domain = "ECOMMERCE" | "VIDEO_ON_DEMAND";
 
 /** A schema the service would reject; the message names the field and the value. */
@@ -52,7 +55,10 @@ export class SchemaError extends Error {
   }
 }
 
-/** CreateSchema's limit on the `schema` string (personalize-api.md §3.2). */
+/**
+ * CreateSchema's limit on the `schema` string
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSchema.html).
+ */
 export const MAX_SCHEMA_LENGTH = 20000;
 
 const FIELD_TYPES: readonly FieldType[] = ["string", "int", "long", "float", "double", "boolean"];
@@ -180,7 +186,8 @@ export function parseSchema(text: string): PersonalizeSchema {
       );
     }
     const name = f.name;
-    // Personalize strips non-alphanumerics when mapping columns, so these collide (personalize-api.md §5).
+    // Names must differ in their alphanumerics: GENRES_FIELD_1 and GENRESFIELD1 collide
+    // (https://docs.aws.amazon.com/personalize/latest/dg/how-it-works-dataset-schema.html).
     const key = name.replace(/[^A-Za-z0-9]/g, "");
     const clash = seen.get(key);
     if (clash !== undefined) {
@@ -253,7 +260,8 @@ interface DatasetRules {
   metadataMustBeUsable: boolean;
 }
 
-// Tables from personalize-api.md §5 (custom dataset groups).
+// Custom dataset groups' required and reserved fields
+// (https://docs.aws.amazon.com/personalize/latest/dg/custom-datasets-and-schemas.html).
 const DATASET_RULES: Record<DatasetType, DatasetRules> = {
   INTERACTIONS: {
     required: { USER_ID: ID, ITEM_ID: ID, TIMESTAMP },
@@ -308,7 +316,9 @@ const DATASET_RULES: Record<DatasetType, DatasetRules> = {
   },
 };
 
-// Domain variants (personalize-api.md §5, "Domain DSG variants"): extra required fields.
+// Domain variants: extra required fields
+// (https://docs.aws.amazon.com/personalize/latest/dg/ECOMMERCE-datasets-and-schemas.html,
+// https://docs.aws.amazon.com/personalize/latest/dg/VIDEO-ON-DEMAND-datasets-and-schemas.html).
 const DOMAIN_REQUIRED: Record<Domain, Partial<Record<DatasetType, Record<string, FieldRule>>>> = {
   ECOMMERCE: {
     INTERACTIONS: { EVENT_TYPE: { types: ["string"], nullable: false, categorical: false } },

@@ -1,6 +1,7 @@
 /**
  * `npm run validate -- --schema FILE [--dataset-type T] FILE.csv [--json]`: checks an import
  * file against an Avro schema exactly as the emulator's import job does (the same validator).
+ * The file is read in pieces, so its size is bounded by the disk, not by memory.
  * Exit 0 valid, 1 invalid data, 2 usage (bad flag, unreadable file, invalid schema).
  */
 import { readFileSync } from "node:fs";
@@ -15,7 +16,11 @@ import {
   SchemaError,
   schemaProblemsForDataset,
 } from "./avro";
-import { trainingMinimumsProblem, validateCsv, ValidationResult } from "./validator";
+import { numberFlag, parseCommandLine, runCommand, usageMessage, UsageError } from "../cli/args";
+import { fileChunks } from "./file-chunks";
+import { CsvValidator, trainingMinimumsProblem, ValidationResult } from "./validator";
+
+const COMMAND = "npm run validate";
 
 const USAGE = `usage: npm run validate -- --schema FILE [--dataset-type T] [--max-issues N] [--json] FILE.csv
   --schema FILE       the Avro schema (.avsc) the dataset uses (required)
@@ -25,7 +30,12 @@ const USAGE = `usage: npm run validate -- --schema FILE [--dataset-type T] [--ma
   --help              show this help
 exit status: 0 valid, 1 invalid data, 2 usage error (unknown flag, unreadable file, invalid schema)`;
 
-class UsageError extends Error {}
+const FLAGS = {
+  schema: { type: "string" },
+  "dataset-type": { type: "string" },
+  "max-issues": { type: "string" },
+  json: { type: "boolean" },
+} as const;
 
 interface Args {
   schema: string;
@@ -35,34 +45,12 @@ interface Args {
   csv: string;
 }
 
-function parseArgs(argv: string[]): Args | "help" {
-  let schema: string | undefined;
-  let datasetType: string | undefined;
-  let maxIssues = 20;
-  let json = false;
-  const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === "--help" || arg === "-h") return "help";
-    else if (arg === "--json") json = true;
-    else if (arg === "--schema") schema = value();
-    else if (arg === "--dataset-type") datasetType = value();
-    else if (arg === "--max-issues") {
-      const raw = value();
-      maxIssues = Number(raw);
-      if (!Number.isInteger(maxIssues) || maxIssues < 0) {
-        throw new UsageError(`--max-issues must be a whole number, got ${JSON.stringify(raw)}`);
-      }
-    } else if (arg.startsWith("-") && arg !== "-")
-      throw new UsageError(`unknown flag ${JSON.stringify(arg)}`);
-    else files.push(arg);
-  }
-  if (!schema) throw new UsageError("--schema FILE is required");
+/** The command line (`cli/args.ts` reads it: `--flag value` or `--flag=value`), or `"help"`. */
+function parseValidateArgs(argv: string[]): Args | "help" {
+  const parsed = parseCommandLine(argv, FLAGS, { positionals: true });
+  if (parsed === "help") return "help";
+  const { values, positionals: files } = parsed;
+  if (!values.schema) throw new UsageError("--schema FILE is required");
   if (files.length !== 1) {
     throw new UsageError(
       files.length === 0
@@ -70,22 +58,50 @@ function parseArgs(argv: string[]): Args | "help" {
         : `expected one CSV file, got ${files.length}: ${files.join(" ")}`,
     );
   }
-  return { schema, datasetType, maxIssues, json, csv: files[0] };
+  const maxIssues = values["max-issues"];
+  return {
+    schema: values.schema,
+    datasetType: values["dataset-type"],
+    maxIssues:
+      maxIssues === undefined
+        ? 20
+        : numberFlag("--max-issues", maxIssues, { integer: true, min: 0 }),
+    json: values.json ?? false,
+    csv: files[0],
+  };
+}
+
+function unreadable(path: string, what: string, err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR"
+        ? "it is a directory"
+        : (err as Error).message;
+  return new UsageError(`cannot read ${what} ${JSON.stringify(path)}: ${why}`);
 }
 
 function readOrUsage(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : (err as Error).message;
-    throw new UsageError(`cannot read ${what} ${JSON.stringify(path)}: ${why}`);
+    throw unreadable(path, what, err);
   }
+}
+
+/** Validates the file piece by piece, reading no further once the result is settled. */
+function validateFile(path: string, validator: CsvValidator): ValidationResult {
+  try {
+    for (const chunk of fileChunks(path)) {
+      validator.write(chunk);
+      if (validator.settled) break;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === undefined) throw err;
+    throw unreadable(path, "CSV file", err);
+  }
+  return validator.end();
 }
 
 function loadSchema(path: string): PersonalizeSchema {
@@ -150,7 +166,7 @@ function printHuman(
 function main(argv: string[]): number {
   const json = argv.includes("--json");
   try {
-    const args = parseArgs(argv);
+    const args = parseValidateArgs(argv);
     if (args === "help") {
       console.log(USAGE);
       return 0;
@@ -163,8 +179,10 @@ function main(argv: string[]): number {
         `schema ${JSON.stringify(args.schema)} is not valid for ${datasetType} datasets: ${problems.join("; ")}`,
       );
     }
-    const data = readOrUsage(args.csv, "CSV file");
-    const result = validateCsv(data, schema, datasetType, { maxIssues: args.maxIssues });
+    const result = validateFile(
+      args.csv,
+      new CsvValidator(schema, datasetType, { maxIssues: args.maxIssues }),
+    );
     const training =
       result.ok && datasetType === "INTERACTIONS"
         ? trainingMinimumsProblem(result.stats)
@@ -185,11 +203,10 @@ function main(argv: string[]): number {
     return result.ok ? 0 : 1;
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    console.error(`validate: ${err.message}`);
+    console.error(usageMessage(COMMAND, err.message));
     if (json) console.log(JSON.stringify({ ok: false, usageError: err.message }));
-    else console.error("run with --help to see every flag");
     return 2;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+runCommand(COMMAND, () => main(process.argv.slice(2)));

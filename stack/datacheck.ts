@@ -1,11 +1,5 @@
 import { parseSchema, PersonalizeSchema } from "../schemas/avro";
-import {
-  ColumnarData,
-  columnValue,
-  DataStats,
-  trainingMinimumsProblem,
-  validateCsv,
-} from "../schemas/validator";
+import { CsvValidator, DataStats, trainingMinimumsProblem } from "../schemas/validator";
 import { errorMessage } from "../providers/client";
 import { show } from "../rules/show";
 import { PROJECT } from "./config";
@@ -14,28 +8,39 @@ export interface DataCheckInput {
   /** The configured paths, as the user wrote them: the errors name them. */
   readonly dataFile: string;
   readonly schemaFile: string;
-  readonly data: Buffer | string;
+  /** The file's bytes (or text), whole or in pieces in order (e.g. `fileChunks(path)`). */
+  readonly data: Uint8Array | string | Iterable<Uint8Array>;
   readonly schemaText: string;
   /** The solution's event-type filter: the training minimums count only those events. */
   readonly eventType?: string;
+}
+
+export interface DataCheck {
+  readonly stats: DataStats;
+  /** One sentence each, as the validator words them. */
+  readonly warnings: string[];
 }
 
 /**
  * Checks the interactions file against its schema and Personalize's minimums while the
  * program runs, i.e. during `pulumi preview` too, with the validator the emulator's import
  * jobs use. On AWS the same mistakes surface only after the upload, as an import job or a
- * solution version in CREATE FAILED, possibly hours into an `up`.
+ * solution version in CREATE FAILED, possibly hours into an `up`. The data is read once, piece
+ * by piece, so a file of any size is checked in bounded memory.
  *
  * It runs here, in the program, rather than in the import job's `check`: the program has the
- * file (it hashes it for the job's `dataHash`) and the schema, while the import job gets only
- * `dataLocation`, an S3 URI that a preview may not know yet (an autonamed bucket on AWS) and
- * whose object the first preview has not uploaded; and a check in the provider would put the
- * validator into every import job's stored provider code, which `destroy` runs. Here a bad
- * file fails the preview before any resource is registered, naming the config key.
+ * file (it reads it once for this check and the job's `dataHash`) and the schema, while the
+ * import job gets only `dataLocation`, an S3 URI that a preview may not know yet (an autonamed
+ * bucket on AWS) and whose object the first preview has not uploaded; and a check in the
+ * provider would put the validator into every import job's stored provider code, which
+ * `destroy` runs. Here a bad file fails the preview before any resource is registered, naming
+ * the config key.
  *
- * Returns the file's statistics; throws with the service's own wording otherwise.
+ * Returns the file's statistics and the validator's warnings (e.g. columns the schema does not
+ * have, which the import ignores); throws with the service's own wording when the import or
+ * the training would fail.
  */
-export function checkInteractionsData(input: DataCheckInput): DataStats {
+export function checkInteractionsData(input: DataCheckInput): DataCheck {
   const { dataFile, schemaFile, data, schemaText, eventType } = input;
   let schema: PersonalizeSchema;
   try {
@@ -46,13 +51,16 @@ export function checkInteractionsData(input: DataCheckInput): DataStats {
       { cause: err },
     );
   }
-  const result = validateCsv(data, schema, "INTERACTIONS", {
-    maxIssues: 5,
-    // With an eventType the service trains on that type's events only, users included.
-    ...(eventType === undefined
-      ? {}
-      : { collect: true, collectColumns: ["USER_ID", "EVENT_TYPE"] }),
-  });
+  // With an eventType the service trains on that type's events only, users included.
+  const validator = new CsvValidator(schema, "INTERACTIONS", { maxIssues: 5, eventType });
+  if (typeof data === "string" || data instanceof Uint8Array) validator.write(data);
+  else {
+    for (const chunk of data) {
+      validator.write(chunk);
+      if (validator.settled) break;
+    }
+  }
+  const result = validator.end();
   if (!result.ok) {
     const more =
       result.issues.length > 1
@@ -64,12 +72,7 @@ export function checkInteractionsData(input: DataCheckInput): DataStats {
         `${result.failureReason}${more}`,
     );
   }
-  const records =
-    eventType === undefined ? result.stats.records : (result.stats.eventTypes[eventType] ?? 0);
-  const usersWithAtLeastTwo =
-    eventType === undefined || result.data === undefined
-      ? result.stats.usersWithAtLeastTwo
-      : usersWithTwoOf(result.data, eventType);
+  const { records, usersWithAtLeastTwo } = result.stats.forEventType ?? result.stats;
   const tooSmall = trainingMinimumsProblem({ records, usersWithAtLeastTwo });
   if (tooSmall !== undefined) {
     const filter = eventType === undefined ? "" : ` (eventType ${show(eventType)})`;
@@ -77,22 +80,5 @@ export function checkInteractionsData(input: DataCheckInput): DataStats {
       `${PROJECT}:dataFile ${show(dataFile)} is too small to train a solution${filter}: ${tooSmall}`,
     );
   }
-  return result.stats;
-}
-
-/** Users with at least two events of `eventType`, the count the service trains on. */
-function usersWithTwoOf(data: ColumnarData, eventType: string): number {
-  const users = data.columns.USER_ID;
-  const types = data.columns.EVENT_TYPE;
-  if (users === undefined || types === undefined) return 0;
-  const counts = new Map<unknown, number>();
-  let atLeastTwo = 0;
-  for (let row = 0; row < data.rows; row++) {
-    if (columnValue(types, row) !== eventType) continue;
-    const user = columnValue(users, row);
-    const count = (counts.get(user) ?? 0) + 1;
-    counts.set(user, count);
-    if (count === 2) atLeastTwo++;
-  }
-  return atLeastTwo;
+  return { stats: result.stats, warnings: result.warnings.map((w) => w.message) };
 }

@@ -1,7 +1,8 @@
 import * as path from "path";
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
+import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalBucket, LocalObject } from "../providers";
+import { LocalBucket, LocalObject } from "../providers/s3";
 import { show } from "../rules/show";
 import { DATA_PREFIX, LOCAL_ROLE_ARN, StackConfig } from "./config";
 import {
@@ -64,7 +65,7 @@ export class DataStore extends pulumi.ComponentResource {
     // `<prefix>-data-<random>` unless named: S3 names are global across every account. The
     // prefix is ignored after creation, so a new namePrefix (or a stack created when the
     // bucket was autonamed from its logical name) keeps the bucket and its data.
-    const bucket = new aws.s3.Bucket(
+    const bucket = new s3.Bucket(
       `${name}-data`,
       {
         ...(config.names.bucket === undefined
@@ -76,7 +77,7 @@ export class DataStore extends pulumi.ComponentResource {
       },
       { parent: this, ignoreChanges: ["bucketPrefix"] },
     );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+    const publicAccess = new s3.BucketPublicAccessBlock(
       `${name}-public-access`,
       {
         bucket: bucket.id,
@@ -87,7 +88,7 @@ export class DataStore extends pulumi.ComponentResource {
       },
       opts,
     );
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+    const encryption = new s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       {
         bucket: bucket.id,
@@ -98,7 +99,7 @@ export class DataStore extends pulumi.ComponentResource {
     );
     // Personalize of this account, in the stack's region: the confused-deputy conditions.
     const source = pulumi.output(scope);
-    const bucketPolicy = new aws.s3.BucketPolicy(
+    const bucketPolicy = new s3.BucketPolicy(
       `${name}-bucket-policy`,
       {
         bucket: bucket.id,
@@ -111,7 +112,7 @@ export class DataStore extends pulumi.ComponentResource {
       // S3 rejects concurrent configuration changes of one bucket ("OperationAborted").
       { parent: this, dependsOn: [publicAccess] },
     );
-    const object = new aws.s3.BucketObjectv2(
+    const object = new s3.BucketObjectv2(
       `${name}-interactions`,
       {
         bucket: bucket.id,
@@ -124,7 +125,7 @@ export class DataStore extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [encryption] },
     );
-    const role = new aws.iam.Role(
+    const role = new iam.Role(
       `${name}-personalize-role`,
       {
         description: `Lets Amazon Personalize read ${DATA_PREFIX} in the ${config.stack} stack's bucket`,
@@ -133,7 +134,7 @@ export class DataStore extends pulumi.ComponentResource {
       },
       opts,
     );
-    const rolePolicy = new aws.iam.RolePolicy(
+    const rolePolicy = new iam.RolePolicy(
       `${name}-personalize-read`,
       {
         role: role.id,

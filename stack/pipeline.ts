@@ -1,13 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import {
-  Campaign,
-  Dataset,
-  DatasetGroup,
-  DatasetImportJob,
-  Schema,
-  Solution,
-  SolutionVersion,
-} from "../providers";
+import { Campaign } from "../providers/campaign";
+import { Dataset } from "../providers/dataset";
+import { DatasetGroup } from "../providers/datasetGroup";
+import { DatasetImportJob } from "../providers/datasetImportJob";
+import { Schema } from "../providers/schema";
+import { Solution } from "../providers/solution";
+import { SolutionVersion } from "../providers/solutionVersion";
 import { personalizeArn, previewableArn } from "./arns";
 import { StackConfig } from "./config";
 import type { PersonalizeSource } from "./policies";

@@ -1,9 +1,10 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as aws from "@pulumi/aws";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import * as pulumi from "@pulumi/pulumi";
 import { show } from "../rules/show";
+import { fileChunks } from "../schemas/file-chunks";
 import { StackConfig } from "./config";
 import { checkInteractionsData } from "./datacheck";
 import { DataStore } from "./datastore";
@@ -39,12 +40,22 @@ export interface WorkshopOutputs {
   readonly campaignName: pulumi.Output<string>;
 }
 
-/** Reads a file the config names, with an error that says which key to fix. */
-function readConfiguredFile(key: string, file: string): { path: string; content: Buffer } {
+/**
+ * Opens a file the config names, with an error that says which key to fix. Returns its
+ * absolute path and an open descriptor (the caller closes it).
+ */
+function openConfiguredFile(key: string, file: string): { path: string; fd: number } {
   const resolved = path.resolve(PROJECT_DIR, file);
+  let fd: number | undefined;
   try {
-    return { path: resolved, content: fs.readFileSync(resolved) };
+    fd = fs.openSync(resolved, "r");
+    // Opening a directory succeeds; reading it would fail later, with no key named.
+    if (fs.fstatSync(fd).isDirectory()) {
+      throw Object.assign(new Error(`${resolved} is a directory`), { code: "EISDIR" });
+    }
+    return { path: resolved, fd };
   } catch (err) {
+    if (fd !== undefined) fs.closeSync(fd);
     const hint = key === "dataFile" ? " (npm run generate-data writes the default)" : "";
     throw new Error(
       `personalize-workshop:${key} ${show(file)} cannot be read at ${resolved}: ` +
@@ -52,6 +63,38 @@ function readConfiguredFile(key: string, file: string): { path: string; content:
       { cause: err },
     );
   }
+}
+
+/**
+ * Reads the data file once, in pieces: each piece goes to the hash (the import job's
+ * `dataHash`) and, with `validateData`, to the preview-time data check. A file of any size is
+ * read in bounded memory.
+ */
+function readDataFile(config: StackConfig, fd: number, schemaText: string): string {
+  const hash = createHash("sha256");
+  function* hashed(): Generator<Uint8Array> {
+    for (const chunk of fileChunks(fd)) {
+      hash.update(chunk);
+      yield chunk;
+    }
+  }
+  if (config.validateData) {
+    const { warnings } = checkInteractionsData({
+      dataFile: config.dataFile,
+      schemaFile: config.schemaFile,
+      data: hashed(),
+      schemaText,
+      ...(config.eventType === undefined ? {} : { eventType: config.eventType }),
+    });
+    for (const warning of warnings) {
+      void pulumi.log.warn(
+        `personalize-workshop:dataFile ${JSON.stringify(config.dataFile)}: ${warning}`,
+      );
+    }
+  } else {
+    for (const chunk of fileChunks(fd)) hash.update(chunk);
+  }
+  return hash.digest("hex");
 }
 
 /** sha256 of the bytes, hex: the import job's `dataHash`. */
@@ -68,25 +111,26 @@ export function buildWorkshopStack(config: StackConfig): WorkshopOutputs {
   for (const warning of config.warnings) {
     void pulumi.log.warn(warning);
   }
-  const data = readConfiguredFile("dataFile", config.dataFile);
-  const schema = readConfiguredFile("schemaFile", config.schemaFile);
-  const schemaText = schema.content.toString("utf8");
-  if (config.validateData) {
-    checkInteractionsData({
-      dataFile: config.dataFile,
-      schemaFile: config.schemaFile,
-      data: data.content,
-      schemaText,
-      ...(config.eventType === undefined ? {} : { eventType: config.eventType }),
-    });
+  const data = openConfiguredFile("dataFile", config.dataFile);
+  let schemaText: string;
+  let dataHash: string;
+  try {
+    const schema = openConfiguredFile("schemaFile", config.schemaFile);
+    try {
+      schemaText = fs.readFileSync(schema.fd, "utf8");
+    } finally {
+      fs.closeSync(schema.fd);
+    }
+    dataHash = readDataFile(config, data.fd, schemaText);
+  } finally {
+    fs.closeSync(data.fd);
   }
-  const dataHash = sha256Hex(data.content);
 
   const formerName = { aliases: [{ name: config.namePrefix }] };
   // On AWS, the caller's account and partition; the emulator's account is configured.
   const scope: pulumi.Output<PersonalizeSource> =
     config.accountId === undefined
-      ? aws.getCallerIdentityOutput({}).apply((caller) => ({
+      ? getCallerIdentityOutput({}).apply((caller) => ({
           accountId: caller.accountId,
           region: config.region,
           partition: partitionOf(caller.arn),

@@ -1,23 +1,24 @@
 /**
- * Dataset import jobs: read `dataSource.dataLocation` from the emulator's S3, check every
- * file with the shared validator (schemas/validator.ts), then replace (FULL) or extend
- * (INCREMENTAL) the dataset's bulk data.
+ * Dataset import jobs: read `dataSource.dataLocation` from the emulator's S3 in pieces, check
+ * every file with the shared streaming validator (schemas/validator.ts) while collecting its
+ * columns, then replace (FULL) or extend (INCREMENTAL) the dataset's bulk data. An object of any
+ * size is read without holding its bytes, or its text, in memory.
  *
  * Failure wording: an unknown bucket fails as the service does when it cannot read the
  * bucket ("Insufficient privileges for accessing data in Amazon S3"), with the bucket named;
  * an unknown object or an empty folder is named explicitly ("Data location ... does not exist").
  */
-import { isUtf8 } from "node:buffer";
 import { parseSchema, SchemaError } from "../../schemas/avro";
+import { fileChunks } from "../../schemas/file-chunks";
 import {
+  CsvValidator,
   MIN_IMPORT_INTERACTIONS,
   columnValue,
   columnValues,
-  validateCsv,
   type Column,
   type ColumnarData,
 } from "../../schemas/validator";
-import type { ImportJobSpec, ObjectStore, Outcome } from "../dataplane";
+import type { ImportJobSpec, ObjectBody, ObjectStore, Outcome } from "../dataplane";
 import { InteractionTable, concatColumns, type InteractionColumns } from "../ml/interactions";
 import { Vocabulary } from "../ml/vocabulary";
 import { mergeRecords, type DatasetStore, type RecordData } from "./datasets";
@@ -37,11 +38,18 @@ export function parseS3Location(location: string): { bucket: string; key: string
   return m ? { bucket: m[1], key: m[2] } : undefined;
 }
 
-/** The objects a data location names: one key, or every CSV directly under a folder. */
+/**
+ * The objects a data location names: one key, or every object directly under a folder,
+ * whatever its name (the workshop's Glue job writes part files such as
+ * `run-1551018703844-part-r-00000`, with no extension). Empty objects in a folder (the
+ * console's folder marker, a Spark `_SUCCESS` flag) hold no data and are skipped [inferred];
+ * the developer guide includes sub-folders only for data deletion jobs, so imports do not
+ * recurse.
+ */
 export function resolveLocation(
   objects: ObjectStore,
   location: string,
-): { files: { key: string; body: Buffer }[] } | { failureReason: string } {
+): { files: ImportFile[] } | { failureReason: string } {
   const parsed = parseS3Location(location);
   if (!parsed) {
     return {
@@ -55,17 +63,26 @@ export function resolveLocation(
     };
   }
   if (key === "" || key.endsWith("/")) {
-    const keys = objects
-      .listKeys(bucket, key)
-      .filter((k) => !k.slice(key.length).includes("/") && k.toLowerCase().endsWith(".csv"));
-    if (keys.length === 0) {
-      return { failureReason: `Data location ${location} does not exist or has no CSV files.` };
+    const files: ImportFile[] = [];
+    for (const k of objects.listKeys(bucket, key)) {
+      if (k.length === key.length || k.includes("/", key.length)) continue;
+      const body = objects.openObject(bucket, k);
+      if (body && body.size > 0) files.push({ key: k, body });
     }
-    return { files: keys.map((k) => ({ key: k, body: objects.getObject(bucket, k)! })) };
+    if (files.length === 0) {
+      return { failureReason: `Data location ${location} does not exist or has no data files.` };
+    }
+    return { files };
   }
-  const body = objects.getObject(bucket, key);
+  const body = objects.openObject(bucket, key);
   if (!body) return { failureReason: `Data location ${location} does not exist.` };
   return { files: [{ key, body }] };
+}
+
+/** One object of an import: its key and where its bytes are. */
+export interface ImportFile {
+  key: string;
+  body: ObjectBody;
 }
 
 /** What parsing an import needs: plain data, so it can run in the worker thread. */
@@ -73,17 +90,22 @@ export interface ParseWork {
   schemaJson: string;
   datasetType: ImportJobSpec["datasetType"];
   dataLocation: string;
-  files: { key: string; body: Uint8Array }[];
+  files: ImportFile[];
 }
 
 /** The checked contents of an import's files, or why the job fails. */
-export type Parsed =
-  { failureReason: string } | { interactions: InteractionColumns } | { records: RecordData[] };
+export type Parsed = { failureReason: string } | (ParsedData & { warnings: string[] });
+type ParsedData = { interactions: InteractionColumns } | { records: RecordData[] };
+
+/** The bytes of an object, piece by piece. */
+function* bodyChunks(body: ObjectBody): Generator<Uint8Array> {
+  if ("path" in body) yield* fileChunks(body.path);
+  else yield* body.chunks;
+}
 
 /**
  * Checks every file with the shared validator and converts the rows (pure; no store).
- * Consumes `work.files`: each file's bytes are let go once decoded, so a large file is not
- * held as bytes and as text at once.
+ * Consumes `work.files`: each in-memory file is let go once read.
  */
 export function parseImport(work: ParseWork): Parsed {
   let schema;
@@ -94,26 +116,39 @@ export function parseImport(work: ParseWork): Parsed {
     throw err;
   }
   const parts: ColumnarData[] = [];
+  const warnings: string[] = [];
   let records = 0;
   const files = work.files;
   const several = files.length > 1;
   const bucket = parseS3Location(work.dataLocation)?.bucket ?? "";
   for (let f = 0; f < files.length; f++) {
     const { key, body } = files[f];
-    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    // Decoded here rather than in the validator so the bytes can go before the rows are read.
-    // The BOM is left for the validator to drop; bytes that are not UTF-8 go to it as they
-    // are, for its own wording of the failure.
-    const input = isUtf8(bytes) ? bytes.toString("utf8") : bytes;
-    files[f] = { key, body: new Uint8Array(0) };
-    const result = validateCsv(input, schema, work.datasetType, {
+    const validator = new CsvValidator(schema, work.datasetType, {
       collect: true,
       collectColumns: work.datasetType === "INTERACTIONS" ? INTERACTION_COLUMNS : undefined,
       minimumRecords: !several,
+      expectedBytes: body.size,
     });
+    try {
+      for (const chunk of bodyChunks(body)) {
+        validator.write(chunk);
+        if (validator.settled) break;
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === undefined) throw err;
+      return {
+        failureReason: `s3://${bucket}/${key} could not be read (${code}); it was deleted or replaced during the import.`,
+      };
+    }
+    files[f] = { key, body: { size: body.size, chunks: [] } };
+    const result = validator.end();
     if (!result.ok || !result.data) {
       const reason = result.failureReason ?? "Input CSV is not valid";
       return { failureReason: several ? `s3://${bucket}/${key}: ${reason}` : reason };
+    }
+    for (const warning of result.warnings) {
+      if (!warnings.includes(warning.message)) warnings.push(warning.message);
     }
     parts.push(result.data);
     records += result.data.rows;
@@ -125,21 +160,23 @@ export function parseImport(work: ParseWork): Parsed {
       };
     }
     const tables = parts.map(toInteractions);
-    return { interactions: tables.length === 1 ? tables[0] : concatColumns(tables) };
+    return { interactions: tables.length === 1 ? tables[0] : concatColumns(tables), warnings };
   }
   const idColumn = ID_COLUMNS[work.datasetType] ?? "USER_ID";
-  return { records: parts.map((part) => toRecords(part, idColumn)) };
+  return { records: parts.map((part) => toRecords(part, idColumn)), warnings };
 }
 
 /**
  * Runs an import job: resolve the data location, parse (through `parse`, which may run it
- * in the worker thread), then replace (FULL) or extend (INCREMENTAL) the dataset.
+ * in the worker thread), then replace (FULL) or extend (INCREMENTAL) the dataset. The
+ * validator's warnings (e.g. columns the schema does not have, which are ignored) go to `warn`.
  */
 export async function runImport(
   spec: ImportJobSpec,
   objects: ObjectStore,
   store: DatasetStore,
   parse: (work: ParseWork) => Promise<Parsed>,
+  warn: (line: string) => void = () => undefined,
 ): Promise<Outcome> {
   const resolved = resolveLocation(objects, spec.dataLocation);
   if ("failureReason" in resolved) return resolved;
@@ -155,6 +192,9 @@ export async function runImport(
     files: resolved.files,
   });
   if ("failureReason" in parsed) return parsed;
+  for (const warning of parsed.warnings) {
+    warn(`Import job ${spec.jobArn} (${spec.dataLocation}): ${warning}`);
+  }
 
   const dataset = store.ensure(spec.datasetArn, spec.datasetGroupArn, spec.datasetType);
   if ("interactions" in parsed) {
@@ -226,8 +266,8 @@ function toRecords(data: ColumnarData, idColumn: string): RecordData {
   const idValues = data.columns[idColumn];
   const ids = idValues ? columnValues(idValues).map((v) => String(v)) : [];
   const columns: RecordData["columns"] = {};
-  for (const name of data.header) {
-    if (name !== idColumn) columns[name] = columnValues(data.columns[name]);
+  for (const [name, column] of Object.entries(data.columns)) {
+    if (name !== idColumn) columns[name] = columnValues(column);
   }
   const index = new Map<string, number>();
   const uniqueIds: string[] = [];

@@ -95,8 +95,12 @@ export class EmulatorDataPlane implements DataPlane {
   }
 
   async importData(spec: ImportJobSpec): Promise<Outcome> {
-    const outcome = await runImport(spec, this.deps.objects, this.datasets, (work) =>
-      this.trainer.parse(work),
+    const outcome = await runImport(
+      spec,
+      this.deps.objects,
+      this.datasets,
+      (work) => this.trainer.parse(work),
+      this.deps.log,
     );
     // The dataset may have been deleted while a large import was parsed: keep nothing of it.
     if (

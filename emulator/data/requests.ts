@@ -31,7 +31,10 @@ export function requiredString(body: Body, name: string, operation: string, max 
   return v;
 }
 
-/** numResults: default 25, 0 to 500 (personalize-api.md section 1.2). */
+/**
+ * numResults: default 25, 0 to 500
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_RS_GetRecommendations.html).
+ */
 export function numResults(body: Body): number {
   const v = body.numResults;
   if (v === undefined || v === null) return 25;

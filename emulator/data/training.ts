@@ -79,19 +79,16 @@ export class Trainer {
   }
 
   /**
-   * Checks and converts an import's files. The worker gets a copy of each file that is moved
-   * to it rather than cloned: a clone would exist three times at once (the store's, the
-   * serialized message and the worker's).
+   * Checks and converts an import's files. The worker reads files in the data dir itself, by
+   * path; objects held in memory go to it as a copy, since the store keeps its own.
    */
   async parse(work: ParseWork): Promise<Parsed> {
-    const bytes = work.files.reduce((n, f) => n + f.body.byteLength, 0);
+    const bytes = work.files.reduce((n, f) => n + f.body.size, 0);
     if (bytes < this.inlineBytes) {
       await new Promise((resolve) => setImmediate(resolve));
       return parseImport(work);
     }
-    const files = work.files.map((f) => ({ key: f.key, body: new Uint8Array(f.body) }));
-    const transfer = files.map((f) => f.body.buffer as ArrayBuffer);
-    return (await this.post({ kind: "parse", work: { ...work, files } }, transfer)) as Parsed;
+    return (await this.post({ kind: "parse", work }, [])) as Parsed;
   }
 
   private post(message: WorkerRequest, transfer: ArrayBuffer[]): Promise<unknown> {

@@ -1,7 +1,7 @@
 /**
  * Which of the emulator's small training families stands in for each Personalize recipe.
  * The recipe catalogue itself (names, recipeType) belongs to the control plane
- * (emulator/recipes.ts); this table only says how the data plane trains and answers.
+ * (emulator/control/recipes.ts); this table only says how the data plane trains and answers.
  */
 export type Family = "popularity" | "trending" | "related" | "user" | "ranking";
 
@@ -49,7 +49,10 @@ export function recipeTypeOf(family: Family): RecipeType {
   }
 }
 
-/** Recipes whose solutions accept trainingMode UPDATE (personalize-api.md section 3.6). */
+/**
+ * Recipes whose solutions accept trainingMode UPDATE
+ * (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSolutionVersion.html).
+ */
 export function supportsUpdate(family: Family): boolean {
   return family === "user";
 }

@@ -1,6 +1,7 @@
 /**
- * The subset of the filter-expression grammar the emulator applies (personalize-api.md
- * section 3.9). Anything outside it is refused by name, never silently ignored:
+ * The subset of the filter-expression grammar
+ * (https://docs.aws.amazon.com/personalize/latest/dg/creating-filter-expressions.html) the emulator
+ * applies. Anything outside it is refused by name, never silently ignored:
  *
  *   INCLUDE|EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("a", "b" | "*" | $PARAM)
  *   INCLUDE|EXCLUDE ItemID WHERE Items.<FIELD> IN|NOT IN|= ("a", ... | $PARAM)

@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateInteractions, HEADER } from "../../data/generate";
 import { parseSchema } from "../../schemas/avro";
@@ -102,4 +104,57 @@ describe("data/generate.ts and the committed data/interactions.csv", () => {
       `hit@10: per-user ${personalHits}, popularity ${popularHits} of ${holdout.size}`,
     );
   });
+});
+
+describe("npm run generate-data (data/generate.ts)", function () {
+  this.timeout(60_000);
+  const ROOT = join(__dirname, "../..");
+
+  /** Runs the script as npm does, from the project directory, with INIT_CWD where npm was run. */
+  const generate = (args: string[], initCwd: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+      execFile(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "data/generate.ts", ...args],
+        { cwd: ROOT, env: { ...process.env, INIT_CWD: initCwd } },
+        (err, stdout, stderr) => done({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      );
+    });
+
+  it("takes --flag=value, negative seeds that way, and --out from the directory npm ran in", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "generate-"));
+    try {
+      const { code, stdout, stderr } = await generate(
+        ["--users=30", "--seed=-7", "--out", "sample.csv"],
+        dir,
+      );
+      assert.equal(code, 0, stderr);
+      const expected = generateInteractions({ users: 30, seed: -7 });
+      assert.equal(readFileSync(join(dir, "sample.csv"), "utf8"), expected);
+      assert.equal(
+        stdout,
+        `wrote ${expected.split("\n").length - 2} interactions to ${join(dir, "sample.csv")}\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const refused: [string[], string][] = [
+    [["--users", "0"], '--users must be a whole number >= 1, got "0"'],
+    [["--seed", "1.5"], '--seed must be a whole number, got "1.5"'],
+    [["--rows", "3"], 'unknown flag "--rows"'],
+    [["--out"], "--out needs a value"],
+  ];
+  for (const [args, message] of refused) {
+    it(`refuses ${args.join(" ")} with exit status 2, in the common wording`, async () => {
+      const { code, stdout, stderr } = await generate(args, ROOT);
+      assert.equal(code, 2);
+      assert.equal(stdout, "");
+      assert.equal(
+        stderr,
+        `npm run generate-data: ${message}\nRun "npm run generate-data -- --help" for the flags.\n`,
+      );
+    });
+  }
 });

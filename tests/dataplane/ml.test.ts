@@ -1,4 +1,8 @@
 import { strict as assert } from "node:assert";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ObjectBody } from "../../emulator/dataplane";
 import { familyOf } from "../../emulator/ml/families";
 import { computeMetrics, METRIC_NAMES } from "../../emulator/ml/metrics";
 import {
@@ -281,23 +285,47 @@ describe("data plane ML: top-k and training off the event loop", () => {
     }
   });
 
-  it("a worker thread parses an import as inline parsing does, and names bad data the same way", async () => {
+  it("a worker thread parses an import as inline parsing does, from memory or a file, and names bad data the same way", async () => {
     const trainer = new Trainer(0, 0);
+    const dir = mkdtempSync(join(tmpdir(), "parse-worker-"));
     try {
-      const work = (csv: string) => ({
+      // The store's two kinds of body: buffers in memory (a multipart upload's parts stay
+      // apart, here cut every 1000 bytes) and a file in the data dir, read by path.
+      const inMemory = (csv: string) => {
+        const bytes = Buffer.from(csv);
+        const chunks = [];
+        for (let at = 0; at < bytes.length; at += 1000) chunks.push(bytes.subarray(at, at + 1000));
+        return { size: bytes.length, chunks };
+      };
+      const inFile = (csv: string) => {
+        const path = join(dir, `body-${csv.length}`);
+        writeFileSync(path, csv);
+        return { size: Buffer.byteLength(csv), path };
+      };
+      const work = (body: ObjectBody) => ({
         schemaJson: SCHEMA,
         datasetType: "INTERACTIONS" as const,
         dataLocation: "s3://bucket/file.csv",
-        files: [{ key: "file.csv", body: Buffer.from(csv) }],
+        files: [{ key: "file.csv", body }],
       });
       const good = toCsv(interactions(40, 30));
-      assert.deepEqual(await trainer.parse(work(good)), parseImport(work(good)));
+      const inline = parseImport(work(inMemory(good)));
+      assert.ok("interactions" in inline);
+      assert.equal(inline.interactions.length, 1200);
+      assert.deepEqual(await trainer.parse(work(inMemory(good))), inline);
+      assert.deepEqual(await trainer.parse(work(inFile(good))), inline);
       const bad = good.replace("user-3,", "user-3,,");
-      const failed = await trainer.parse(work(bad));
+      const failed = await trainer.parse(work(inFile(bad)));
       assert.ok("failureReason" in failed);
-      assert.deepEqual(failed, parseImport(work(bad)));
+      assert.deepEqual(failed, parseImport(work(inMemory(bad))));
+      const gone = await trainer.parse(work({ size: 10, path: join(dir, "deleted") }));
+      assert.deepEqual(gone, {
+        failureReason:
+          "s3://bucket/file.csv could not be read (ENOENT); it was deleted or replaced during the import.",
+      });
     } finally {
       await trainer.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -4,48 +4,7 @@ import {
   DescribeDatasetGroupCommand,
 } from "@aws-sdk/client-personalize";
 import { strict as assert } from "node:assert";
-import { request } from "node:http";
-import { harness, type Harness } from "./helpers";
-
-const SIGNED = (service: string) =>
-  `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`;
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function send(
-  url: string,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: string | Buffer,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method, headers }, (res) => {
-      let text = "";
-      res.on("data", (d: Buffer) => (text += d.toString()));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-const control = (url: string, target: string, body: string | Buffer) =>
-  send(
-    url,
-    "POST",
-    "/",
-    {
-      "x-amz-target": target,
-      "content-type": "application/x-amz-json-1.1",
-      authorization: SIGNED("personalize"),
-    },
-    body,
-  );
+import { control, harness, send, signedFor, type Harness, type Reply } from "./helpers";
 
 describe("emulator bad input", function () {
   let h: Harness;
@@ -83,15 +42,15 @@ describe("emulator bad input", function () {
       "a wrong member type",
       () => control(h.emulator.url, "AmazonPersonalize.CreateDatasetGroup", '{"name":{"a":1}}'),
       400,
-      "InvalidInputException",
-      /'name'.*string/,
+      "SerializationException",
+      /'name'.*is a structure.*string/,
     ],
     [
       "a wrong nested type",
       () =>
         control(h.emulator.url, "AmazonPersonalize.CreateDatasetGroup", '{"name":"x","tags":"t"}'),
       400,
-      "InvalidInputException",
+      "SerializationException",
       /'tags'.*list/,
     ],
     [
@@ -122,7 +81,8 @@ describe("emulator bad input", function () {
     ],
     [
       "an unknown signed Personalize path",
-      () => send(h.emulator.url, "GET", "/no/such/path", { authorization: SIGNED("personalize") }),
+      () =>
+        send(h.emulator.url, "GET", "/no/such/path", { authorization: signedFor("personalize") }),
       404,
       "UnknownOperationException",
       /X-Amz-Target/,
@@ -135,7 +95,7 @@ describe("emulator bad input", function () {
           "POST",
           "/recommendations",
           { "content-type": "application/json" },
-          '{"campaignArn":"x","userId":"1"}',
+          '{"campaignArn":"arn:aws:personalize:us-east-1:000000000000:campaign/c","userId":"1"}',
         ),
       400,
       "InvalidInputException",
@@ -162,7 +122,7 @@ describe("emulator bad input", function () {
     ],
     [
       "an unsupported subresource",
-      () => send(h.emulator.url, "GET", "/any-bucket?acl", { authorization: SIGNED("s3") }),
+      () => send(h.emulator.url, "GET", "/any-bucket?acl", { authorization: signedFor("s3") }),
       400,
       "NotImplemented",
     ],
@@ -174,7 +134,7 @@ describe("emulator bad input", function () {
     ],
     [
       "an unsupported method",
-      () => send(h.emulator.url, "PATCH", "/", { authorization: SIGNED("s3") }),
+      () => send(h.emulator.url, "PATCH", "/", { authorization: signedFor("s3") }),
       405,
       "MethodNotAllowed",
     ],
@@ -185,7 +145,7 @@ describe("emulator bad input", function () {
           h.emulator.url,
           "PUT",
           "/any-bucket/big.bin",
-          { authorization: SIGNED("s3") },
+          { authorization: signedFor("s3") },
           Buffer.alloc(20_000),
         ),
       400,

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator";
-import { UsageError, parseArgs } from "../../emulator/cli";
+import { UsageError } from "../../cli/args";
+import { CliOptions, parseEmulatorArgs } from "../../emulator/cli";
 import { clientsFor, spawnCli } from "./helpers";
 
 const run = promisify(execFile);
@@ -20,6 +21,13 @@ const AWS_ENV = {
   AWS_CONFIG_FILE: "/dev/null",
   AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
 };
+
+/** The options a command line parses to (anything but --help). */
+function parseArgs(argv: string[]): CliOptions {
+  const options = parseEmulatorArgs(argv);
+  if (options === "help") throw new Error(`${argv.join(" ")} parsed as --help`);
+  return options;
+}
 
 function cli(args: string[]) {
   return spawnSync(
@@ -40,6 +48,7 @@ describe("emulator command line", function () {
     assert.equal(help.status, 0);
     for (const flag of [
       "--host",
+      "--allow-host",
       "--port",
       "--data-dir",
       "--account-id",
@@ -49,6 +58,9 @@ describe("emulator command line", function () {
       "--latency-ms",
       "--fail",
       "--max-body-bytes",
+      "--max-object-bytes",
+      "--placeholder-data-plane",
+      "--quiet",
       "--help",
     ])
       assert.ok(help.stdout.includes(flag), `--help mentions ${flag}`);
@@ -62,6 +74,7 @@ describe("emulator command line", function () {
       [["--fail", "nameonly"], /--fail needs NAME=REASON.*"nameonly"/],
       [["--account-id", "12"], /--account-id needs 12 digits/],
       [["--data-dir"], /--data-dir needs a value/],
+      [["--allow-host", "evil.example/x"], /--allow-host needs a host name, got "evil.example\/x"/],
     ] as [string[], RegExp][]) {
       assert.throws(
         () => parseArgs(args),
@@ -71,7 +84,10 @@ describe("emulator command line", function () {
     }
     const result = cli(["--frobnicate"]);
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /unknown flag "--frobnicate"/);
+    assert.match(
+      result.stderr,
+      /^npm run emulator: unknown flag "--frobnicate"\nRun "npm run emulator -- --help" for the flags\.$/m,
+    );
   });
 
   it("names --data-dir when the data dir cannot be created, and exits 1", () => {
@@ -82,7 +98,13 @@ describe("emulator command line", function () {
     assert.match(result.stderr, /--data-dir ".*a-file\/state" cannot be used: ENOTDIR/);
   });
 
-  it("parses fault and limit flags into options", () => {
+  it("takes --flag=value as well as --flag value", () => {
+    const options = parseArgs(["--port=0", "--throttle-rate=0.5", "--fail=job=Bad CSV"]);
+    assert.equal(options.port, 0);
+    assert.deepEqual(options.faults, { throttleRate: 0.5, failures: { job: "Bad CSV" } });
+  });
+
+  it("parses fault, limit and host flags into options", () => {
     const options = parseArgs([
       "--fail",
       "a=b=c",
@@ -94,10 +116,15 @@ describe("emulator command line", function () {
       "0",
       "--max-body-bytes",
       "100",
+      "--allow-host",
+      "emulator.internal",
+      "--allow-host",
+      "Personalize-Emulator",
     ]);
     assert.deepEqual(options.faults, { failures: { a: "b=c", job: "Bad CSV" }, latencyMs: 5 });
     assert.equal(options.durationScale, 0);
     assert.equal(options.maxBodyBytes, 100);
+    assert.deepEqual(options.allowedHosts, ["emulator.internal", "Personalize-Emulator"]);
   });
 
   it("serves the AWS CLI (personalize and s3), and flushes state on SIGTERM", async () => {

@@ -88,7 +88,7 @@ describe("emulator fault injection", function () {
     }
   });
 
-  it("ends named resources CREATE FAILED with the given failureReason, verbatim", async () => {
+  it("ends named resources CREATE FAILED with the given failureReason, verbatim (import jobs also by jobName prefix)", async () => {
     const reason = "Input CSV is missing the following columns: [TIMESTAMP]";
     const h = await harness({
       faults: { failures: { "doomed-group": "KMS key is disabled", "doomed-import": reason } },
@@ -123,6 +123,43 @@ describe("emulator fault injection", function () {
         "import CREATE FAILED",
       );
       assert.equal(job.failureReason, reason);
+
+      // The providers name a job <jobName>-<hash>-<random>: --fail matches it by that prefix.
+      const suffixed = await p.send(
+        new CreateDatasetImportJobCommand({
+          jobName: "doomed-import-0a1b2c3d-7b7539",
+          datasetArn,
+          dataSource: { dataLocation: "s3://b/x.csv" },
+        }),
+      );
+      const fine = await p.send(
+        new CreateDatasetImportJobCommand({
+          jobName: "doomed-imports",
+          datasetArn,
+          dataSource: { dataLocation: "s3://b/x.csv" },
+        }),
+      );
+      const settled = async (datasetImportJobArn: string | undefined) =>
+        eventually(
+          async () =>
+            (await p.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn })))
+              .datasetImportJob!,
+          (j) => j.status === "CREATE FAILED" || j.status === "ACTIVE",
+          "import settled",
+        );
+      assert.equal((await settled(suffixed.datasetImportJobArn)).failureReason, reason);
+      assert.equal((await settled(fine.datasetImportJobArn)).status, "ACTIVE");
+      const { datasetGroupArn: prefixed } = await p.send(
+        new CreateDatasetGroupCommand({ name: "doomed-group-2" }),
+      );
+      const group = await eventually(
+        async () =>
+          (await p.send(new DescribeDatasetGroupCommand({ datasetGroupArn: prefixed })))
+            .datasetGroup!,
+        (g) => g.status === "ACTIVE" || g.status === "CREATE FAILED",
+        "group settled",
+      );
+      assert.equal(group.status, "ACTIVE", "only import jobs match by prefix");
     } finally {
       await h.close();
     }

@@ -8,6 +8,7 @@ import {
   type PersonalizeClient,
 } from "@aws-sdk/client-personalize";
 import { spawn } from "node:child_process";
+import { request } from "node:http";
 import { join } from "node:path";
 
 import { eventually, startTestEmulator, type TestEmulator } from "../support/emulator";
@@ -89,3 +90,64 @@ export function spawnCli(args: string[]) {
   );
   return { child, url, exited, stderr: () => stderr };
 }
+
+/** `Authorization` with a SigV4 scope for `service` in `region`; the emulator reads only the scope. */
+export const signedFor = (service: string, region = "us-east-1") =>
+  `AWS4-HMAC-SHA256 Credential=AKID/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=00`;
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** Milliseconds from sending to the end of the answer. */
+  ms: number;
+}
+
+/**
+ * One raw HTTP request (no SDK, so nothing is validated or encoded for us). A request not
+ * answered within `hangMs` fails the test as a hang: the limit catches an emulator stuck in a
+ * loop, it is not a speed requirement.
+ */
+export function send(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+  hangMs = 30_000,
+): Promise<Reply> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode!,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        }),
+      );
+    });
+    req.setTimeout(hangMs, () =>
+      req.destroy(new Error(`no answer within ${hangMs} ms to ${method} ${path.slice(0, 80)}`)),
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** A control-plane call over raw HTTP, signed for `region`. */
+export const control = (url: string, operation: string, body: string | Buffer, region?: string) =>
+  send(
+    url,
+    "POST",
+    "/",
+    {
+      "x-amz-target": operation.includes(".") ? operation : `AmazonPersonalize.${operation}`,
+      "content-type": "application/x-amz-json-1.1",
+      authorization: signedFor("personalize", region),
+    },
+    body,
+  );

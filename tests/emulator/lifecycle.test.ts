@@ -601,7 +601,8 @@ describe("emulator lifecycles", function () {
         (await p.send(new ListTagsForResourceCommand({ resourceArn: datasetGroupArn }))).tags,
         [{ tagKey: "team", tagValue: "ml" }],
       );
-      const many = Array.from({ length: 201 }, (_, i) => ({ tagKey: `k${i}`, tagValue: "v" }));
+      // The model allows lists of 200; the service allows 50 tags per resource.
+      const many = Array.from({ length: 51 }, (_, i) => ({ tagKey: `k${i}`, tagValue: "v" }));
       assert.equal(
         (
           await rejection(

@@ -1,7 +1,7 @@
 // The front door routes by the SigV4 credential scope: the service and region it reads from
 // the Authorization header decide between S3 and Personalize and shape the ARNs.
 import { strict as assert } from "node:assert";
-import { signingScope } from "../../emulator/server";
+import { signingScope } from "../../emulator/http/signing";
 
 const header = (scope: string) =>
   `AWS4-HMAC-SHA256 Credential=${scope}, SignedHeaders=host;x-amz-date, Signature=abc`;
@@ -24,7 +24,7 @@ describe("signingScope (SigV4 Authorization header)", () => {
     ["a scope cut short", header("AKID/20260101/us-east-1"), {}],
     ["a scope without its terminator", "Credential=AKID/20260101/us-east-1/s3", {}],
     [
-      "an empty region (the caller falls back to its default)",
+      "an empty region (which requestRegion refuses)",
       header("AKID/20260101//personalize/aws4_request"),
       { region: "", service: "personalize" },
     ],

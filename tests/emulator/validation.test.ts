@@ -69,7 +69,7 @@ describe("emulator validation and errors", function () {
     eu.destroy();
   });
 
-  it("rejects bad names, patterns, enums, lengths, types and missing members with InvalidInputException", async () => {
+  it("rejects bad names, patterns, enums, lengths and missing members with InvalidInputException, wrong types with SerializationException", async () => {
     const p = h.personalize;
     await expectError(
       p.send(new CreateDatasetGroupCommand({ name: "bad name!" })),
@@ -93,8 +93,18 @@ describe("emulator validation and errors", function () {
     );
     await expectError(
       p.send(new CreateDatasetGroupCommand({ name: 42 as never })),
+      "SerializationException",
+      /Value 42 at 'name' cannot be read: it is a number, and the member is a string/,
+    );
+    await expectError(
+      p.send(
+        new CreateDatasetGroupCommand({
+          name: "many-bad-tags",
+          tags: Array.from({ length: 12 }, (_, i) => ({ tagKey: `bad key ${i}!`, tagValue: "v" })),
+        }),
+      ),
       "InvalidInputException",
-      /Member must be a string/,
+      /^12 validation errors detected: Value at 'tags.1.member.tagKey' failed to satisfy constraint: Member must satisfy regular expression pattern: .*; and 2 more$/,
     );
     await expectError(
       p.send(new CreateDatasetGroupCommand({} as never)),

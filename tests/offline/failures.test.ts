@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-personalize";
 import * as pulumi from "@pulumi/pulumi";
 import { ManualClock } from "../../emulator";
+import { startApiRecorder } from "../../offline/api-recorder";
 import { OfflineEngine } from "../../offline/engine";
 import { Dataset, DatasetGroup, Schema } from "../../providers";
 import { rejection, startTestEmulator, TestEmulator } from "../support/emulator";
@@ -44,7 +45,7 @@ function program() {
 }
 
 describe("offline engine: failures after a create was accepted", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let env: TestEmulator;
   let clock: ManualClock | undefined;
 
@@ -139,6 +140,36 @@ describe("offline engine: failures after a create was accepted", function () {
       assert.deepEqual(await groups(), []);
     });
 
+    it("reads a group the stack does not manage with .get, and leaves it alone on destroy", async () => {
+      const { datasetGroupArn } = await env.personalize.send(
+        new CreateDatasetGroupCommand({ name: "someone-elses" }),
+      );
+      const engine = new OfflineEngine({
+        program: () => {
+          const existing = new DatasetGroup(
+            "existing",
+            { name: "someone-elses", region: "us-east-1", endpoint: env.emulator.url },
+            { id: datasetGroupArn },
+          );
+          return { status: existing.status, name: existing.name };
+        },
+        project: "failures",
+        stack: "test",
+        cwd: ROOT,
+      });
+      const up = await engine.up();
+      assert.deepEqual(up.outputs, { status: "ACTIVE", name: "someone-elses" });
+      assert.deepEqual(
+        up.steps.map((s) => s.op),
+        ["read"],
+      );
+      await engine.destroy();
+      assert.deepEqual(
+        (await groups()).map((g) => g.datasetGroupArn),
+        [datasetGroupArn],
+      );
+    });
+
     it("refuses a group of its name that is not the stack's, saying whose it is and what to do", async () => {
       await env.personalize.send(
         new CreateDatasetGroupCommand({
@@ -189,13 +220,28 @@ describe("offline engine: failures after a create was accepted", function () {
     });
 
     it("a create that times out can be destroyed", async () => {
-      const engine = engineFor({ "failures:timeoutMinutes": "0.002" });
-      await rejection(engine.up());
-      assert.ok(recorded(engine, "DatasetGroup"));
-      delete engine.config["failures:timeoutMinutes"];
-      await ticking(engine.destroy());
-      assert.deepEqual(engine.resources(), []);
-      assert.deepEqual(await groups(), []);
+      // The delete waits with the recorded timeoutMinutes (the engine sends Delete the stored
+      // state only), so the clock jumps the moment the service accepts each deletion: the
+      // first Describe finds the group gone, however slow the machine.
+      const recorder = await startApiRecorder(env.emulator.url, {
+        onCall: (call) => {
+          if (call.operation.startsWith("Delete")) clock!.advance(3_600_000);
+        },
+      });
+      try {
+        const engine = engineFor({
+          "failures:endpoint": recorder.url,
+          "failures:timeoutMinutes": "0.002",
+        });
+        await rejection(engine.up());
+        assert.equal(recorded(engine, "DatasetGroup").outputs.status, "CREATE PENDING");
+        clock!.advance(3_600_000);
+        await engine.destroy();
+        assert.deepEqual(engine.resources(), []);
+        assert.deepEqual(await groups(), []);
+      } finally {
+        await recorder.close();
+      }
     });
   });
 });

@@ -6,7 +6,7 @@ import { createDataPlane } from "../../emulator/data";
 import { ApiRecorder, startApiRecorder } from "../../offline/api-recorder";
 import { readStack, stackEngine } from "../../offline/stack-config";
 import { startTestEmulator, TestEmulator } from "../support/emulator";
-import { leftovers } from "./leftovers";
+import { leftovers } from "../../offline/leftovers";
 
 // Stacks deployed when the stack's components were named after `namePrefix` (so every URN
 // carried it) keep their resources: the components' aliases, and the aliases their children
@@ -14,7 +14,7 @@ import { leftovers } from "./leftovers";
 const ROOT = resolve(__dirname, "../..");
 
 describe("offline: stacks deployed under prefix-named URNs keep their resources", function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   let env: TestEmulator;
   let recorder: ApiRecorder;
   let tmp: string;

@@ -6,7 +6,7 @@ import { join, resolve } from "path";
 import { createDataPlane } from "../../emulator/data";
 import { ApiCall, ApiRecorder, startApiRecorder } from "../../offline/api-recorder";
 import { startTestEmulator, TestEmulator } from "../support/emulator";
-import { leftovers } from "./leftovers";
+import { leftovers } from "../../offline/leftovers";
 
 // `npm start --keep --state S` killed outright (SIGKILL of its process group and of the
 // provider host's) at each resource of the pipeline, just after the service accepted its

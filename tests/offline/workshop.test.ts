@@ -22,7 +22,7 @@ import { OfflineEngine, RunResult } from "../../offline/engine";
 import { readStack, stackEngine } from "../../offline/stack-config";
 import { firstUsers } from "../../offline/start";
 import { startTestEmulator, TestEmulator } from "../support/emulator";
-import { leftovers } from "./leftovers";
+import { leftovers } from "../../offline/leftovers";
 
 // End to end: the REAL index.ts (stack/, providers/, serialized as Pulumi serializes them)
 // deployed by the offline engine to the emulator with instant lifecycles. Every API call goes
@@ -33,7 +33,7 @@ const ROOT = resolve(__dirname, "../..");
 const DYNAMIC = "pulumi-nodejs:dynamic/";
 
 describe("offline end to end: index.ts on the emulator", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let env: TestEmulator;
   let recorder: ApiRecorder;
   let engine: OfflineEngine;

@@ -5,6 +5,11 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { ManualClock } from "../../emulator";
 import { HostError, ProviderHost, startProviderHost } from "../../offline/host";
 import { rejection } from "../support/emulator";
+import {
+  avroSchema,
+  MINIMAL_INTERACTIONS_SCHEMA,
+  REQUIRED_INTERACTION_FIELDS,
+} from "../support/schemas";
 import { checkAndCreate, Props, PROVIDERS, startTestEmulator, TestEmulator, wire } from "./helpers";
 
 const {
@@ -31,7 +36,7 @@ async function serialize(provider: dynamic.ResourceProvider): Promise<string> {
 const renamed = (message: string, from: string, to: string) => message.split(from).join(to);
 
 describe("providers through the real dynamic-provider host", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let host: ProviderHost;
   let env: TestEmulator;
   const texts = new Map<dynamic.ResourceProvider, string>();
@@ -62,17 +67,10 @@ describe("providers through the real dynamic-provider host", function () {
   afterEach(() => env.emulator.setFaults({}));
 
   it("reports check failures with the text the provider gave", async () => {
-    const uuidField = JSON.stringify({
-      type: "record",
-      name: "Interactions",
-      namespace: "com.amazonaws.personalize.schema",
-      fields: [
-        { name: "USER_ID", type: "uuid" },
-        { name: "ITEM_ID", type: "string" },
-        { name: "TIMESTAMP", type: "long" },
-      ],
-      version: "1.0",
-    });
+    const uuidField = avroSchema("Interactions", [
+      { name: "USER_ID", type: "uuid" },
+      ...REQUIRED_INTERACTION_FIELDS.slice(1),
+    ]);
     const cases: [dynamic.ResourceProvider, string, Props][] = [
       [schemaProvider, "Schema", { name: "interactions", schema: uuidField }],
       [schemaProvider, "Schema", { name: "interactions", schema: "{ not json" }],
@@ -151,17 +149,7 @@ describe("providers through the real dynamic-provider host", function () {
     const schema = await checkAndCreate(schemaProvider, {
       ...env.base,
       name: "busy-schema",
-      schema: JSON.stringify({
-        type: "record",
-        name: "Interactions",
-        namespace: "com.amazonaws.personalize.schema",
-        fields: [
-          { name: "USER_ID", type: "string" },
-          { name: "ITEM_ID", type: "string" },
-          { name: "TIMESTAMP", type: "long" },
-        ],
-        version: "1.0",
-      }),
+      schema: MINIMAL_INTERACTIONS_SCHEMA,
     });
     await checkAndCreate(datasetProvider, {
       ...env.base,

@@ -38,6 +38,7 @@ const BAD_SCHEMA = join(dir, "bad.avsc");
 const INVOCATIONS = {
   sample: ["--schema", SCHEMA, SAMPLE],
   sampleJson: ["--schema", SCHEMA, "--dataset-type", "interactions", SAMPLE, "--json"],
+  inline: [`--schema=${SCHEMA}`, "--dataset-type=interactions", "--max-issues=3", SAMPLE],
   msJson: ["--schema", SCHEMA, MS_CSV, "--json"],
   ms: ["--schema", SCHEMA, MS_CSV],
   unknownFlag: ["--schema", SCHEMA, "--strict", SAMPLE],
@@ -81,6 +82,11 @@ describe("npm run validate (schemas/cli.ts)", () => {
     assert.match(r.stdout, /event types: .*Product Clicked \d+/);
   });
 
+  it("takes --flag=value as well as --flag value", () => {
+    assert.equal(runs.inline.status, 0, runs.inline.stderr);
+    assert.match(runs.inline.stdout, /valid INTERACTIONS data/);
+  });
+
   it("--json ends stdout with one JSON object of ok, failureReason, issues and stats", () => {
     const r = runs.sampleJson;
     assert.equal(r.status, 0, r.stderr);
@@ -109,7 +115,11 @@ describe("npm run validate (schemas/cli.ts)", () => {
   });
 
   const usage: [string, keyof typeof INVOCATIONS, RegExp][] = [
-    ["an unknown flag", "unknownFlag", /unknown flag "--strict"/],
+    [
+      "an unknown flag, pointing at --help",
+      "unknownFlag",
+      /^npm run validate: unknown flag "--strict"\nRun "npm run validate -- --help" for the flags\.$/m,
+    ],
     ["a missing CSV file", "missingCsv", /cannot read CSV file "no-such.csv": no such file/],
     ["no --schema", "noSchema", /--schema FILE is required/],
     ["an unknown dataset type", "unknownType", /--dataset-type must be one of .*, got "clicks"/],

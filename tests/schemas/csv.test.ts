@@ -1,5 +1,14 @@
 import { strict as assert } from "node:assert";
-import { CsvEncodingError, CsvReader, decodeCsv, parseCsv } from "../../schemas/csv";
+import {
+  CsvEncodingError,
+  CsvReader,
+  CsvStream,
+  csvRecords,
+  MAX_RECORD_CHARS,
+  NEED_MORE,
+  parseCsv,
+  Utf8Decoder,
+} from "../../schemas/csv";
 
 describe("schemas/csv reader", () => {
   const cases: [string, string, string[][]][] = [
@@ -82,7 +91,7 @@ describe("schemas/csv reader", () => {
 
   it("rejects bytes that are not UTF-8, saying so", () => {
     assert.throws(
-      () => decodeCsv(Buffer.from([0x61, 0x0a, 0xff, 0xfe, 0x0a])),
+      () => new Utf8Decoder().decode(Buffer.from([0x61, 0x0a, 0xff, 0xfe, 0x0a])),
       (err: unknown) => err instanceof CsvEncodingError && /not valid UTF-8/.test(err.message),
     );
   });
@@ -103,5 +112,106 @@ describe("schemas/csv reader", () => {
     assert.equal(reader.next(fields), 1);
     assert.equal(reader.unterminatedQuote, true);
     assert.equal(fields[0], "open\n");
+  });
+});
+
+describe("schemas/csv streaming: input split anywhere", () => {
+  // Everything a boundary can fall inside: a BOM, CRLF and LF line ends, a bare CR line end,
+  // quoted values holding commas, LF, CRLF, doubled quotes and backslash escapes, blank lines,
+  // and characters of two, three and four UTF-8 bytes (the last a UTF-16 surrogate pair).
+  const text =
+    "\ufeffid,name,note\r\n" +
+    '1,"zoë, the ""first""","line one\r\nline two"\r\n' +
+    "\r\n" +
+    '2,日本,"say \\"hi\\" to C:\\\\dir"\n' +
+    '3,"😀 smile",plain\r' +
+    '4,"a\nb",\n' +
+    "\n" +
+    '5,"",ünïcödé';
+  const bytes = Buffer.from(text);
+  const whole = records([bytes]);
+
+  function records(pieces: Uint8Array[]): { line: number; fields: string[] }[] {
+    const out: { line: number; fields: string[] }[] = [];
+    for (const reader of csvRecords(pieces)) {
+      const fields: string[] = [];
+      for (let i = 0; i < reader.count; i++) fields.push(reader.field(i));
+      out.push({ line: reader.line, fields });
+    }
+    return out;
+  }
+
+  it("reads the whole input as expected", () => {
+    assert.deepEqual(whole, [
+      { line: 1, fields: ["id", "name", "note"] },
+      { line: 2, fields: ["1", 'zoë, the "first"', "line one\r\nline two"] },
+      { line: 5, fields: ["2", "日本", 'say "hi" to C:\\dir'] },
+      { line: 6, fields: ["3", "😀 smile", "plain"] },
+      { line: 7, fields: ["4", "a\nb", ""] },
+      { line: 10, fields: ["5", "", "ünïcödé"] },
+    ]);
+  });
+
+  it("reads the same records, on the same lines, split at every byte", () => {
+    for (let at = 0; at <= bytes.length; at++) {
+      assert.deepEqual(
+        records([bytes.subarray(0, at), bytes.subarray(at)]),
+        whole,
+        `split at ${at}`,
+      );
+    }
+  });
+
+  it("reads the same records in pieces of 1 to 7 bytes", () => {
+    for (let size = 1; size <= 7; size++) {
+      const pieces: Uint8Array[] = [];
+      for (let at = 0; at < bytes.length; at += size) pieces.push(bytes.subarray(at, at + size));
+      assert.deepEqual(records(pieces), whole, `pieces of ${size}`);
+    }
+  });
+
+  it("names the byte offset of bad UTF-8, wherever the pieces split", () => {
+    const bad = Buffer.concat([
+      Buffer.from("a,b\nzo"),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from(",x\n"),
+    ]);
+    for (let at = 0; at <= bad.length; at++) {
+      assert.throws(
+        () => records([bad.subarray(0, at), bad.subarray(at)]),
+        (err: unknown) =>
+          err instanceof CsvEncodingError &&
+          /first bad byte is byte 7 of the file, 0xc3/.test(err.message),
+        `split at ${at}`,
+      );
+    }
+  });
+
+  it("refuses a file that ends inside a multi-byte character", () => {
+    const cut = Buffer.from("a\nzoë").subarray(0, -1);
+    assert.throws(
+      () => records([cut.subarray(0, 3), cut.subarray(3)]),
+      /first bad byte is byte 5 of the file, 0xc3/,
+    );
+  });
+
+  it("reads a record still open after MAX_RECORD_CHARS as it stands, never holding the rest", () => {
+    const stream = new CsvStream();
+    const reader = stream.reader;
+    stream.push('a\n"');
+    assert.equal(reader.read(), 1);
+    assert.equal(reader.read(), NEED_MORE);
+    const filler = "x".repeat(1 << 20);
+    let pushed = 0;
+    let n = NEED_MORE;
+    while (n === NEED_MORE && pushed <= MAX_RECORD_CHARS + filler.length) {
+      stream.push(filler);
+      pushed += filler.length;
+      n = reader.read();
+    }
+    assert.ok(pushed > MAX_RECORD_CHARS, `read after ${pushed} characters`);
+    assert.equal(n, 1);
+    assert.equal(reader.unterminatedQuote, true);
+    assert.equal(reader.line, 2);
   });
 });

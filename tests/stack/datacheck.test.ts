@@ -10,7 +10,7 @@ const files = { dataFile: "data/x.csv", schemaFile: "schemas/event_schema.avsc",
 
 describe("stack data check (preview-time import and training check)", () => {
   it("accepts the committed sample data and reports its size", () => {
-    const stats = checkInteractionsData({
+    const { stats } = checkInteractionsData({
       ...files,
       data: fs.readFileSync(path.join(ROOT, "data/interactions.csv")),
     });
@@ -21,7 +21,7 @@ describe("stack data check (preview-time import and training check)", () => {
   it("counts only the configured event type toward the minimums", () => {
     const data = interactionsCsv(1200, 40, "Order Completed");
     assert.strictEqual(
-      checkInteractionsData({ ...files, data, eventType: "Order Completed" }).records,
+      checkInteractionsData({ ...files, data, eventType: "Order Completed" }).stats.records,
       1200,
     );
     assert.throws(() => checkInteractionsData({ ...files, data, eventType: "Product Added" }), {
@@ -37,7 +37,7 @@ describe("stack data check (preview-time import and training check)", () => {
     const orders = interactionsCsv(1100, 10, "Order Completed");
     const clicks = interactionsCsv(200, 100, "Product Clicked").split("\n").slice(1).join("\n");
     const data = orders + clicks;
-    assert.ok(checkInteractionsData({ ...files, data }).usersWithAtLeastTwo >= 25);
+    assert.ok(checkInteractionsData({ ...files, data }).stats.usersWithAtLeastTwo >= 25);
     assert.throws(() => checkInteractionsData({ ...files, data, eventType: "Order Completed" }), {
       message:
         'personalize-workshop:dataFile "data/x.csv" is too small to train a solution (eventType "Order Completed"): ' +

@@ -49,6 +49,8 @@ function outputsOf(type: string, name: string, inputs: Record<string, any>): Rec
       const jobName = `${inputs.jobName}-${String(inputs.dataHash).slice(0, 8)}-a1b2c3`;
       return {
         jobName,
+        // check chooses the physical name and stores it as an input (hence as an output too).
+        physicalJobName: jobName,
         arn: personalizeArn(`dataset-import-job/${jobName}`, region),
         status: "ACTIVE",
       };

@@ -584,6 +584,45 @@ describe("workshop stack errors and warnings (mocks)", () => {
     );
   });
 
+  it("warns, naming them, about data columns the schema does not have (the import ignores them)", async () => {
+    const file = path.join(tmpDir, "extra.csv");
+    const [header, ...rows] = interactionsCsv().trimEnd().split("\n");
+    fs.writeFileSync(file, [`${header},RATING`, ...rows.map((r) => `${r},5`)].join("\n"));
+    const seen: string[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => seen.push(args.join(" "));
+    try {
+      await deploy("dev", { "aws:region": "us-east-1", dataFile: file });
+    } finally {
+      console.warn = original;
+    }
+    assert.deepStrictEqual(
+      seen.filter((line) => line.includes("dataFile")),
+      [
+        `warning: [runtime] personalize-workshop:dataFile ${JSON.stringify(file)}: Input CSV has columns that are not in the schema: [RATING]; they are ignored (the schema's fields are [ANONYMOUS_ID, USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP_ISO, TIMESTAMP])`,
+      ],
+    );
+  });
+
+  it("reads a data file past 2 GiB (2.25 GiB) in pieces, stopping at the first problem that settles it", async () => {
+    // Sparse: no disk used. Its header misses columns, so the check needs its first bytes only;
+    // reading it whole, as a single buffer, would fail at 2 GiB.
+    const file = path.join(tmpDir, "huge.csv");
+    fs.writeFileSync(file, "USER_ID,ITEM_ID\n");
+    fs.truncateSync(file, 2.25 * 1024 ** 3);
+    try {
+      const engine = new RecordingEngine();
+      await engine.install("dev", { "aws:region": "us-east-1", dataFile: file });
+      assert.throws(() => buildWorkshopStack(readStackConfig()), {
+        message:
+          `personalize-workshop:dataFile ${JSON.stringify(file)} would fail to import with schemas/event_schema.avsc: ` +
+          "Input CSV is missing the following columns: [ANONYMOUS_ID, EVENT_TYPE, TIMESTAMP_ISO, TIMESTAMP]",
+      });
+    } finally {
+      fs.rmSync(file);
+    }
+  });
+
   it("rejects bad config read from the stack before creating anything", async () => {
     const engine = new RecordingEngine();
     await engine.install("dev", { "aws:region": "us-east-1", target: "azure" });

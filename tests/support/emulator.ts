@@ -7,7 +7,12 @@ import { PersonalizeClient } from "@aws-sdk/client-personalize";
 import { PersonalizeEventsClient } from "@aws-sdk/client-personalize-events";
 import { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import { S3Client } from "@aws-sdk/client-s3";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
+import {
+  placeholderDataPlane,
+  startEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from "../../emulator";
 
 export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
@@ -46,12 +51,19 @@ export function clientsFor(emulator: RunningEmulator, region = "us-east-1"): Tes
   };
 }
 
-/** An emulator on a free port whose lifecycles take no time unless `options` say otherwise. */
+/**
+ * An emulator on a free port whose lifecycles take no time unless `options` say otherwise.
+ * Imports and training succeed without reading data (the placeholder data plane) unless the
+ * test passes `dataPlane` (e.g. emulator/data's createDataPlane).
+ */
 export async function startTestEmulator(
   options: EmulatorOptions = {},
   region = "us-east-1",
 ): Promise<TestEmulator> {
-  return clientsFor(await startEmulator({ port: 0, durationScale: 0, ...options }), region);
+  return clientsFor(
+    await startEmulator({ port: 0, durationScale: 0, dataPlane: placeholderDataPlane, ...options }),
+    region,
+  );
 }
 
 /** The error a promise rejects with (fails the test when it resolves). */

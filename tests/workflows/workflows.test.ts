@@ -1,7 +1,8 @@
 // The GitHub workflows cannot run here (no Actions runner, no Pulumi CLI, no AWS), so this
 // reads them as GitHub does (YAML) and checks what makes them work on the first run: every
 // action input is one the action declares, tests run before any deployment, the CLI version is
-// pinned, stacks are created when missing, forks are handled, and prod waits for an approval.
+// pinned, stacks are created when missing, forks are handled, prod waits for an approval, and
+// the program runs transpile-only where npm test has type-checked it.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -103,8 +104,9 @@ function testedBefore(workflow: Workflow, name: string, seen = new Set<string>()
 }
 
 const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
-const sdkVersion: string = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"))
-  .dependencies["@pulumi/pulumi"];
+const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+const sdkVersion: string = packageJson.dependencies["@pulumi/pulumi"];
+const testScript: string = packageJson.scripts.test;
 
 describe("GitHub workflows", () => {
   it("are the preview and up workflows", () => {
@@ -175,6 +177,15 @@ describe("GitHub workflows", () => {
           if (job.steps.some((s) => /npm start/.test(s.run ?? ""))) {
             assert.ok(testedBefore(workflow, name), `${name} deploys before npm test passed`);
           }
+        }
+      });
+
+      it("runs the program transpile-only, npm test having type-checked it with tsc", () => {
+        // README, "Type-checking": a type error must fail the test job, not pass unchecked.
+        assert.match(testScript, /^tsc --noEmit -p \. &&/, "npm test starts with tsc");
+        for (const [name, job] of pulumiJobs) {
+          assert.strictEqual(pulumiStep(job).env?.PULUMI_NODEJS_TRANSPILE_ONLY, "true", name);
+          assert.ok(testedBefore(workflow, name), `${name} may run before npm test passed`);
         }
       });
 

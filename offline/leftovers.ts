@@ -1,6 +1,6 @@
-// What an emulator still holds, for the offline tests that promise to leave nothing behind:
-// every Personalize resource (by ARN) and every S3 bucket and object, read back with the real
-// SDK clients (tests/support/emulator.ts's).
+// What an emulator still holds, for the runs that promise to leave nothing behind (the offline
+// tests, `npm run flaky-deploys`): every Personalize resource (by ARN) and every S3 bucket and
+// object, read back with the real SDK clients.
 import {
   ListCampaignsCommand,
   ListDatasetGroupsCommand,

@@ -1,8 +1,14 @@
 /**
- * The recipe catalogue served by DescribeRecipe / ListRecipes (personalize-api.md section 7),
- * with the real global ARNs. The data plane reads `recipeType` from here to decide which kind
- * of model a solution version trains.
+ * The recipe catalogue served by DescribeRecipe / ListRecipes
+ * (https://docs.aws.amazon.com/personalize/latest/dg/working-with-predefined-recipes.html),
+ * with the real global ARNs, and the rules solutions and versions read from it (legacy
+ * recipes, UPDATE training). Recipes are global: every region lists the same ones.
  */
+import { notFound } from "../errors";
+import type { Handlers } from "./model";
+import { paginate } from "./pagination";
+import { compact } from "./shapes";
+
 export type RecipeType =
   | "USER_PERSONALIZATION"
   | "POPULAR_ITEMS"
@@ -158,3 +164,43 @@ const BY_ARN = new Map(RECIPES.map((r) => [r.recipeArn, r]));
 export function recipeByArn(arn: string): Recipe | undefined {
   return BY_ARN.get(arn);
 }
+
+/** The catalogue's date (the service reports when each recipe was published). */
+const RECIPE_DATE = Date.UTC(2019, 5, 10);
+const LISTED = RECIPES.map((r) => ({ ...r, arn: r.recipeArn, created: RECIPE_DATE }));
+
+export const recipeOperations: Handlers = {
+  DescribeRecipe: (_model, { recipeArn }) => {
+    const recipe = recipeByArn(recipeArn);
+    if (!recipe) throw notFound(`Recipe ${recipeArn} does not exist.`);
+    const { name, algorithmArn, featureTransformationArn, status, description, recipeType } =
+      recipe;
+    return {
+      recipe: {
+        name,
+        recipeArn,
+        algorithmArn,
+        featureTransformationArn,
+        status,
+        description,
+        recipeType,
+        creationDateTime: RECIPE_DATE / 1000,
+        lastUpdatedDateTime: RECIPE_DATE / 1000,
+      },
+    };
+  },
+  ListRecipes: (_model, input) => {
+    // Domain use-case recipes belong to recommenders, which this emulator does not serve.
+    const page = paginate(input.domain ? [] : LISTED, input, "recipe");
+    return compact({
+      recipes: page.items.map(({ name, recipeArn, status }) => ({
+        name,
+        recipeArn,
+        status,
+        creationDateTime: RECIPE_DATE / 1000,
+        lastUpdatedDateTime: RECIPE_DATE / 1000,
+      })),
+      nextToken: page.nextToken,
+    });
+  },
+};

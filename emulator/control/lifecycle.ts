@@ -1,147 +1,12 @@
 /**
- * The one generic resource lifecycle, driven by the injectable clock, plus the per-type
- * tables (Describe wrapper, ARN member, List key, summary members). Statuses follow
- * personalize-api.md section 2.3: CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE | CREATE FAILED,
+ * The one generic resource lifecycle, driven by the injectable clock. Statuses follow the
+ * Create* API pages, such as
+ * https://docs.aws.amazon.com/personalize/latest/dg/API_CreateEventTracker.html:
+ * CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE | CREATE FAILED,
  * DELETE PENDING -> DELETE IN_PROGRESS -> gone, and CREATE STOPPING -> CREATE STOPPED.
  */
-import type { Clock } from "./clock";
-import type { Tag } from "./input";
-
-export type Kind =
-  | "datasetGroup"
-  | "schema"
-  | "dataset"
-  | "datasetImportJob"
-  | "solution"
-  | "solutionVersion"
-  | "campaign"
-  | "eventTracker"
-  | "filter";
-
-export interface KindSpec {
-  /** The Describe wrapper and the resource's word in messages, e.g. `datasetGroup`. */
-  wrapper: string;
-  arnMember: string;
-  nameMember: "name" | "jobName";
-  listKey: string;
-  /** Members of the List summary besides name, ARN, status, dates and failureReason. */
-  summary: string[];
-  /** Schemas have no status: create and delete are immediate. */
-  hasStatus: boolean;
-  /** The `latest*Update` member, for resources with an Update API. */
-  updateMember?: string;
-}
-
-export const KINDS: Record<Kind, KindSpec> = {
-  datasetGroup: {
-    wrapper: "datasetGroup",
-    arnMember: "datasetGroupArn",
-    nameMember: "name",
-    listKey: "datasetGroups",
-    summary: ["domain"],
-    hasStatus: true,
-  },
-  schema: {
-    wrapper: "schema",
-    arnMember: "schemaArn",
-    nameMember: "name",
-    listKey: "schemas",
-    summary: ["domain"],
-    hasStatus: false,
-  },
-  dataset: {
-    wrapper: "dataset",
-    arnMember: "datasetArn",
-    nameMember: "name",
-    listKey: "datasets",
-    summary: ["datasetType"],
-    hasStatus: true,
-    updateMember: "latestDatasetUpdate",
-  },
-  datasetImportJob: {
-    wrapper: "datasetImportJob",
-    arnMember: "datasetImportJobArn",
-    nameMember: "jobName",
-    listKey: "datasetImportJobs",
-    summary: ["importMode"],
-    hasStatus: true,
-  },
-  solution: {
-    wrapper: "solution",
-    arnMember: "solutionArn",
-    nameMember: "name",
-    listKey: "solutions",
-    summary: ["recipeArn"],
-    hasStatus: true,
-    updateMember: "latestSolutionUpdate",
-  },
-  solutionVersion: {
-    wrapper: "solutionVersion",
-    arnMember: "solutionVersionArn",
-    nameMember: "name",
-    listKey: "solutionVersions",
-    summary: ["trainingMode", "trainingType"],
-    hasStatus: true,
-  },
-  campaign: {
-    wrapper: "campaign",
-    arnMember: "campaignArn",
-    nameMember: "name",
-    listKey: "campaigns",
-    summary: [],
-    hasStatus: true,
-    updateMember: "latestCampaignUpdate",
-  },
-  eventTracker: {
-    wrapper: "eventTracker",
-    arnMember: "eventTrackerArn",
-    nameMember: "name",
-    listKey: "eventTrackers",
-    summary: [],
-    hasStatus: true,
-  },
-  filter: {
-    wrapper: "filter",
-    arnMember: "filterArn",
-    nameMember: "name",
-    listKey: "Filters",
-    summary: ["datasetGroupArn"],
-    hasStatus: true,
-  },
-};
-
-/** A pending change made through an Update API (`latestCampaignUpdate` and friends). */
-export interface UpdateRecord {
-  attrs: Record<string, unknown>;
-  status: string;
-  failureReason?: string;
-  created: number;
-  updated: number;
-  dueAt?: number;
-}
-
-/** One resource as stored and persisted. Dates are epoch milliseconds. */
-export interface ResourceRecord {
-  kind: Kind;
-  arn: string;
-  name?: string;
-  region: string;
-  status?: string;
-  failureReason?: string;
-  created: number;
-  updated: number;
-  /** Describe members other than name, ARN, status, failureReason and dates (wire names). */
-  attrs: Record<string, unknown>;
-  tags: Tag[];
-  /** When the next lifecycle step is due; absent when the resource is at rest. */
-  dueAt?: number;
-  /** Data-plane work (import jobs, solution versions): the resource finishes only when done. */
-  work?: "running" | "done";
-  outcome?: { failureReason?: string; trainingHours?: number };
-  update?: UpdateRecord;
-  /** Fault injection: the resource ends CREATE FAILED with this reason. */
-  forcedFailure?: string;
-}
+import type { Clock } from "../clock";
+import type { Kind, KindUpdates, RecordOf, ResourceRecord } from "./records";
 
 /** Every kind with a status (schemas have none), plus the delete and stop transitions. */
 export type LifecycleKind = Exclude<Kind, "schema"> | "delete" | "stop";
@@ -206,14 +71,14 @@ export class Lifecycle {
   }
 
   /** Starts an update lifecycle (`latest*Update`). */
-  startUpdate(record: ResourceRecord, kind: LifecycleKind, attrs: Record<string, unknown>): void {
+  startUpdate<K extends keyof KindUpdates>(record: RecordOf<K>, attrs: KindUpdates[K]): void {
     const now = this.clock.now();
     record.update = {
       attrs,
       status: "CREATE PENDING",
       created: now,
       updated: now,
-      dueAt: now + Math.round(this.durationOf(kind) * PENDING_SHARE),
+      dueAt: now + Math.round(this.durationOf(record.kind) * PENDING_SHARE),
     };
     record.updated = now;
     this.watch(record);
@@ -223,8 +88,9 @@ export class Lifecycle {
     const now = this.clock.now();
     record.status = "DELETE PENDING";
     record.updated = now;
-    // Dataset groups go from DELETE PENDING straight to gone (personalize-api.md 3.1); the
-    // others pass through DELETE IN_PROGRESS for the second half.
+    // Dataset groups go from DELETE PENDING straight to gone (no DELETE IN_PROGRESS in
+    // https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetGroup.html); the others
+    // pass through DELETE IN_PROGRESS for the second half.
     const share = record.kind === "datasetGroup" ? 1 : 0.5;
     record.dueAt = now + Math.round(this.durationOf("delete") * share);
     this.watch(record);
@@ -334,7 +200,7 @@ export class Lifecycle {
       update.updated = at;
       if (update.status === "CREATE PENDING") {
         update.status = "CREATE IN_PROGRESS";
-        update.dueAt = at + Math.round(this.durationOf(updateKind(record)) * (1 - PENDING_SHARE));
+        update.dueAt = at + Math.round(this.durationOf(durationKind(record)) * (1 - PENDING_SHARE));
       } else {
         update.dueAt = undefined;
         update.status = "ACTIVE";
@@ -349,7 +215,7 @@ export class Lifecycle {
       case "CREATE PENDING":
         record.status = "CREATE IN_PROGRESS";
         record.updated = at;
-        record.dueAt = at + Math.round(this.durationOf(createKind(record)) * (1 - PENDING_SHARE));
+        record.dueAt = at + Math.round(this.durationOf(durationKind(record)) * (1 - PENDING_SHARE));
         this.hooks.started(record);
         return true;
       case "CREATE IN_PROGRESS": {
@@ -390,10 +256,7 @@ export class Lifecycle {
   }
 }
 
-function createKind(record: ResourceRecord): LifecycleKind {
+/** Whose duration a create or update of this record takes (schemas have no lifecycle). */
+function durationKind(record: ResourceRecord): LifecycleKind {
   return record.kind === "schema" ? "datasetGroup" : record.kind;
-}
-
-function updateKind(record: ResourceRecord): LifecycleKind {
-  return createKind(record);
 }

@@ -1,0 +1,89 @@
+// `pulumi preview` and `pulumi up` compile the program with ts-node, registered by the SDK's
+// `cmd/run` (node_modules/@pulumi/pulumi/cmd/run/run.js): it reads the tsconfig the language host
+// names (PULUMI_NODEJS_TSCONFIG_PATH, else tsconfig.json) and lays that file's own
+// compilerOptions over defaults of its own. These tests build ts-node's compiler the same way and
+// hold it to what `npm test` type-checks. Loading the whole program that way, timed, is
+// `npm run bench -- --only program-load`.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+import { create } from "ts-node";
+import { readYaml } from "../../offline/stack-config";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** The tsconfig the language host hands to `cmd/run`: the `tsconfig` runtime option, if set. */
+function hostTsconfig(): string {
+  const runtime = readYaml(path.join(ROOT, "Pulumi.yaml")).runtime as {
+    options?: { tsconfig?: string };
+  };
+  return path.resolve(ROOT, runtime.options?.tsconfig ?? "tsconfig.json");
+}
+
+/**
+ * ts-node's compiler as run.js registers it (CommonJS branch, TypeScript >= 4.7): the file's own
+ * `compilerOptions` (its `extends` are not read for this) over run.js's defaults, and
+ * type-checking unless PULUMI_NODEJS_TRANSPILE_ONLY, or else the file's `noCheck`, says not.
+ */
+function hostCompiler(transpileOnlyEnv: string | undefined) {
+  const tsconfig = hostTsconfig();
+  const own = ts.parseConfigFileTextToJson(tsconfig, fs.readFileSync(tsconfig, "utf8")).config
+    .compilerOptions;
+  const transpileOnly = transpileOnlyEnv ? transpileOnlyEnv === "true" : own.noCheck;
+  return create({
+    compiler: "typescript",
+    transpileOnly,
+    project: tsconfig,
+    skipProject: false,
+    compilerOptions: {
+      target: "ES2020",
+      module: "nodenext",
+      moduleResolution: "nodenext",
+      sourceMap: "true",
+      ...own,
+    },
+  });
+}
+
+describe("the program under the nodejs language host", () => {
+  it("compiles transpile-only (PULUMI_NODEJS_TRANSPILE_ONLY=true, or noCheck in the tsconfig)", () => {
+    const program = path.join(ROOT, "index.ts");
+    const js = hostCompiler("true").compile(fs.readFileSync(program, "utf8"), program);
+    assert.match(js, /require\("\.\/stack"\)/);
+  });
+
+  it("type-checks by default, so a local pulumi up checks what it loads", () => {
+    // README, "Type-checking": only CI, after npm test, sets PULUMI_NODEJS_TRANSPILE_ONLY.
+    const byDefault = hostCompiler(undefined);
+    assert.ok(!byDefault.options.transpileOnly, "the program's own run type-checks");
+    // Transpile-only output is the type-checked output: tsc refuses code where they differ.
+    assert.strictEqual(byDefault.config.options.isolatedModules, true);
+  });
+
+  it("compiles with the options npm test type-checks the project with", () => {
+    const checked = ts.getParsedCommandLineOfConfigFile(
+      path.join(ROOT, "tsconfig.json"),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) },
+    )!.options;
+    const host = hostCompiler(undefined).config.options;
+    for (const option of [
+      "target",
+      "module",
+      "moduleResolution",
+      "strict",
+      "esModuleInterop",
+      "isolatedModules",
+      "lib",
+      "types",
+    ] as const) {
+      assert.deepStrictEqual(
+        host[option],
+        checked[option],
+        `${option}: the host compiles with ${JSON.stringify(host[option])}, npm test checks ` +
+          `with ${JSON.stringify(checked[option])}; state it in ${path.basename(hostTsconfig())}`,
+      );
+    }
+  });
+});
