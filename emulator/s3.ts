@@ -7,6 +7,8 @@
  * than a buffer can be.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { BUCKET_NAME } from "../rules/aws";
+import { follows } from "../rules/rule";
 import type { ObjectBody, ObjectStore } from "./dataplane";
 import { ServiceError } from "./errors";
 import type { BucketState, DiskStore, ObjectMeta } from "./store";
@@ -23,8 +25,6 @@ interface Bucket {
   created: number;
   objects: Map<string, StoredObject>;
 }
-
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const noSuchBucket = (bucket: string) =>
   new ServiceError("NoSuchBucket", `The specified bucket does not exist: ${bucket}`, 404);
@@ -113,7 +113,7 @@ export class S3Store implements ObjectStore {
   }
 
   createBucket(name: string, region: string): void {
-    if (!BUCKET_NAME.test(name) || name.includes(".."))
+    if (!follows(BUCKET_NAME, name))
       throw new ServiceError(
         "InvalidBucketName",
         `The specified bucket is not valid: ${JSON.stringify(name)}. Bucket names have 3-63 characters: lower-case letters, digits, '.' and '-'.`,

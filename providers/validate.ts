@@ -12,12 +12,12 @@ import {
   PERSONALIZE_ARN,
   ROLE_ARN,
   S3_LOCATION,
-  StringRule,
   TAG_CHARACTERS,
   TAG_KEY_MAX,
   TAG_VALUE_MAX,
   TAGS_MAX,
 } from "../rules/personalize";
+import type { StringRule } from "../rules/rule";
 import { show } from "../rules/show";
 import { errorMessage } from "./client";
 

@@ -2,30 +2,12 @@
  * Amazon Personalize's rules for request values, from its service model (botocore's
  * `data/personalize/2018-05-22/service-2.json`, shapes `Name`, `Arn`, `RoleArn`, `KmsKeyArn`,
  * `S3Location`, `TagKey`, `TagValue`, `SchedulingExpression`, `Domain`, `ImportMode`,
- * `TrainingMode`) and its developer guide. One home for the providers' `check`, the stack
- * config, and the emulator's checks that mean the same: a copy that drifts accepts in a
- * preview what the service refuses at deploy time, or the reverse.
- *
- * Only values that survive Pulumi's closure serialization (the providers' code is serialized
- * with what it captures): regular expressions, strings, numbers, arrays. No Sets or Maps.
+ * `TrainingMode`) and its developer guide, for the providers' `check`, the stack config and
+ * the emulator (./rule.ts says why there is one home). tests/rules/rules.test.ts holds them to
+ * the service model the emulator validates requests with.
  */
 import type { Domain, ImportMode, TrainingMode } from "@aws-sdk/client-personalize";
-
-/** A rule for a string: its pattern, its length limits, and the words a message uses for it. */
-export interface StringRule {
-  readonly pattern: RegExp;
-  /** Length limits checked apart from the pattern (with their own message), where there are any. */
-  readonly min?: number;
-  readonly max?: number;
-  /** What a message says of a value that breaks the rule, after the property and the value. */
-  readonly problem: string;
-}
-
-/** A rule whose length limits are checked apart from its pattern. */
-export interface SizedRule extends StringRule {
-  readonly min: number;
-  readonly max: number;
-}
+import type { SizedRule, StringRule } from "./rule";
 
 /** Names of dataset groups, schemas, datasets, jobs, solutions, campaigns, trackers, filters. */
 export const NAME: SizedRule = {

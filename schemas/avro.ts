@@ -1,3 +1,5 @@
+import { show } from "../rules/show";
+
 /** Personalize dataset types, upper-case as Describe and List return them. */
 export type DatasetType = "INTERACTIONS" | "ITEMS" | "USERS" | "ACTIONS" | "ACTION_INTERACTIONS";
 
@@ -67,10 +69,6 @@ const FIELD_TYPES: readonly FieldType[] = ["string", "int", "long", "float", "do
 const NESTED_TYPES = ["record", "array", "map", "enum", "fixed"];
 const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const AVRO_FULL_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
-
-function show(value: unknown): string {
-  return value === undefined ? "undefined" : JSON.stringify(value);
-}
 
 function parseJson(text: string): unknown {
   try {

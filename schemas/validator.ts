@@ -11,6 +11,7 @@
  */
 import { DatasetType, FieldType, PersonalizeSchema, SchemaField } from "./avro";
 import { CsvEncodingError, CsvReader, CsvStream, pieces } from "./csv";
+import { show } from "../rules/show";
 
 export interface ValidationIssue {
   /** 1-based line in the file (the header is line 1). */
@@ -216,10 +217,6 @@ function checkFor(name: string, field: SchemaField | undefined): ColumnCheck {
 function grown<T extends Int32Array | Float64Array | Uint8Array>(from: T, to: T): T {
   to.set(from as never);
   return to;
-}
-
-function show(value: string): string {
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
 }
 
 /**
@@ -796,7 +793,7 @@ export class CsvValidator {
       line,
       column: check.name,
       value,
-      message: `Line ${line}, column ${check.name}: value ${show(value)} ${problem}`,
+      message: `Line ${line}, column ${check.name}: value ${show(value, 80)} ${problem}`,
     });
   }
 

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 // The rules the providers' check and the emulator apply too: one home, rules/.
 import { BUCKET_NAME, REGION } from "../rules/aws";
-import { AUTO_TRAINING_SCHEDULE, NAME, StringRule } from "../rules/personalize";
+import { AUTO_TRAINING_SCHEDULE, NAME } from "../rules/personalize";
+import { follows, StringRule } from "../rules/rule";
 import { show } from "../rules/show";
 
 /** Where the stack deploys: real AWS, or the local Personalize emulator. */
@@ -145,7 +146,7 @@ function fail(key: string, value: string, why: string): never {
 
 /** Fails unless the value follows a shared rule, with the rule's words. */
 function follow(key: string, value: string, rule: StringRule): void {
-  if (!rule.pattern.test(value)) fail(key, value, rule.problem);
+  if (!follows(rule, value)) fail(key, value, rule.problem);
 }
 
 /** Empty strings count as unset: `pulumi config set key ""` should not defeat a default. */
@@ -247,7 +248,7 @@ export function parseStackConfig(get: ConfigGetter, stack: string): StackConfig 
     );
   }
   const region = regionValue ?? DEFAULT_LOCAL_REGION;
-  if (!REGION.pattern.test(region)) {
+  if (!follows(REGION, region)) {
     throw new Error(`aws:region ${REGION.problem}, got ${show(region)}`);
   }
 

@@ -4,6 +4,8 @@
  * events configuration; deleting a solution takes its versions along, once no campaign deploys
  * one.
  */
+import { AUTO_TRAINING_SCHEDULE } from "../../rules/personalize";
+import { follows } from "../../rules/rule";
 import { inUse, invalidInput, notFound } from "../errors";
 import { deploysFrom } from "./campaign";
 import { deleteOp, listOp, named } from "./generic";
@@ -16,12 +18,11 @@ const SEMANTIC_SIMILARITY = "arn:aws:personalize:::recipe/aws-semantic-similarit
 /** What the service reports as AutoML's pick when it trains a solution with performAutoML. */
 const AUTOML_PICK = "arn:aws:personalize:::recipe/aws-user-personalization";
 
-/** `rate(N days)`, whose form the model checks: N must be 1 to 30. */
+/** `rate(N days)`, whose form the model checks: N must be 1 to 30 (rules/personalize.ts). */
 function checkSchedule(config: { schedulingExpression?: string } | undefined): void {
   const expression = config?.schedulingExpression;
   if (expression === undefined) return;
-  const days = Number(/\d+/.exec(expression)?.[0]);
-  if (!(days >= 1 && days <= 30))
+  if (!follows(AUTO_TRAINING_SCHEDULE, expression))
     throw invalidInput(
       `schedulingExpression ${JSON.stringify(expression)}: the rate must be between 1 and 30 days.`,
     );

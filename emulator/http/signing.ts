@@ -4,19 +4,15 @@
  * it creates. Signatures are not verified (any credentials work), but the region must be one
  * an AWS partition could have, so it can go into an ARN.
  */
+import { REGION } from "../../rules/aws";
+import { follows } from "../../rules/rule";
 import { ServiceError } from "../errors";
 
 const CREDENTIAL = "Credential=";
 const NOT_IN_SERVICE = /[,\s]/;
 
-/**
- * The region forms of the AWS partitions (botocore's endpoints.json `regionRegex`es:
- * `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `eusc-de-east-1`, ...).
- */
-const REGION = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
-
-/** Whether a string is a region an AWS partition could have. */
-export const isRegion = (text: string) => text.length <= 32 && REGION.test(text);
+/** Whether a string is a region an AWS partition could have (rules/aws.ts, as the providers check it). */
+export const isRegion = (text: string) => follows(REGION, text);
 
 /**
  * Service and region from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...`.

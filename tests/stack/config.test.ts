@@ -1,6 +1,15 @@
 import * as assert from "assert";
+import { CreateDatasetGroupCommand, CreateSolutionCommand } from "@aws-sdk/client-personalize";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { datasetGroupProvider, localBucketProvider, solutionProvider } from "../../providers";
+import { isRegion } from "../../emulator/http/signing";
+import {
+  datasetGroupProvider,
+  errorCode,
+  localBucketProvider,
+  solutionProvider,
+} from "../../providers";
+import { startTestEmulator, type TestEmulator } from "../support/emulator";
 import {
   DEFAULT_LOCAL_ENDPOINT,
   KNOWN_RECIPES,
@@ -255,13 +264,21 @@ describe("stack config", () => {
 });
 
 /**
- * The stack config refuses a value exactly when the providers' check would (rules/ is their
- * one home): otherwise the program accepts in config what a preview then rejects, or the
- * reverse.
+ * The stack config refuses a value exactly when the providers' check would, and the emulator
+ * refuses it too (rules/ is their one home): otherwise the program accepts in config what a
+ * preview then rejects, or a deploy to the emulator what the preview accepted.
  */
-describe("stack config and the providers' check agree", () => {
+describe("stack config, the providers' check and the emulator agree", () => {
   const RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization";
   const GROUP = "arn:aws:personalize:us-east-1:000000000000:dataset-group/g";
+  let running: TestEmulator;
+  before(async () => {
+    running = await startTestEmulator({ durationScale: 0 });
+  });
+  after(async () => {
+    await running?.close();
+  });
+
   const providerAccepts = async (
     provider: dynamic.ResourceProvider,
     news: Record<string, unknown>,
@@ -278,34 +295,80 @@ describe("stack config and the providers' check agree", () => {
       return false;
     }
   };
-  const rules: [string, string[], (v: string) => boolean, (v: string) => Promise<boolean>][] = [
+  /** Whether the emulator answers the call with anything but the given refusal. */
+  const emulatorAccepts = async (call: () => Promise<unknown>, refusal: string) => {
+    try {
+      await call();
+      return true;
+    } catch (err) {
+      return errorCode(err) !== refusal;
+    }
+  };
+  const solutionWith = (schedule: string) =>
+    running.personalize.send(
+      new CreateSolutionCommand({
+        name: "s",
+        datasetGroupArn: GROUP,
+        recipeArn: RECIPE,
+        solutionConfig: { autoTrainingConfig: { schedulingExpression: schedule } },
+      }),
+    );
+
+  type Verdict = (v: string) => boolean | Promise<boolean>;
+  const rules: [string, string[], Record<string, Verdict>][] = [
     [
       "regions",
-      ["us-east-1", "us-gov-west-1", "ap-southeast-10", "US East", "eu-central", "mars"],
-      (v) => stackAccepts({ "aws:region": v }),
-      (v) => providerAccepts(datasetGroupProvider, { name: "g", region: v }, "region"),
+      [
+        "us-east-1",
+        "us-gov-west-1",
+        "ap-southeast-10",
+        "eusc-de-east-1",
+        "US East",
+        "eu-central",
+        "mars",
+      ],
+      {
+        stack: (v) => stackAccepts({ "aws:region": v }),
+        providers: (v) => providerAccepts(datasetGroupProvider, { name: "g", region: v }, "region"),
+        // The region of a request's signature, and the emulator's --default-region.
+        emulator: (v) => isRegion(v),
+      },
     ],
     [
       "bucket names",
-      ["team-a.bucket", "abc", "ab", "Bucket", "-abc", "a".repeat(63), "a".repeat(64)],
-      (v) => stackAccepts({ ...AWS, bucketName: v }),
-      (v) =>
-        providerAccepts(
-          localBucketProvider,
-          { bucket: v, endpoint: DEFAULT_LOCAL_ENDPOINT },
-          "bucket",
-        ),
+      ["team-a.bucket", "abc", "ab", "Bucket", "-abc", "a..b", "a".repeat(63), "a".repeat(64)],
+      {
+        stack: (v) => stackAccepts({ ...AWS, bucketName: v }),
+        providers: (v) =>
+          providerAccepts(
+            localBucketProvider,
+            { bucket: v, endpoint: DEFAULT_LOCAL_ENDPOINT },
+            "bucket",
+          ),
+        emulator: (v) =>
+          emulatorAccepts(
+            () => running.s3.send(new CreateBucketCommand({ Bucket: v })),
+            "InvalidBucketName",
+          ),
+      },
     ],
     [
       "Personalize names",
       ["Custom_Campaign-1", "9lives", "my campaign", "_x", "s".repeat(63), "s".repeat(64)],
-      (v) => stackAccepts({ ...AWS, solutionName: v }),
-      (v) =>
-        providerAccepts(
-          solutionProvider,
-          { name: v, datasetGroupArn: GROUP, recipeArn: RECIPE },
-          "name",
-        ),
+      {
+        stack: (v) => stackAccepts({ ...AWS, solutionName: v }),
+        providers: (v) =>
+          providerAccepts(
+            solutionProvider,
+            { name: v, datasetGroupArn: GROUP, recipeArn: RECIPE },
+            "name",
+          ),
+        emulator: (v) =>
+          emulatorAccepts(
+            () => running.personalize.send(new CreateDatasetGroupCommand({ name: v })),
+            "InvalidInputException",
+          ),
+      },
     ],
     [
       "automatic training schedules",
@@ -317,31 +380,41 @@ describe("stack config and the providers' check agree", () => {
         "rate(7 weeks)",
         "cron(0 0 * * ? *)",
       ],
-      (v) => stackAccepts({ ...AWS, performAutoTraining: "true", autoTrainingSchedule: v }),
-      (v) =>
-        providerAccepts(
-          solutionProvider,
-          {
-            name: "s",
-            datasetGroupArn: GROUP,
-            recipeArn: RECIPE,
-            solutionConfig: { autoTrainingConfig: { schedulingExpression: v } },
-          },
-          "solutionConfig.autoTrainingConfig.schedulingExpression",
-        ),
+      {
+        stack: (v) =>
+          stackAccepts({ ...AWS, performAutoTraining: "true", autoTrainingSchedule: v }),
+        providers: (v) =>
+          providerAccepts(
+            solutionProvider,
+            {
+              name: "s",
+              datasetGroupArn: GROUP,
+              recipeArn: RECIPE,
+              solutionConfig: { autoTrainingConfig: { schedulingExpression: v } },
+            },
+            "solutionConfig.autoTrainingConfig.schedulingExpression",
+          ),
+        // A good schedule gets as far as the missing dataset group (ResourceNotFoundException).
+        emulator: (v) => emulatorAccepts(() => solutionWith(v), "InvalidInputException"),
+      },
     ],
   ];
-  for (const [what, values, stack, provider] of rules) {
+  for (const [what, values, judges] of rules) {
     it(`on ${what}`, async () => {
-      const verdicts = await Promise.all(
-        values.map(async (v) => [v, stack(v), await provider(v)] as const),
-      );
+      const verdicts: Record<string, boolean>[] = [];
+      for (const value of values) {
+        const verdict: Record<string, boolean> = {};
+        for (const [who, judge] of Object.entries(judges)) verdict[who] = await judge(value);
+        verdicts.push(verdict);
+      }
+      const rows = values.map((value, i) => ({ value, ...verdicts[i] }));
       assert.deepStrictEqual(
-        verdicts.filter(([, byStack, byProvider]) => byStack !== byProvider),
+        rows.filter((_, i) => new Set(Object.values(verdicts[i])).size > 1),
         [],
       );
-      // Both sides refuse something: the agreement is not that of two checks that accept all.
-      assert.ok(verdicts.some(([, byStack]) => !byStack));
+      // Each refuses something: the agreement is not that of checks that accept all.
+      assert.ok(verdicts.some((verdict) => !verdict.stack));
+      assert.ok(verdicts.some((verdict) => verdict.stack));
     });
   }
 });
