@@ -110,6 +110,23 @@ const stringOf = (props: Props, key: string) => {
   return typeof value === "string" ? value : "";
 };
 
+/**
+ * The class of a local resource, `s3:<type>`: its inputs as arguments, an Output for every
+ * input and every output it adds. Curried so that `I` is given and `Added` inferred.
+ */
+const localResourceClass =
+  <I>() =>
+  <Added extends string>(
+    provider: dynamic.ResourceProvider,
+    type: string,
+    fields: { readonly [K in keyof I]-?: Change },
+    added: readonly Added[],
+  ) =>
+    dynamicResourceClass<Lifted<I>, StoredLocal<I, Added>>(provider, "s3", type, [
+      ...Object.keys(fields),
+      ...added,
+    ]);
+
 export type LocalBucketInputs = LocalTarget & {
   /** The bucket's name. */
   readonly bucket: string;
@@ -194,13 +211,12 @@ export class LocalBucketProvider implements dynamic.ResourceProvider<
 export const localBucketProvider = new LocalBucketProvider();
 
 /** A bucket on the emulator's S3. */
-export class LocalBucket extends dynamicResourceClass<
-  LocalBucketArgs,
-  StoredLocal<LocalBucketInputs, (typeof LOCAL_BUCKET_OUTPUTS)[number]>
->(localBucketProvider, "s3", "LocalBucket", [
-  ...Object.keys(LOCAL_BUCKET_FIELDS),
-  ...LOCAL_BUCKET_OUTPUTS,
-]) {}
+export class LocalBucket extends localResourceClass<LocalBucketInputs>()(
+  localBucketProvider,
+  "LocalBucket",
+  LOCAL_BUCKET_FIELDS,
+  LOCAL_BUCKET_OUTPUTS,
+) {}
 
 export type LocalObjectInputs = LocalTarget & {
   /** The bucket the object goes into. */
@@ -332,10 +348,9 @@ export class LocalObjectProvider implements dynamic.ResourceProvider<
 export const localObjectProvider = new LocalObjectProvider();
 
 /** An object on the emulator's S3, uploaded from a local file. */
-export class LocalObject extends dynamicResourceClass<
-  LocalObjectArgs,
-  StoredLocal<LocalObjectInputs, (typeof LOCAL_OBJECT_OUTPUTS)[number]>
->(localObjectProvider, "s3", "LocalObject", [
-  ...Object.keys(LOCAL_OBJECT_FIELDS),
-  ...LOCAL_OBJECT_OUTPUTS,
-]) {}
+export class LocalObject extends localResourceClass<LocalObjectInputs>()(
+  localObjectProvider,
+  "LocalObject",
+  LOCAL_OBJECT_FIELDS,
+  LOCAL_OBJECT_OUTPUTS,
+) {}
