@@ -11,7 +11,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { createDataPlane } from "../../emulator/data";
 import { RUN_NOTE, RunNote } from "../../offline/kept-stack";
 import { clientConfig, startTestEmulator } from "../support/emulator";
-import { leftovers } from "./leftovers";
+import { leftovers } from "../../offline/leftovers";
 import { npmStart, reportOf, startNpmStart } from "./npm-start";
 
 /** SDK clients for an emulator some other process runs. */
