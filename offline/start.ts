@@ -1,10 +1,10 @@
 /**
  * `npm start`: deploys a stack of this project (index.ts, by default with the `local` stack's
  * config) to an embedded Personalize emulator, with no Pulumi CLI and no AWS account; prints
- * progress, the stack outputs, the solution version's metrics and recommendations for a few
- * users; then destroys everything. It takes your own data (`--data`, `--schema`), any stack's
- * config, a policy pack as `pulumi up --policy-pack` runs one, and tears down what `--keep`
- * left (`--destroy`). See `--help`.
+ * progress, the stack outputs, the solution version's metrics, the quality gate's table and
+ * recommendations for a few users; then destroys everything. It takes your own data
+ * (`--data`, `--schema`), any stack's config, a policy pack as `pulumi up --policy-pack` runs
+ * one, and tears down what `--keep` left (`--destroy`). See `--help`.
  */
 import { accessSync, constants, existsSync, readdirSync, readFileSync, rmSync, statSync } from "fs";
 import { resolve } from "path";
@@ -58,7 +58,7 @@ const USAGE = `usage: npm start [-- flags]
 
 Deploys a stack of this project (index.ts) to an embedded Personalize emulator, without the
 Pulumi CLI or an AWS account: prints progress, the stack outputs, the solution version's
-metrics and recommendations, then destroys everything.
+metrics, the quality gate's table and recommendations, then destroys everything.
 
 Config, each layer over the one before: the defaults in Pulumi.yaml, then Pulumi.<stack>.yaml
 (the local stack's unless --stack), then --data, --schema and --config; a local stack's
@@ -287,6 +287,21 @@ export interface StartReport {
   apiCalls: Record<string, number>;
   /** What the policy packs reported, each violation once. */
   policyViolations: ReportedViolation[];
+  /**
+   * The quality gate's decision, when the stack has one: its verdict, the version it approved
+   * and that version's metrics, its settings and the bar, and the table as text (new vs
+   * serving). A gate that fails ends the run: its table is then in `error`.
+   */
+  qualityGate?: {
+    verdict: string;
+    approvedVersionArn: string;
+    approvedMetrics: Record<string, number>;
+    metric: string;
+    minimum: number;
+    maxDrop: number;
+    threshold: number;
+    report: string;
+  };
   /** The steps a preview planned (with --policy-pack, and for a stack that targets aws). */
   plan?: { op: string; type: string; name: string }[];
   error?: string;
@@ -665,6 +680,23 @@ class StartRun {
         report.metrics = answer.metrics ?? {};
         say(`\nMetrics of ${solutionVersionArn}:`);
         for (const [k, v] of Object.entries(report.metrics)) say(`  ${k}: ${v}`);
+      }
+
+      const gate = engine.resources("QualityGate")[0]?.outputs;
+      if (gate && typeof gate.report === "string") {
+        report.qualityGate = {
+          verdict: gate.verdict as string,
+          approvedVersionArn: gate.approvedVersionArn as string,
+          approvedMetrics: gate.approvedMetrics as Record<string, number>,
+          metric: gate.metric as string,
+          minimum: gate.minimum as number,
+          maxDrop: gate.maxDrop as number,
+          threshold: gate.threshold as number,
+          report: gate.report,
+        };
+        const [title, ...rows] = gate.report.split("\n");
+        say(`\n${title}`);
+        for (const row of rows) say(`  ${row}`);
       }
 
       const campaignArn = up.outputs.campaignArn;

@@ -60,11 +60,11 @@ function byShape(props: Record<string, unknown>): PersonalizeKind | undefined {
     return "Recommender";
   }
   if (has(props, "datasetGroupArn", "recipeArn")) return "Solution";
-  // A campaign deploys a solution version; a batch job (jobInput) and a solution version
-  // (trainingMode) also name one, but do not serve.
+  // A campaign deploys a solution version; a batch job (jobInput), a solution version
+  // (trainingMode) and a quality gate (approvedVersionArn) also name one, but do not serve.
   if (
     has(props, "name", "solutionVersionArn") &&
-    !("jobInput" in props || "trainingMode" in props)
+    !("jobInput" in props || "trainingMode" in props || "approvedVersionArn" in props)
   ) {
     return "Campaign";
   }

@@ -12,4 +12,5 @@ export * from "./solutionVersion";
 export * from "./campaign";
 export * from "./eventTracker";
 export * from "./filter";
+export * from "./qualityGate";
 export * from "./s3";

@@ -4,6 +4,12 @@ import { BUCKET_NAME, REGION } from "../rules/aws";
 import { AUTO_TRAINING_SCHEDULE, NAME } from "../rules/personalize";
 import { follows, StringRule } from "../rules/rule";
 import { show } from "../rules/show";
+import {
+  METRIC_NAME,
+  QUALITY_GATE_DEFAULTS,
+  SOLUTION_METRICS,
+  SOLUTION_VERSION_ARN,
+} from "../providers/qualityGate";
 
 /** Where the stack deploys: real AWS, or the local Personalize emulator. */
 export type Target = "aws" | "local";
@@ -77,6 +83,27 @@ export interface ResourceNames {
   readonly bucket?: string;
 }
 
+/**
+ * The quality gate between the solution version and the campaign (`qualityGate`, an object):
+ * a new version reaches the campaign only if `metric` is at least `minimum` and at most
+ * `maxDrop` (a fraction) below the version served now, or if `approve` names it.
+ */
+export interface QualityGateConfig {
+  /** False: no gate, the campaign takes every new version. */
+  readonly enabled: boolean;
+  readonly metric: string;
+  readonly minimum: number;
+  readonly maxDrop: number;
+  /** A solution version ARN a person approves whatever its metrics. */
+  readonly approve?: string;
+}
+
+/** The settings `qualityGate` takes, with their defaults (as Pulumi.yaml declares them). */
+export const QUALITY_GATE_CONFIG_DEFAULTS: QualityGateConfig = {
+  enabled: true,
+  ...QUALITY_GATE_DEFAULTS,
+};
+
 /** The validated stack configuration with every default filled in. */
 export interface StackConfig {
   readonly target: Target;
@@ -107,6 +134,7 @@ export interface StackConfig {
   readonly minProvisionedTPS: number;
   readonly eventType?: string;
   readonly tags: Record<string, string>;
+  readonly qualityGate: QualityGateConfig;
   /** Messages the program logs with `pulumi.log.warn` (parsing itself stays pure). */
   readonly warnings: readonly string[];
 }
@@ -138,9 +166,11 @@ export const CONFIG_KEYS = [
   "minProvisionedTPS",
   "eventType",
   "tags",
+  "qualityGate",
 ] as const;
 
-function fail(key: string, value: string, why: string): never {
+/** `value` as it came: text, or any JSON type for a setting inside an object. */
+function fail(key: string, value: unknown, why: string): never {
   throw new Error(`${PROJECT}:${key} ${why}, got ${show(value)}`);
 }
 
@@ -215,13 +245,103 @@ function parseTags(get: ConfigGetter, stack: string): Record<string, string> {
     return fail("tags", raw, "must be an object of string values");
   }
   for (const [key, value] of Object.entries(parsed)) {
-    if (typeof value !== "string") fail(`tags.${key}`, show(value), "must be a string");
+    if (typeof value !== "string") fail(`tags.${key}`, value, "must be a string");
     if (key.length < 1 || key.length > 128) fail("tags", key, "keys must be 1-128 characters");
     if (key.toLowerCase().startsWith("aws:")) fail("tags", key, 'keys must not start with "aws:"');
     if (value.length > 256) fail(`tags.${key}`, value, "must be at most 256 characters");
     tags[key] = value;
   }
   return tags;
+}
+
+/**
+ * `qualityGate`, an object (JSON text, as the engine hands objects to the program). A setting
+ * left out takes its default, so `pulumi config set --path qualityGate.approve ARN` on a stack
+ * that never set the others keeps them. Numbers and booleans may also come as their text.
+ */
+function parseQualityGate(get: ConfigGetter, warnings: string[]): QualityGateConfig {
+  const raw = optional(get, "qualityGate");
+  if (raw === undefined) return QUALITY_GATE_CONFIG_DEFAULTS;
+  const shape =
+    'must be an object such as {"metric":"normalized_discounted_cumulative_gain_at_10","minimum":0.05,"maxDrop":0.1}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return fail("qualityGate", raw, shape);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    return fail("qualityGate", raw, shape);
+  }
+  const settings = parsed as Record<string, unknown>;
+  const known = [...Object.keys(QUALITY_GATE_CONFIG_DEFAULTS), "approve"];
+  for (const key of Object.keys(settings)) {
+    if (!known.includes(key)) {
+      fail(
+        `qualityGate.${key}`,
+        settings[key],
+        `is not a setting of the quality gate (${known.join(", ")})`,
+      );
+    }
+  }
+  const set = (key: string) =>
+    settings[key] === undefined || settings[key] === null || settings[key] === ""
+      ? undefined
+      : settings[key];
+
+  let enabled = QUALITY_GATE_CONFIG_DEFAULTS.enabled;
+  const enabledValue = set("enabled");
+  if (enabledValue !== undefined) {
+    if (enabledValue === true || enabledValue === "true") enabled = true;
+    else if (enabledValue === false || enabledValue === "false") enabled = false;
+    else fail("qualityGate.enabled", enabledValue, "must be true or false");
+  }
+
+  const metric = set("metric") ?? QUALITY_GATE_CONFIG_DEFAULTS.metric;
+  if (typeof metric !== "string" || !METRIC_NAME.test(metric)) {
+    fail(
+      "qualityGate.metric",
+      metric,
+      `must be a metric name such as ${QUALITY_GATE_CONFIG_DEFAULTS.metric}`,
+    );
+  }
+  if (!SOLUTION_METRICS.includes(metric)) {
+    warnings.push(
+      `${PROJECT}:qualityGate.metric ${JSON.stringify(metric)} is none of the metrics Personalize ` +
+        `reports for every solution version (${SOLUTION_METRICS.join(", ")}); the gate fails ` +
+        `if the new version does not report it`,
+    );
+  }
+
+  const fraction = (key: "minimum" | "maxDrop", hint: string): number => {
+    const value = set(key);
+    if (value === undefined) return QUALITY_GATE_CONFIG_DEFAULTS[key];
+    const number = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+    if (typeof number !== "number" || !Number.isFinite(number) || number < 0 || number > 1) {
+      fail(`qualityGate.${key}`, value, `must be a number from 0 to 1${hint}`);
+    }
+    return number;
+  };
+  const minimum = fraction("minimum", "");
+  const maxDrop = fraction("maxDrop", " (a fraction: 0.1 allows a 10% drop)");
+
+  const approve = set("approve");
+  if (approve !== undefined) {
+    if (typeof approve !== "string" || !SOLUTION_VERSION_ARN.test(approve.trim())) {
+      fail(
+        "qualityGate.approve",
+        approve,
+        "must be a solution version ARN (arn:aws:personalize:<region>:<account>:solution/<name>/<id>)",
+      );
+    }
+  }
+  return {
+    enabled,
+    metric,
+    minimum,
+    maxDrop,
+    ...(typeof approve === "string" ? { approve: approve.trim() } : {}),
+  };
 }
 
 /**
@@ -358,6 +478,7 @@ export function parseStackConfig(get: ConfigGetter, stack: string): StackConfig 
     minProvisionedTPS,
     ...(eventType === undefined ? {} : { eventType }),
     tags: parseTags(get, stack),
+    qualityGate: parseQualityGate(get, warnings),
     warnings,
   };
 }

@@ -3,6 +3,7 @@ import { Campaign } from "../providers/campaign";
 import { Dataset } from "../providers/dataset";
 import { DatasetGroup } from "../providers/datasetGroup";
 import { DatasetImportJob } from "../providers/datasetImportJob";
+import { QualityGate } from "../providers/qualityGate";
 import { Schema } from "../providers/schema";
 import { Solution } from "../providers/solution";
 import { SolutionVersion } from "../providers/solutionVersion";
@@ -27,11 +28,13 @@ export interface PersonalizePipelineArgs {
 
 /**
  * Exercise 2 of the workshop as one component: dataset group -> schema -> interactions
- * dataset -> import job -> solution -> solution version -> campaign.
+ * dataset -> import job -> solution -> solution version -> quality gate -> campaign.
  *
  * Roll-forward: the import job's `dataHash` makes changed data a new job; the solution
- * version lists the job's ARN in `trainingInputs`, so it trains anew; the campaign takes the
- * new version ARN in place (UpdateCampaign) and keeps serving throughout.
+ * version lists the job's ARN in `trainingInputs`, so it trains anew; the quality gate
+ * approves the new version if its metrics clear the bar (else the up fails and the gate keeps
+ * the version it approved before); the campaign takes the approved version ARN in place
+ * (UpdateCampaign) and keeps serving throughout.
  *
  * Each resource hands its dependents an ARN a preview can know (see `previewableArn`), so a
  * preview shows the same creates, updates and replacements as the `up` that follows. Only a
@@ -126,24 +129,44 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
       parent,
     );
     const solutionArn = previewableArn(solution, arnOf(`solution/${names.solution}`));
+    // What the version is trained from: a change of any of these trains a new version.
+    const trainedFrom = {
+      solutionArn,
+      name: names.solutionVersion,
+      trainingMode: "FULL" as const,
+      // The job's physical name is chosen in check, so a preview knows it too.
+      trainingInputs: [
+        previewableArn(
+          importJob,
+          arnOf(pulumi.interpolate`dataset-import-job/${importJob.physicalJobName}`),
+        ),
+      ],
+    };
     const solutionVersion = new SolutionVersion(
       `${name}-version`,
-      {
-        ...where,
-        solutionArn,
-        name: names.solutionVersion,
-        trainingMode: "FULL",
-        // The job's physical name is chosen in check, so a preview knows it too.
-        trainingInputs: [
-          previewableArn(
-            importJob,
-            arnOf(pulumi.interpolate`dataset-import-job/${importJob.physicalJobName}`),
-          ),
-        ],
-        tags,
-      },
+      { ...where, ...trainedFrom, tags },
       parent,
     );
+    // A failed gate keeps its approved version, so the campaign is left as it is.
+    const gateConfig = config.qualityGate;
+    const gate = gateConfig.enabled
+      ? new QualityGate(
+          `${name}-quality-gate`,
+          {
+            ...where,
+            solutionVersionArn: solutionVersion.arn,
+            // A preview knows it: a version updated in place (tags) is no new candidate.
+            trainedFrom,
+            // A new solution means a new campaign, which serves nothing yet: the gate starts afresh.
+            solutionArn,
+            metric: gateConfig.metric,
+            minimum: gateConfig.minimum,
+            maxDrop: gateConfig.maxDrop,
+            ...(gateConfig.approve === undefined ? {} : { approve: gateConfig.approve }),
+          },
+          parent,
+        )
+      : undefined;
     const campaign = new Campaign(
       `${name}-campaign`,
       {
@@ -152,7 +175,7 @@ export class PersonalizePipeline extends pulumi.ComponentResource {
         // Personalize refuses DeleteSolution while a campaign deploys it: with the solution's
         // ARN as an input, replacing the solution replaces its campaign first.
         solutionArn,
-        solutionVersionArn: solutionVersion.arn,
+        solutionVersionArn: gate ? gate.approvedVersionArn : solutionVersion.arn,
         minProvisionedTPS: config.minProvisionedTPS,
         tags,
       },

@@ -210,6 +210,7 @@ describe("npm start", function () {
       "personalize:Dataset",
       "personalize:DatasetGroup",
       "personalize:DatasetImportJob",
+      "personalize:QualityGate",
       "personalize:Schema",
       "personalize:Solution",
       "personalize:SolutionVersion",
@@ -217,7 +218,9 @@ describe("npm start", function () {
       "s3:LocalObject",
     ]);
     for (const r of report.resources) {
-      assert.ok(r.name && r.arn && typeof r.seconds === "number", JSON.stringify(r));
+      // The quality gate has no ARN: it is a decision, not a service resource.
+      const arn = r.type === "personalize:QualityGate" ? r.arn === undefined : !!r.arn;
+      assert.ok(r.name && arn && typeof r.seconds === "number", JSON.stringify(r));
     }
     assert.match(String(report.outputs.campaignArn), /^arn:aws:personalize:.*:campaign\//);
     assert.ok(Object.keys(report.metrics).length > 0);
@@ -233,6 +236,19 @@ describe("npm start", function () {
       );
     }
     assert.ok("normalized_discounted_cumulative_gain_at_10" in report.metrics, stderr);
+    // The first deploy passes the gate's floor; its table is printed and in the report.
+    const gate = report.qualityGate!;
+    assert.equal(gate.verdict, "passed");
+    assert.equal(gate.approvedVersionArn, report.outputs.solutionVersionArn);
+    assert.deepEqual(gate.approvedMetrics, report.metrics);
+    assert.deepEqual(
+      [gate.metric, gate.minimum, gate.maxDrop, gate.threshold],
+      ["normalized_discounted_cumulative_gain_at_10", 0.05, 0.1, 0.05],
+    );
+    for (const line of gate.report.split("\n").slice(1)) {
+      assert.ok(stderr.includes(`  ${line}`), `gate table line printed: ${line}`);
+    }
+    assert.match(gate.report, /^verdict: passed: normalized_discounted_cumulative_gain_at_10 /m);
     assert.ok(report.apiCalls.CreateCampaign === 1 && report.apiCalls.DeleteDatasetGroup === 1);
     assert.deepEqual(report.policyViolations, []);
     assert.match(stderr, /created personalize:Campaign/, "progress goes to stderr with --json");

@@ -124,6 +124,7 @@ describe("offline end to end: index.ts on the emulator", function () {
       "create personalize:Dataset",
       "create personalize:DatasetGroup",
       "create personalize:DatasetImportJob",
+      "create personalize:QualityGate",
       "create personalize:Schema",
       "create personalize:Solution",
       "create personalize:SolutionVersion",
@@ -189,6 +190,7 @@ describe("offline end to end: index.ts on the emulator", function () {
     for (const step of [
       "replace personalize:DatasetImportJob",
       "replace personalize:SolutionVersion",
+      "update personalize:QualityGate",
       "update personalize:Campaign",
       "same personalize:DatasetGroup",
       "same personalize:Solution",

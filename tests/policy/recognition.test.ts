@@ -53,6 +53,18 @@ describe("policy pack: which resources are which", () => {
       { arn: ARN("solution/s/1a2b"), solutionArn: ARN("solution/s"), trainingMode: "FULL" },
       undefined,
     ],
+    ["our quality gate", "pulumi-nodejs:dynamic/personalize:QualityGate", {}, "QualityGate"],
+    [
+      "a quality gate is no campaign, even with a name",
+      "pulumi-nodejs:dynamic:Resource",
+      {
+        name: "gate",
+        solutionVersionArn: ARN("solution/s/1"),
+        metric: "normalized_discounted_cumulative_gain_at_10",
+        approvedVersionArn: ARN("solution/s/1"),
+      },
+      undefined,
+    ],
     [
       "a batch inference job is no campaign",
       "pulumi-nodejs:dynamic:Resource",

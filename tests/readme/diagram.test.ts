@@ -151,6 +151,7 @@ describe("README: the resource diagram", () => {
       importJob: "DatasetImportJob",
       solution: "Solution",
       version: "SolutionVersion",
+      gate: "QualityGate",
       campaign: "Campaign",
     })) {
       assert.ok(labelOf(id).startsWith(text), `${id}: ${labelOf(id)}`);
@@ -168,10 +169,13 @@ describe("README: the resource diagram", () => {
     ]) {
       assert.ok(edge(from, to), `${from} --> ${to}`);
     }
-    // The roll-forward: new data -> new import job -> new version -> the campaign, in place.
+    // The roll-forward: new data -> new import job -> new version -> the quality gate -> the
+    // campaign, in place.
     assert.match(edge("csv", "importJob")?.label ?? "", /dataHash/);
     assert.match(edge("importJob", "version")?.label ?? "", /new version/);
-    assert.match(edge("version", "campaign")?.label ?? "", /in place/);
+    assert.match(edge("version", "gate")?.label ?? "", /candidate/);
+    assert.match(edge("gate", "campaign")?.label ?? "", /approvedVersionArn: updated in place/);
+    assert.equal(edge("version", "campaign"), undefined, "no way around the gate");
   });
 });
 

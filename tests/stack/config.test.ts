@@ -13,6 +13,7 @@ import { startTestEmulator, type TestEmulator } from "../support/emulator";
 import {
   DEFAULT_LOCAL_ENDPOINT,
   KNOWN_RECIPES,
+  QUALITY_GATE_CONFIG_DEFAULTS,
   StackConfig,
   defaultNamePrefix,
   parseStackConfig,
@@ -54,6 +55,12 @@ describe("stack config", () => {
     assert.strictEqual(cfg.minProvisionedTPS, 1);
     assert.strictEqual(cfg.eventType, undefined);
     assert.deepStrictEqual(cfg.tags, { project: "personalize-workshop", stack: "dev" });
+    assert.deepStrictEqual(cfg.qualityGate, {
+      enabled: true,
+      metric: "normalized_discounted_cumulative_gain_at_10",
+      minimum: 0.05,
+      maxDrop: 0.1,
+    });
     assert.deepStrictEqual(cfg.warnings, []);
   });
 
@@ -159,6 +166,35 @@ describe("stack config", () => {
     });
   });
 
+  it("parses the quality gate; a setting left out keeps its default", () => {
+    const version = "arn:aws:personalize:us-east-1:123456789012:solution/s/1a2b3c4d";
+    const gate = (value: unknown) =>
+      parse({ ...AWS, qualityGate: JSON.stringify(value) }).qualityGate;
+    assert.deepStrictEqual(gate({ approve: version }), {
+      ...QUALITY_GATE_CONFIG_DEFAULTS,
+      approve: version,
+    });
+    assert.deepStrictEqual(gate({ metric: "precision_at_10", minimum: 0, maxDrop: 0.25 }), {
+      enabled: true,
+      metric: "precision_at_10",
+      minimum: 0,
+      maxDrop: 0.25,
+    });
+    // `pulumi config set --path` may store numbers and booleans as text.
+    assert.deepStrictEqual(gate({ enabled: "false", minimum: "0.2", approve: "" }), {
+      ...QUALITY_GATE_CONFIG_DEFAULTS,
+      enabled: false,
+      minimum: 0.2,
+    });
+    assert.deepStrictEqual(gate({}), QUALITY_GATE_CONFIG_DEFAULTS);
+    const other = parse({ ...AWS, qualityGate: '{"metric":"average_rating"}' });
+    assert.strictEqual(other.qualityGate.metric, "average_rating");
+    assert.match(
+      other.warnings.join("\n"),
+      /qualityGate\.metric "average_rating" is none of the metrics Personalize reports .*; the gate fails if the new version does not report it/,
+    );
+  });
+
   const errors: [string, Record<string, string>, string][] = [
     [
       "bad target",
@@ -254,6 +290,49 @@ describe("stack config", () => {
       "reserved tag",
       { ...AWS, tags: '{"aws:owner":"x"}' },
       'personalize-workshop:tags keys must not start with "aws:", got "aws:owner"',
+    ],
+    [
+      "quality gate not an object",
+      { ...AWS, qualityGate: "on" },
+      `personalize-workshop:qualityGate must be an object such as {"metric":"normalized_discounted_cumulative_gain_at_10","minimum":0.05,"maxDrop":0.1}, got "on"`,
+    ],
+    [
+      "quality gate setting unknown",
+      { ...AWS, qualityGate: '{"floor":0.1}' },
+      "personalize-workshop:qualityGate.floor is not a setting of the quality gate (enabled, metric, minimum, maxDrop, approve), got 0.1",
+    ],
+    [
+      "quality gate floor above 1",
+      { ...AWS, qualityGate: '{"minimum":5}' },
+      "personalize-workshop:qualityGate.minimum must be a number from 0 to 1, got 5",
+    ],
+    [
+      "quality gate drop as a percentage",
+      { ...AWS, qualityGate: '{"maxDrop":10}' },
+      "personalize-workshop:qualityGate.maxDrop must be a number from 0 to 1 (a fraction: 0.1 allows a 10% drop), got 10",
+    ],
+    [
+      "quality gate drop as text",
+      { ...AWS, qualityGate: '{"maxDrop":"10%"}' },
+      'personalize-workshop:qualityGate.maxDrop must be a number from 0 to 1 (a fraction: 0.1 allows a 10% drop), got "10%"',
+    ],
+    [
+      "quality gate switch",
+      { ...AWS, qualityGate: '{"enabled":"off"}' },
+      'personalize-workshop:qualityGate.enabled must be true or false, got "off"',
+    ],
+    [
+      "quality gate metric",
+      { ...AWS, qualityGate: '{"metric":"NDCG@10"}' },
+      'personalize-workshop:qualityGate.metric must be a metric name such as normalized_discounted_cumulative_gain_at_10, got "NDCG@10"',
+    ],
+    [
+      "quality gate approval of a solution",
+      {
+        ...AWS,
+        qualityGate: '{"approve":"arn:aws:personalize:us-east-1:123456789012:solution/s"}',
+      },
+      'personalize-workshop:qualityGate.approve must be a solution version ARN (arn:aws:personalize:<region>:<account>:solution/<name>/<id>), got "arn:aws:personalize:us-east-1:123456789012:solution/s"',
     ],
   ];
   for (const [what, values, message] of errors) {

@@ -66,6 +66,15 @@ function outputsOf(type: string, name: string, inputs: Record<string, any>): Rec
       };
     case DYNAMIC("Campaign"):
       return { arn: personalizeArn(`campaign/${inputs.name}`, region), status: "ACTIVE" };
+    case DYNAMIC("QualityGate"):
+      // A gate that passed: it approves its candidate.
+      return {
+        approvedVersionArn: inputs.solutionVersionArn,
+        approvedMetrics: {},
+        verdict: "passed",
+        threshold: inputs.minimum,
+        report: "",
+      };
     case LOCAL_S3("LocalBucket"):
       return { arn: `arn:aws:s3:::${inputs.bucket}` };
     case LOCAL_S3("LocalObject"):

@@ -1,7 +1,17 @@
 import * as assert from "assert";
 import * as path from "path";
-import { readStack, readYaml as readYamlFile } from "../../offline/stack-config";
-import { CONFIG_KEYS, PROJECT } from "../../stack/config";
+import {
+  configGetter,
+  loadStackConfig,
+  readStack,
+  readYaml as readYamlFile,
+} from "../../offline/stack-config";
+import {
+  CONFIG_KEYS,
+  parseStackConfig,
+  PROJECT,
+  QUALITY_GATE_CONFIG_DEFAULTS,
+} from "../../stack/config";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -28,7 +38,11 @@ describe("Pulumi.yaml and the stack files", () => {
   it("types and describes exactly the keys the program reads", () => {
     assert.deepStrictEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
     for (const [key, schema] of Object.entries(project.config)) {
-      assert.ok(["string", "integer", "boolean"].includes(schema.type), `${key}: ${schema.type}`);
+      // The CLI takes `object` config since v3.187 (pulumi/pulumi#20132; this project pins 3.248).
+      assert.ok(
+        ["string", "integer", "boolean", "object"].includes(schema.type),
+        `${key}: ${schema.type}`,
+      );
       assert.ok(schema.description && schema.description.length > 10, `${key} has no description`);
       assert.strictEqual(
         typeof schema.default,
@@ -36,6 +50,14 @@ describe("Pulumi.yaml and the stack files", () => {
         key,
       );
     }
+  });
+
+  it("declares the quality gate's defaults as the program has them", () => {
+    assert.deepStrictEqual(project.config.qualityGate.default, QUALITY_GATE_CONFIG_DEFAULTS);
+    // As the engine hands an object to the program: JSON text.
+    const files = loadStackConfig(ROOT, "local");
+    const parsed = parseStackConfig(configGetter(files), "local");
+    assert.deepStrictEqual(parsed.qualityGate, QUALITY_GATE_CONFIG_DEFAULTS);
   });
 
   const expected: Record<string, { target: string; campaign: string; bucket?: string }> = {

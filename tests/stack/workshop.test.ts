@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { solutionVersionSpec } from "../../providers/solutionVersion";
 import { buildWorkshopStack, readStackConfig, sha256Hex, WorkshopOutputs } from "../../stack";
 import { interactionsCsv } from "./data";
 import { expectedBucketPolicy, expectedReadPolicy, expectedTrustPolicy } from "./expected-policies";
@@ -93,13 +94,14 @@ describe("workshop stack, target aws (mocks)", () => {
         "personalize:workshop:DataStore",
         "personalize:workshop:PersonalizePipeline",
         ...PERSONALIZE_KINDS.map(DYNAMIC),
+        DYNAMIC("QualityGate"),
       ].sort(),
     );
     assert.deepStrictEqual(engine.invokes, ["aws:index/getCallerIdentity:getCallerIdentity"]);
   });
 
   it("ships each Personalize resource with its serialized provider", () => {
-    for (const kind of PERSONALIZE_KINDS) {
+    for (const kind of [...PERSONALIZE_KINDS, "QualityGate"]) {
       const provider = engine.one(DYNAMIC(kind)).inputs.__provider;
       assert.strictEqual(typeof provider, "string", kind);
       assert.match(provider, /exports\.handler/, kind);
@@ -230,10 +232,45 @@ describe("workshop stack, target aws (mocks)", () => {
     assert.strictEqual(inputs("Solution").datasetGroupArn, out("DatasetGroup").arn);
     assert.strictEqual(inputs("SolutionVersion").solutionArn, out("Solution").arn);
     assert.deepStrictEqual(inputs("SolutionVersion").trainingInputs, [out("DatasetImportJob").arn]);
-    assert.strictEqual(inputs("Campaign").solutionVersionArn, out("SolutionVersion").arn);
+    // The campaign deploys what the quality gate approved of the versions it is given.
+    assert.strictEqual(inputs("QualityGate").solutionVersionArn, out("SolutionVersion").arn);
+    assert.strictEqual(
+      inputs("Campaign").solutionVersionArn,
+      out("QualityGate").approvedVersionArn,
+    );
+    assert.strictEqual(inputs("QualityGate").solutionArn, out("Solution").arn);
+    // What a preview can know of the candidate: exactly what replaces the version.
+    assert.deepStrictEqual(
+      inputs("QualityGate").trainedFrom,
+      pick(
+        inputs("SolutionVersion"),
+        Object.entries(solutionVersionSpec.fields)
+          .filter(([, change]) => change === "replace")
+          .map(([field]) => field),
+      ),
+    );
     // Replacing the solution must replace its campaign first (DeleteSolution is refused
     // while a campaign deploys it), which the engine decides from this input.
     assert.strictEqual(inputs("Campaign").solutionArn, out("Solution").arn);
+  });
+
+  it("gates the campaign with the default quality gate, on the AWS endpoint", () => {
+    assert.deepStrictEqual(
+      pick(engine.one(DYNAMIC("QualityGate")).inputs, [
+        "metric",
+        "minimum",
+        "maxDrop",
+        "approve",
+        "region",
+        "endpoint",
+      ]),
+      {
+        metric: "normalized_discounted_cumulative_gain_at_10",
+        minimum: 0.05,
+        maxDrop: 0.1,
+        region: "us-east-1",
+      },
+    );
   });
 
   it("starts the import only after the bucket and role policies exist", () => {
@@ -308,6 +345,7 @@ describe("workshop stack, target local (mocks)", () => {
         "personalize:workshop:DataStore",
         "personalize:workshop:PersonalizePipeline",
         ...PERSONALIZE_KINDS.map(DYNAMIC),
+        DYNAMIC("QualityGate"),
         LOCAL_S3("LocalBucket"),
         LOCAL_S3("LocalObject"),
       ].sort(),
@@ -344,7 +382,7 @@ describe("workshop stack, target local (mocks)", () => {
   });
 
   it("points every Personalize resource at the emulator", () => {
-    for (const kind of PERSONALIZE_KINDS) {
+    for (const kind of [...PERSONALIZE_KINDS, "QualityGate"]) {
       const inputs = engine.one(DYNAMIC(kind)).inputs;
       assert.strictEqual(inputs.endpoint, endpoint, kind);
       assert.strictEqual(inputs.region, "us-east-1", kind);
@@ -438,6 +476,45 @@ describe("workshop stack across stacks and changes (mocks)", () => {
       "only the version changes on the campaign",
     );
     assert.strictEqual(before.outputs.campaignArn, after.outputs.campaignArn);
+  });
+
+  it("passes the quality gate's settings and approval; without the gate the campaign takes the version", async () => {
+    const approve =
+      "arn:aws:personalize:us-east-1:123456789012:solution/segment-workshop-solution/1a2b3c4d";
+    const dataFile = writeCsv("gated.csv");
+    const gated = await deploy("dev", {
+      "aws:region": "us-east-1",
+      dataFile,
+      qualityGate: JSON.stringify({
+        metric: "precision_at_10",
+        minimum: 0.01,
+        maxDrop: 0.3,
+        approve,
+      }),
+    });
+    assert.deepStrictEqual(
+      pick(gated.engine.one(DYNAMIC("QualityGate")).inputs, [
+        "metric",
+        "minimum",
+        "maxDrop",
+        "approve",
+      ]),
+      { metric: "precision_at_10", minimum: 0.01, maxDrop: 0.3, approve },
+    );
+    const open = await deploy("dev", {
+      "aws:region": "us-east-1",
+      dataFile,
+      qualityGate: '{"enabled":false}',
+    });
+    assert.deepStrictEqual(
+      open.engine.registrations.filter((r) => r.type === DYNAMIC("QualityGate")),
+      [],
+    );
+    assert.strictEqual(
+      open.engine.one(DYNAMIC("Campaign")).inputs.solutionVersionArn,
+      open.engine.one(DYNAMIC("SolutionVersion")).outputs.arn,
+    );
+    assert.deepStrictEqual(open.outputs, gated.outputs);
   });
 
   it("passes automatic training, its schedule, HPO and the event type to the solution", async () => {
