@@ -284,7 +284,7 @@ describe("stack config", () => {
     [
       "tag value",
       { ...AWS, tags: '{"cost":5}' },
-      'personalize-workshop:tags.cost must be a string, got "5"',
+      "personalize-workshop:tags.cost must be a string, got 5",
     ],
     [
       "reserved tag",

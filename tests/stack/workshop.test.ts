@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { solutionVersionSpec } from "../../providers/solutionVersion";
+import { fixedChange } from "../../providers/lifecycle";
 import { buildWorkshopStack, readStackConfig, sha256Hex, WorkshopOutputs } from "../../stack";
 import { interactionsCsv } from "./data";
 import { expectedBucketPolicy, expectedReadPolicy, expectedTrustPolicy } from "./expected-policies";
@@ -245,7 +246,7 @@ describe("workshop stack, target aws (mocks)", () => {
       pick(
         inputs("SolutionVersion"),
         Object.entries(solutionVersionSpec.fields)
-          .filter(([, change]) => change === "replace")
+          .filter(([, rule]) => fixedChange(rule) === "replace")
           .map(([field]) => field),
       ),
     );
