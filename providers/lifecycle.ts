@@ -137,7 +137,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The name of the error thrown when the deadline passes; the resource may still get there. */
 export const WAIT_TIMEOUT = "WaitTimeoutError";
 
-function namedError(name: string, message: string): Error {
+/** A plain Error with a name: what survives the provider host, where subclasses lose their text. */
+export function namedError(name: string, message: string): Error {
   const error = new Error(message);
   error.name = name;
   return error;
@@ -148,7 +149,15 @@ const isWaitTimeout = (err: unknown) => errorCode(err) === WAIT_TIMEOUT;
 /** Network errors in a row before a wait gives up: a dead endpoint fails in seconds, not hours. */
 const NETWORK_TRIES = 6;
 
-function makeContext(spec: AnySpec, props: Props): Context {
+/**
+ * What one provider call works with: the SDK client for the resource's region and endpoint
+ * (every call retrying throttles, server errors and network errors until the deadline), the
+ * deadline from `timeoutMinutes` (else the kind's default), and waits at the kind's pace.
+ */
+export function makeContext(
+  spec: Pick<AnySpec, "kind" | "defaultTimeoutMinutes">,
+  props: Props,
+): Context {
   const target: Target = {
     region: String(props.region),
     endpoint: typeof props.endpoint === "string" ? props.endpoint : undefined,
@@ -228,7 +237,7 @@ function makeContext(spec: AnySpec, props: Props): Context {
  * as jobs finish) and `ResourceInUseException` while something is transitional (and, as
  * every wait does, throttles and server errors).
  */
-async function retryLater<T>(
+export async function retryLater<T>(
   ctx: Context,
   what: string,
   call: () => Promise<T>,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "crypto";
-import { errorCode, errorMessage, personalizeApi, transientKind } from "./client";
-import { defaultRegion, paceFor, withOutputKeys } from "./lifecycle";
+import { errorMessage } from "./client";
+import { defaultRegion, makeContext, namedError, retryLater, withOutputKeys } from "./lifecycle";
 import type { Props } from "./spec";
 import {
   canonical,
@@ -127,11 +127,6 @@ export interface GateDecision {
   reason: string;
   /** The table: every metric, new vs serving, the threshold and the verdict, as text. */
   report: string;
-}
-
-/** A plain Error with a name: what survives the provider host (see lifecycle.ts). */
-function namedError(name: string, message: string): Error {
-  return Object.assign(new Error(message), { name });
 }
 
 const FAILED = "QualityGateFailed";
@@ -304,41 +299,28 @@ function requestOf(props: Props): Omit<GateRequest, "candidate" | "serving"> {
 
 /** How long the gate keeps asking for metrics through throttles and server errors. */
 const METRICS_MINUTES = 10;
-/** Network errors in a row before it gives up: a dead endpoint fails in seconds. */
-const NETWORK_TRIES = 6;
 
 /**
- * GetSolutionMetrics of one version, through the providers' SDK client. Like every call of the
- * Personalize providers (lifecycle.ts), it retries throttles, server errors and "not ready
- * yet" (ResourceInUseException) with their pace until its deadline, and network errors a few
- * times: the SDK's own three attempts would fail a deploy on a busy account.
+ * GetSolutionMetrics of one version, through the providers' lifecycle context: like every call
+ * of the Personalize providers, it retries throttles, server errors and network errors until
+ * its deadline, and "not ready yet" (ResourceInUseException) too: the SDK's own three attempts
+ * would fail a deploy on a busy account.
  */
 async function metricsOf(props: Props, arn: string): Promise<Record<string, number>> {
-  const endpoint = typeof props.endpoint === "string" ? props.endpoint : undefined;
-  const api = personalizeApi({ region: String(props.region), endpoint });
-  const pace = paceFor(endpoint);
-  const deadline = Date.now() + METRICS_MINUTES * 60_000;
-  let delay = pace.initialMs;
-  let networkErrors = 0;
-  for (;;) {
-    try {
-      const answer = await api.getSolutionMetrics({ solutionVersionArn: arn });
-      return plain(answer.metrics ?? {}) as Record<string, number>;
-    } catch (err) {
-      const kind = transientKind(err);
-      const later =
-        (kind === "network" ? ++networkErrors < NETWORK_TRIES : kind !== undefined) ||
-        errorCode(err) === "ResourceInUseException";
-      if (!later || Date.now() + delay > deadline) {
-        throw namedError(
-          "QualityGateMetricsUnavailable",
-          `QualityGate: cannot read the metrics of solution version ${arn}: ${errorMessage(err)}`,
-        );
-      }
-      if (kind !== "network") networkErrors = 0;
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay * (0.8 + Math.random() * 0.4)));
-    delay = Math.min(delay * pace.factor, pace.capMs);
+  const ctx = makeContext({ kind: "QualityGate", defaultTimeoutMinutes: METRICS_MINUTES }, props);
+  try {
+    const answer = await retryLater(
+      ctx,
+      `the metrics of solution version ${arn}`,
+      () => ctx.api.getSolutionMetrics({ solutionVersionArn: arn }),
+      ["ResourceInUseException"],
+    );
+    return plain(answer.metrics ?? {}) as Record<string, number>;
+  } catch (err) {
+    throw namedError(
+      "QualityGateMetricsUnavailable",
+      `QualityGate: cannot read the metrics of solution version ${arn}: ${errorMessage(err)}`,
+    );
   }
 }
 
