@@ -79,6 +79,21 @@ const FIELDS = {
 } as const;
 export const QUALITY_GATE_FIELDS = FIELDS;
 
+/** The gate's inputs once check has filled and validated them, as the engine hands them back. */
+export interface GateInputs extends Props {
+  solutionVersionArn: string;
+  metric: string;
+  minimum: number;
+  maxDrop: number;
+  approve?: string;
+  region: string;
+  endpoint?: string;
+}
+
+/** How a field's change is applied (`FIELDS`, read by name). */
+const changeOf = (field: string): string | undefined =>
+  Object.entries(FIELDS).find(([name]) => name === field)?.[1];
+
 const VERSION_ARN = /^arn:[a-z\d-]+:personalize:[^:]*:[^:]*:solution\/[^/]+\/[^/]+$/;
 const VERSION_HINT =
   "is not a solution version ARN (arn:aws:personalize:<region>:<account>:solution/<name>/<id>)";
@@ -288,11 +303,11 @@ export function gateFailure(decision: GateDecision, candidateArn: string): Error
 }
 
 /** The gate's settings out of checked inputs or stored outputs. */
-function requestOf(props: Props): Omit<GateRequest, "candidate" | "serving"> {
+function requestOf(props: GateInputs): Omit<GateRequest, "candidate" | "serving"> {
   return {
-    metric: props.metric as string,
-    minimum: props.minimum as number,
-    maxDrop: props.maxDrop as number,
+    metric: props.metric,
+    minimum: props.minimum,
+    maxDrop: props.maxDrop,
     ...(typeof props.approve === "string" ? { approve: props.approve } : {}),
   };
 }
@@ -406,10 +421,9 @@ export class QualityGateProvider implements pulumi.dynamic.ResourceProvider {
    * up then follows.
    */
   async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-    const fields = FIELDS as Record<string, string>;
     const same = (field: string) =>
       !isUnknown(news[field]) && canonical(olds[field]) === canonical(news[field]);
-    const changed = Object.keys(fields).filter(
+    const changed = Object.keys(FIELDS).filter(
       (field) =>
         !same(field) &&
         !(
@@ -421,14 +435,14 @@ export class QualityGateProvider implements pulumi.dynamic.ResourceProvider {
     );
     return {
       changes: changed.length > 0,
-      replaces: changed.filter((field) => fields[field] === "replace"),
+      replaces: changed.filter((field) => changeOf(field) === "replace"),
       deleteBeforeReplace: false,
     };
   }
 
   /** Called on up for a new gate: nothing is served yet, so only the floor applies. */
-  async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
-    const arn = inputs.solutionVersionArn as string;
+  async create(inputs: GateInputs): Promise<pulumi.dynamic.CreateResult> {
+    const arn = inputs.solutionVersionArn;
     const metrics = await metricsOf(inputs, arn);
     const decision = decideGate({ ...requestOf(inputs), candidate: { arn, metrics } });
     if (decision.verdict === "failed") throw gateFailure(decision, arn);
@@ -448,8 +462,8 @@ export class QualityGateProvider implements pulumi.dynamic.ResourceProvider {
    * Called when diff reported changes: the candidate against the version approved last. A
    * failure throws, and the engine keeps the old outputs: the approved version stays.
    */
-  async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
-    const arn = news.solutionVersionArn as string;
+  async update(_id: string, olds: Props, news: GateInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const arn = news.solutionVersionArn;
     const servingArn =
       typeof olds.approvedVersionArn === "string" ? olds.approvedVersionArn : undefined;
     let serving: GateVersion | undefined;

@@ -6,6 +6,7 @@ import { HostError, ProviderHost, startProviderHost } from "../../offline/host";
 import {
   decideGate,
   GATE_FAILED,
+  GateInputs,
   GateRequest,
   gateFailure,
   METRIC_MISSING,
@@ -418,7 +419,8 @@ describe("QualityGate against the emulator, in process and through the real host
   const checked = async (news: Props) => {
     const result = await qualityGateProvider.check({}, { ...base, ...news });
     assert.deepEqual(result.failures, []);
-    return wire(result.inputs);
+    // Through the wire as the engine sends them: what check returned, typed as create takes it.
+    return wire(result.inputs) as GateInputs;
   };
   const code = async () =>
     (await pulumi.runtime.serializeFunction(() => qualityGateProvider, { allowSecrets: true }))
