@@ -2,6 +2,7 @@ export * from "./client";
 export * from "./validate";
 export * from "./spec";
 export * from "./lifecycle";
+export * from "./pacing";
 export * from "./resource";
 export * from "./datasetGroup";
 export * from "./schema";

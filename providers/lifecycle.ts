@@ -2,12 +2,12 @@ import type { dynamic } from "@pulumi/pulumi";
 import {
   errorCode,
   errorMessage,
-  isLoopback,
   isNotFound,
   personalizeApi,
   Target,
   transientKind,
 } from "./client";
+import { paceFor, statusPace } from "./pacing";
 import type {
   Change,
   Checked,
@@ -101,18 +101,6 @@ export function changeOf(rule: FieldRule, olds: Props, news: Props): Change {
 }
 
 /**
- * The emulator answers in milliseconds, so polls against a loopback endpoint start at 50 ms;
- * against AWS they start at 5 s and grow to 20 s, as AWS's own step functions poll (every 8 s,
- * growing 1.25 times, in
- * https://github.com/aws-solutions/maintaining-personalized-experiences-with-machine-learning/blob/main/source/infrastructure/personalize/step_functions/filter_fragment.py).
- */
-export function paceFor(endpoint: string | undefined): Pace {
-  return isLoopback(endpoint)
-    ? { initialMs: 50, factor: 1.5, capMs: 2000 }
-    : { initialMs: 5000, factor: 1.5, capMs: 20000 };
-}
-
-/**
  * Status families: anything not ACTIVE and not ending in FAILED is in progress (the API
  * reference lists each kind's statuses, e.g.
  * https://docs.aws.amazon.com/personalize/latest/dg/API_SolutionVersion.html).
@@ -172,10 +160,16 @@ export function makeContext(
     deadline,
     timeoutMinutes,
     pace,
-    async waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+    statusPace: (transition) => statusPace(spec.kind, transition, target.endpoint),
+    waitFor: (what, probe) => ctx.waitAt(pace, what, probe),
+    async waitAt<T>(pace: Pace, what: string, probe: () => Promise<T | undefined>): Promise<T> {
       let delay = pace.initialMs;
       let networkErrors = 0;
       let last = "";
+      // The first call waits until its answer can have changed; jitter spreads resources
+      // created together, never later than the pace says.
+      if (pace.firstMs)
+        await sleep(Math.min(pace.firstMs * (0.8 + Math.random() * 0.2), deadline - Date.now()));
       for (;;) {
         let value: T | undefined;
         try {
@@ -479,16 +473,17 @@ interface Seen {
   status?: string;
 }
 
-/** Polls Describe until the status leaves the in-progress family. */
+/** Polls Describe at `pace` until the status leaves the in-progress family. */
 async function waitUntilSettled<T extends KindTypes>(
   spec: ResourceSpec<T>,
   ctx: Context,
   arn: string,
   what: string,
   view: (d: T["described"]) => StatusView | undefined,
+  pace: Pace,
   seen: Seen = {},
 ): Promise<T["described"]> {
-  return ctx.waitFor(what, async () => {
+  return ctx.waitAt(pace, what, async () => {
     const described = await spec.describe(ctx, arn);
     const status = view(described)?.status;
     if (status) seen.status = status;
@@ -513,7 +508,8 @@ interface Settled<T extends KindTypes> {
 
 /**
  * Waits until a new resource leaves the in-progress statuses (create's wait, and update's for
- * one recorded before it settled).
+ * one recorded before it settled). A create that started in an earlier run (taken over, or
+ * recorded before it settled) can have settled already: its first Describe comes at once.
  */
 async function settle<T extends KindTypes>(
   spec: ResourceSpec<T>,
@@ -521,13 +517,16 @@ async function settle<T extends KindTypes>(
   arn: string,
   name: string,
   seen: Seen,
+  earlier = false,
 ): Promise<Settled<T>> {
+  const pace = ctx.statusPace("create");
   const described = await waitUntilSettled(
     spec,
     ctx,
     arn,
     `${name} to become ACTIVE`,
     statusOf,
+    earlier ? { ...pace, firstMs: 0 } : pace,
     seen,
   );
   const view = statusOf(described);
@@ -573,7 +572,7 @@ async function deleteAndWait<T extends KindTypes>(
     throw err;
   }
   if (spec.forgetAfterDelete) return;
-  await ctx.waitFor(`${spec.kind} ${arn} to be deleted`, async () => {
+  await ctx.waitAt(ctx.statusPace("delete"), `${spec.kind} ${arn} to be deleted`, async () => {
     try {
       await spec.describe(ctx, arn);
       return undefined;
@@ -728,7 +727,7 @@ export async function createResource<T extends KindTypes>(
   const seen: Seen = {};
   let settled: Settled<T>;
   try {
-    settled = await settle(spec, ctx, arn, name, seen);
+    settled = await settle(spec, ctx, arn, name, seen, adopted !== undefined);
   } catch (err) {
     throw initFailure(spec, inputs, arn, seen.status, err);
   }
@@ -816,7 +815,7 @@ export async function updateResource<T extends KindTypes>(
     // Recorded before it settled (an init failure, a refresh mid-creation): the engine sends
     // Update even with nothing changed, and this is where the wait goes on.
     if (isUnsettled(olds.status)) {
-      const { status, failed } = await settle(spec, ctx, id, name, seen);
+      const { status, failed } = await settle(spec, ctx, id, name, seen, true);
       if (failed) {
         // Recorded as it is: the next diff replaces a failed resource.
         throw Object.assign(new Error(failed), {
@@ -835,7 +834,14 @@ export async function updateResource<T extends KindTypes>(
       await retryLater(ctx, `${name} to accept the update`, () => call(ctx, id, checked), [
         "ResourceInUseException",
       ]);
-      described = await waitUntilSettled(spec, ctx, id, `${name}'s update to finish`, progress);
+      described = await waitUntilSettled(
+        spec,
+        ctx,
+        id,
+        `${name}'s update to finish`,
+        progress,
+        ctx.statusPace("update"),
+      );
       const result = progress(described);
       if (isFailed(result?.status))
         throw new Error(failedMessage(`${name} (${id}) update`, result));

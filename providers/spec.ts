@@ -60,12 +60,17 @@ export interface StatusView {
   failureReason?: string;
 }
 
-/** Polling pace: start, growth and cap of the delay between two Describe calls. */
+/** A delay schedule: the first wait, then gaps from `initialMs` growing ×`factor` up to `capMs`. */
 export interface Pace {
+  /** Before the first call; absent: at once. */
+  firstMs?: number;
   initialMs: number;
   factor: number;
   capMs: number;
 }
+
+/** What a wait for a resource's status follows. */
+export type Transition = "create" | "update" | "delete";
 
 /** What a resource's own operations get: a client built for this call, a deadline, a way to wait. */
 export interface Context {
@@ -77,6 +82,10 @@ export interface Context {
   pace: Pace;
   /** Polls `probe` with back-off until it returns a value; throws when the deadline passes. */
   waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T>;
+  /** {@link waitFor} at another pace, e.g. {@link statusPace}'s. */
+  waitAt<T>(pace: Pace, what: string, probe: () => Promise<T | undefined>): Promise<T>;
+  /** How a wait for this resource's status through `transition` polls (providers/pacing.ts). */
+  statusPace(transition: Transition): Pace;
 }
 
 /** The types of one resource kind; its table (`ResourceSpec`) and resource class follow from them. */

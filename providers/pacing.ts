@@ -1,0 +1,98 @@
+/**
+ * When the providers ask Personalize how a resource is doing. Each kind and transition has a
+ * first Describe, at the earliest moment its status can have changed, and a longest gap
+ * between two Describe calls; in between, each gap is half the time waited so far, so a wait
+ * ends at most half again as late as the status changed (and never more than the longest gap
+ * late), with a number of calls that grows with the logarithm of the wait. On AWS every
+ * Describe counts against the account's request rate ("Rate exceeded" throttles): a training
+ * that takes an hour costs about 30 of them here, not the 180 of a 20-second poll.
+ *
+ * The figures are AWS's. What they rest on:
+ * - Dataset groups, datasets, solutions, event trackers and filters record configuration and
+ *   are ACTIVE within seconds to a minute: AWS's own pipeline polls a dataset group from 5 s
+ *   and event trackers and filters from 8 s (×1.25) (aws-solutions/maintaining-personalized-
+ *   experiences-with-machine-learning: source/infrastructure/personalize/stack.py,
+ *   step_functions/event_tracker_fragment.py, filter_fragment.py), and the developer guide's
+ *   dataset group example every 60 s
+ *   (https://docs.aws.amazon.com/personalize/latest/dg/data-prep-ds-group.html).
+ * - An import job and a training take minutes to hours: the developer guide polls both every
+ *   60 s for up to 3 hours
+ *   (https://docs.aws.amazon.com/personalize/latest/dg/getting-started-python.html), and AWS's
+ *   pipeline polls imports, trainings and campaigns every 60 s for up to about 5 hours
+ *   (step_functions/dataset_import_fragment.py, solution_fragment.py). Either can also fail
+ *   early, hence a first Describe long before a typical run ends.
+ * - "Creating a campaign can take a couple minutes"
+ *   (https://docs.aws.amazon.com/personalize/latest/dg/getting-started-console.html), "usually
+ *   takes a few minutes but can take over an hour"
+ *   (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-new-item-USER_PERSONALIZATION.html);
+ *   an update deploys a version as a create does.
+ * - Schemas have no status: their Describe is the first and last.
+ */
+import { isLoopback } from "./client";
+import type { Pace, Transition } from "./spec";
+
+/**
+ * Per resource kind (the spec's `kind`) and transition, on AWS: the first Describe and the
+ * longest gap between two, in seconds ("-": no wait of that kind). Text, not objects: this
+ * module is serialized into every resource's provider code (`__provider`), which an init
+ * failure carries back through the provider host's gRPC trailers, and Node's HTTP/2 (nghttp2)
+ * refuses a header over 64 KiB (NGHTTP2_HD_MAX_NV in
+ * https://github.com/nghttp2/nghttp2/blob/master/lib/nghttp2_hd.h): the call then never
+ * answers. As text the table costs a few hundred bytes there, as objects kilobytes.
+ */
+export const PACING = `
+  kind              create      update      delete
+  DatasetGroup      10    60    -     -     5     20
+  Schema            0     5     -     -     0     5
+  Dataset           10    60    10    60    5     20
+  DatasetImportJob  60    60    -     -     -     -
+  Solution          10    60    10    60    5     20
+  SolutionVersion   120   120   -     -     -     -
+  Campaign          60    60    60    60    5     20
+  EventTracker      10    60    -     -     5     20
+  Filter            10    60    -     -     5     20
+`;
+
+/** Where each transition's two figures stand in a row of {@link PACING}. */
+const COLUMN: Record<Transition, number> = { create: 1, update: 3, delete: 5 };
+
+/** Each gap is half the time waited so far: a Describe each time the wait has grown by half. */
+export const GROWTH = 1.5;
+
+/**
+ * Against a loopback endpoint (the emulator) every figure is a hundredth of AWS's: a minute
+ * there is 0.6 s here. No lifecycle of the emulator at its default speed is shorter than its
+ * kind's first Describe here (emulator/control/lifecycle.ts), so none is described late by
+ * design.
+ */
+export const LOCAL_SCALE = 1 / 100;
+
+/**
+ * The pace of calls retried on throttles and server errors, and of a wait with no entry in
+ * the table: at once, then from 50 ms against the emulator (it answers in milliseconds) and
+ * from 5 s against AWS, growing ×1.5 up to 2 s and 20 s.
+ */
+export function paceFor(endpoint: string | undefined): Pace {
+  return isLoopback(endpoint)
+    ? { initialMs: 50, factor: GROWTH, capMs: 2000 }
+    : { initialMs: 5000, factor: GROWTH, capMs: 20000 };
+}
+
+/** How a wait for `kind`'s status through `transition` polls, at `endpoint`. */
+export function statusPace(
+  kind: string,
+  transition: Transition,
+  endpoint: string | undefined,
+): Pace {
+  const calls = paceFor(endpoint);
+  const row = PACING.split("\n").find((line) => line.trim().split(/\s+/)[0] === kind);
+  const [first, cap] = (row?.trim().split(/\s+/) ?? []).slice(COLUMN[transition]).map(Number);
+  if (!(first >= 0 && cap > 0)) return calls;
+  const ms = (isLoopback(endpoint) ? LOCAL_SCALE : 1) * 1000;
+  return {
+    firstMs: first * ms,
+    initialMs: Math.max(first * ms * (GROWTH - 1), calls.initialMs),
+    factor: GROWTH,
+    capMs: cap * ms,
+  };
+}
