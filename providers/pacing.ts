@@ -31,30 +31,37 @@
 import { isLoopback } from "./client";
 import type { Pace, Transition } from "./spec";
 
-/**
- * Per resource kind (the spec's `kind`) and transition, on AWS: the first Describe and the
- * longest gap between two, in seconds ("-": no wait of that kind). Text, not objects: this
- * module is serialized into every resource's provider code (`__provider`), which an init
- * failure carries back through the provider host's gRPC trailers, and Node's HTTP/2 (nghttp2)
- * refuses a header over 64 KiB (NGHTTP2_HD_MAX_NV in
- * https://github.com/nghttp2/nghttp2/blob/master/lib/nghttp2_hd.h): the call then never
- * answers. As text the table costs a few hundred bytes there, as objects kilobytes.
- */
-export const PACING = `
-  kind              create      update      delete
-  DatasetGroup      10    60    -     -     5     20
-  Schema            0     5     -     -     0     5
-  Dataset           10    60    10    60    5     20
-  DatasetImportJob  60    60    -     -     -     -
-  Solution          10    60    10    60    5     20
-  SolutionVersion   120   120   -     -     -     -
-  Campaign          60    60    60    60    5     20
-  EventTracker      10    60    -     -     5     20
-  Filter            10    60    -     -     5     20
-`;
+/** One kind's transition on AWS: its first Describe and its longest gap between two. */
+interface Timing {
+  firstMs: number;
+  capMs: number;
+}
 
-/** Where each transition's two figures stand in a row of {@link PACING}. */
-const COLUMN: Record<Transition, number> = { create: 1, update: 3, delete: 5 };
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+/** Configuration the service records: seconds to a minute. */
+const QUICK: Timing = { firstMs: 10 * SECOND, capMs: MINUTE };
+/** Deletes: seconds to a few minutes. */
+const DELETE: Timing = { firstMs: 5 * SECOND, capMs: 20 * SECOND };
+/** Work on the data: minutes to hours. */
+const IMPORT: Timing = { firstMs: MINUTE, capMs: MINUTE };
+const TRAINING: Timing = { firstMs: 2 * MINUTE, capMs: 2 * MINUTE };
+const DEPLOYMENT: Timing = { firstMs: MINUTE, capMs: MINUTE };
+const NO_STATUS: Timing = { firstMs: 0, capMs: 5 * SECOND };
+
+/** Per resource kind (the spec's `kind`) and transition, on AWS. */
+export const PACING: Record<string, Partial<Record<Transition, Timing>>> = {
+  DatasetGroup: { create: QUICK, delete: DELETE },
+  Schema: { create: NO_STATUS, delete: NO_STATUS },
+  Dataset: { create: QUICK, update: QUICK, delete: DELETE },
+  DatasetImportJob: { create: IMPORT },
+  Solution: { create: QUICK, update: QUICK, delete: DELETE },
+  SolutionVersion: { create: TRAINING },
+  Campaign: { create: DEPLOYMENT, update: DEPLOYMENT, delete: DELETE },
+  EventTracker: { create: QUICK, delete: DELETE },
+  Filter: { create: QUICK, delete: DELETE },
+};
 
 /** Each gap is half the time waited so far: a Describe each time the wait has grown by half. */
 export const GROWTH = 1.5;
@@ -85,14 +92,14 @@ export function statusPace(
   endpoint: string | undefined,
 ): Pace {
   const calls = paceFor(endpoint);
-  const row = PACING.split("\n").find((line) => line.trim().split(/\s+/)[0] === kind);
-  const [first, cap] = (row?.trim().split(/\s+/) ?? []).slice(COLUMN[transition]).map(Number);
-  if (!(first >= 0 && cap > 0)) return calls;
-  const ms = (isLoopback(endpoint) ? LOCAL_SCALE : 1) * 1000;
+  const timing = PACING[kind]?.[transition];
+  if (!timing) return calls;
+  const scale = isLoopback(endpoint) ? LOCAL_SCALE : 1;
+  const firstMs = timing.firstMs * scale;
   return {
-    firstMs: first * ms,
-    initialMs: Math.max(first * ms * (GROWTH - 1), calls.initialMs),
+    firstMs,
+    initialMs: Math.max(firstMs * (GROWTH - 1), calls.initialMs),
     factor: GROWTH,
-    capMs: cap * ms,
+    capMs: timing.capMs * scale,
   };
 }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "crypto";
 import { errorMessage } from "./client";
 import { defaultRegion, makeContext, namedError, retryLater, withOutputKeys } from "./lifecycle";
+import { packed } from "./packed";
 import type { Props } from "./spec";
 import {
   canonical,
@@ -545,7 +546,7 @@ export class QualityGate extends pulumi.dynamic.Resource {
   constructor(name: string, args: QualityGateArgs, opts?: pulumi.CustomResourceOptions) {
     const keys = [...Object.keys(FIELDS), ...GATE_OUTPUTS];
     super(
-      qualityGateProvider,
+      packed(qualityGateProvider),
       name,
       withOutputKeys(args, keys),
       opts,

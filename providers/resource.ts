@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { outputKeys, PersonalizeProvider, withOutputKeys } from "./lifecycle";
+import { packed } from "./packed";
 import type { ArgsOf, KindTypes, OutputsOf, Stored } from "./spec";
 
 /** A dynamic resource with an Output per stored output of type `O`. */
@@ -24,7 +25,7 @@ export function dynamicResourceClass<A extends object, O>(
 ): DynamicResourceClass<A, O> {
   class Resource extends pulumi.dynamic.Resource {
     constructor(name: string, args: A, opts?: pulumi.CustomResourceOptions) {
-      super(provider, name, withOutputKeys(args, keys), opts, module, type);
+      super(packed(provider), name, withOutputKeys(args, keys), opts, module, type);
     }
   }
   // A class cannot declare members from a mapped type; its props give it exactly these Outputs.

@@ -115,6 +115,35 @@ describe("offline engine: failures after a create was accepted", function () {
       assert.deepEqual(await groups(), []);
     });
 
+    it("a schema's init failure reaches the engine whole: the host's trailer carries the largest provider code", async () => {
+      // The host sends an init failure's properties, `__provider` among them, in one gRPC
+      // trailer, and Node's HTTP/2 sends no header block over 64 KiB: a call whose failure
+      // does not fit never answers (providers/packed.ts).
+      env.emulator.setFaults({
+        scripted: [
+          {
+            operation: "DescribeSchema",
+            code: "AccessDeniedException",
+            message: "User is not authorized to perform: personalize:DescribeSchema",
+          },
+        ],
+      });
+      const engine = engineFor();
+      const failed = await rejection(engine.up());
+      assert.match(failed.message, /not authorized to perform: personalize:DescribeSchema/);
+      const schema = recorded(engine, "Schema");
+      assert.equal(schema.initErrors?.length, 1);
+      assert.equal(typeof schema.outputs.__provider, "string");
+
+      env.emulator.setFaults({});
+      await engine.up();
+      assert.equal(recorded(engine, "Schema").id, schema.id);
+      assert.equal(recorded(engine, "Schema").initErrors, undefined);
+      assert.equal(recorded(engine, "Dataset").outputs.status, "ACTIVE");
+      await engine.destroy();
+      assert.deepEqual(await groups(), []);
+    });
+
     it("throttled Describe calls are waited out, well past the SDK's own retries", async () => {
       env.emulator.setFaults({
         scripted: [{ operation: "DescribeDatasetGroup", code: "ThrottlingException", times: 9 }],

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { ManualClock } from "../../emulator";
 import { HostError, ProviderHost, startProviderHost } from "../../offline/host";
+import { packed } from "../../providers/packed";
+import { qualityGateProvider } from "../../providers/qualityGate";
 import { rejection } from "../support/emulator";
 import {
   avroSchema,
@@ -27,10 +29,19 @@ const ROOT = resolve(__dirname, "../..");
 const urnOf = (kind: string, name: string) =>
   `urn:pulumi:test::host::pulumi-nodejs:dynamic/personalize:${kind}::${name}`;
 
-/** The text the host loads, as `dynamic.Resource` produces it. */
+/** A provider's module text, as `dynamic.Resource` produces it for the object it is given. */
 async function serialize(provider: dynamic.ResourceProvider): Promise<string> {
   return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
 }
+
+/** The text the host loads: a resource class's `__provider`, the provider packed. */
+const stored = (provider: dynamic.ResourceProvider) => serialize(packed(provider));
+
+/**
+ * The most an init failure's properties, `__provider` among them, may take in the host's one
+ * gRPC trailer: Node's HTTP/2 sends no header block over 64 KiB (providers/packed.ts).
+ */
+const TRAILER_BYTES = 64 * 1024;
 
 /** A message with one resource's names and ARNs put in place of another's. */
 const renamed = (message: string, from: string, to: string) => message.split(from).join(to);
@@ -41,7 +52,7 @@ describe("providers through the real dynamic-provider host", function () {
   let env: TestEmulator;
   const texts = new Map<dynamic.ResourceProvider, string>();
   const code = async (provider: dynamic.ResourceProvider) => {
-    if (!texts.has(provider)) texts.set(provider, await serialize(provider));
+    if (!texts.has(provider)) texts.set(provider, await stored(provider));
     return texts.get(provider)!;
   };
   /** check through the host, as the engine calls it for a new resource. */
@@ -247,6 +258,17 @@ describe("providers through the real dynamic-provider host", function () {
     });
   });
 
+  it("stores every kind's provider in under half of an init failure's trailer", async () => {
+    const sizes: Record<string, number> = {};
+    for (const [kind, provider] of Object.entries({
+      ...PROVIDERS,
+      QualityGate: qualityGateProvider,
+    }))
+      sizes[kind] = Buffer.byteLength(await stored(provider));
+    const over = Object.entries(sizes).filter(([, bytes]) => bytes > TRAILER_BYTES / 2);
+    assert.deepEqual(over, [], `stored provider sizes in bytes: ${JSON.stringify(sizes)}`);
+  });
+
   it("requires the AWS SDK by package name, never by a path inside it", async () => {
     for (const provider of [
       datasetGroupProvider,
@@ -254,7 +276,8 @@ describe("providers through the real dynamic-provider host", function () {
       datasetProvider,
       campaignProvider,
     ]) {
-      const text = await code(provider);
+      // The code the packed provider unpacks and runs.
+      const text = await serialize(provider);
       assert.doesNotMatch(text, /require\("@aws-sdk\/[^"/]+\/[^"]*"\)/);
       assert.match(text, /require\("@aws-sdk\/client-personalize"\)/);
     }
