@@ -405,6 +405,11 @@ export class OfflineEngine {
         run.packs = this.startPacks(run);
         run.packs.catch(() => undefined);
       }
+      // The host takes a second or more to start (a Node process loading the SDK): it starts
+      // beside the program, which meanwhile serializes its providers, instead of after the
+      // first resource is ready. A failure to start shows where the host is first used.
+      if (run.preview || operation === "up" || this.state.resources.some(isDynamic))
+        this.host(run).catch(() => undefined);
       // A pack that cannot start fails every registration alike: its error is the one to show.
       const outputs = await body(run).catch(async (err: unknown) => {
         throw await run.packs.then(
