@@ -39,8 +39,22 @@ function unpack(text: string): dynamic.ResourceProvider {
   return module.exports.handler();
 }
 
-/** The provider's module text, deflated, as base64. */
-async function packText(provider: dynamic.ResourceProvider): Promise<string> {
+/** The end of the last packing started: providers are serialized one after another. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * The provider's module text, deflated, as base64. Serializing a provider takes a few hundred
+ * milliseconds of this process's time; side by side, every kind's would end together, after
+ * all of them, and no resource could be registered before then. One after another, in the
+ * order the program first constructs each kind, the first resource registers after one.
+ */
+function packText(provider: dynamic.ResourceProvider): Promise<string> {
+  const text = queue.then(() => serializePacked(provider));
+  queue = text.catch(() => undefined);
+  return text;
+}
+
+async function serializePacked(provider: dynamic.ResourceProvider): Promise<string> {
   const serialized = await runtime.serializeFunction(() => provider, { allowSecrets: true });
   // The loader is stored in plain text: a provider that captured a secret would leak it.
   if (serialized.containsSecrets)
