@@ -7,8 +7,10 @@
  * that text back in one gRPC trailer when a create fails after the resource exists (an init
  * failure, `grpcResponseFromError` in pulumi/pulumi sdk/nodejs/cmd/dynamic-provider/index.ts),
  * and Node's HTTP/2 sends no header block over 64 KiB (`maxSendHeaderBlockLength`,
- * https://nodejs.org/api/http2.html#settings-object): an init failure whose properties do not
- * fit never answers, and the engine never learns of the resource it has to finish or delete.
+ * https://nodejs.org/api/http2.html#settings-object; measured with @grpc/grpc-js here, a
+ * trailer of 60,000 bytes arrives and one of 64,000 never does): an init failure whose
+ * properties do not fit never answers, and the engine never learns of the resource it has to
+ * finish or delete.
  *
  * Packed, the provider's text is deflated and base64-encoded (about a fifth of its size) inside
  * a loader that inflates and evaluates it on the first call, in the host as the host evaluates
