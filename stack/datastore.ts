@@ -1,16 +1,9 @@
 import * as path from "path";
-import * as iam from "@pulumi/aws/iam";
-import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalBucket, LocalObject } from "../providers/s3";
 import { show } from "../rules/show";
 import { DATA_PREFIX, LOCAL_ROLE_ARN, StackConfig } from "./config";
-import {
-  buildBucketPolicy,
-  buildDataReadPolicy,
-  buildPersonalizeTrustPolicy,
-  PersonalizeSource,
-} from "./policies";
+import type { PersonalizeSource } from "./policies";
 
 export interface DataStoreArgs {
   readonly config: StackConfig;
@@ -23,8 +16,30 @@ export interface DataStoreArgs {
 }
 
 /** What both targets place: the args plus the object's key under `transformed/`. */
-interface Placement extends DataStoreArgs {
+export interface Placement extends DataStoreArgs {
   readonly key: string;
+}
+
+/** What a target's placement gives the component. */
+export interface Placed {
+  readonly bucketName: pulumi.Output<string>;
+  readonly dataLocation: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  readonly readers: pulumi.Resource[];
+}
+
+/** The placement on target aws, in `stack/awsDataStore.ts`. */
+export type PlaceOnAws = (parent: pulumi.Resource, name: string, where: Placement) => Placed;
+
+/**
+ * `stack/awsDataStore.ts`, required on target aws only. Every `@pulumi/aws` resource declaration
+ * imports the package's `types/input.d.ts` and `types/output.d.ts` (11 MB), the largest part of
+ * what ts-node parses when `pulumi preview` type-checks the program; a `require` is no import to
+ * the compiler, so a local stack's program neither loads nor checks them. `npm test`'s `tsc`
+ * checks the module, and that it implements `PlaceOnAws`.
+ */
+function placeOnAws(): PlaceOnAws {
+  return (require("./awsDataStore") as { placeOnAws: PlaceOnAws }).placeOnAws;
 }
 
 /**
@@ -47,7 +62,7 @@ export class DataStore extends pulumi.ComponentResource {
     super("personalize:workshop:DataStore", name, {}, opts);
     const where: Placement = { ...args, key: `${DATA_PREFIX}${path.basename(args.dataPath)}` };
     const built =
-      args.config.target === "aws" ? this.onAws(name, where) : this.onEmulator(name, where);
+      args.config.target === "aws" ? placeOnAws()(this, name, where) : this.onEmulator(name, where);
     this.bucketName = built.bucketName;
     this.dataLocation = built.dataLocation;
     this.roleArn = built.roleArn;
@@ -59,100 +74,7 @@ export class DataStore extends pulumi.ComponentResource {
     });
   }
 
-  private onAws(name: string, { config, dataPath, dataHash, key, scope }: Placement) {
-    const opts = { parent: this };
-    const tags = config.tags;
-    // `<prefix>-data-<random>` unless named: S3 names are global across every account. The
-    // prefix is ignored after creation, so a new namePrefix (or a stack created when the
-    // bucket was autonamed from its logical name) keeps the bucket and its data.
-    const bucket = new s3.Bucket(
-      `${name}-data`,
-      {
-        ...(config.names.bucket === undefined
-          ? { bucketPrefix: `${config.namePrefix}-data-` }
-          : { bucket: config.names.bucket }),
-        // Only the data of one stack lives here; `pulumi destroy` should not stall on it.
-        forceDestroy: true,
-        tags,
-      },
-      { parent: this, ignoreChanges: ["bucketPrefix"] },
-    );
-    const publicAccess = new s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      opts,
-    );
-    const encryption = new s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
-      {
-        bucket: bucket.id,
-        // SSE-S3 rather than a KMS key: the import role would otherwise also need kms:Decrypt.
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      },
-      opts,
-    );
-    // Personalize of this account, in the stack's region: the confused-deputy conditions.
-    const source = pulumi.output(scope);
-    const bucketPolicy = new s3.BucketPolicy(
-      `${name}-bucket-policy`,
-      {
-        bucket: bucket.id,
-        policy: pulumi
-          .all([bucket.arn, source])
-          .apply(([bucketArn, from]) =>
-            JSON.stringify(buildBucketPolicy({ ...from, bucketArn, prefix: DATA_PREFIX })),
-          ),
-      },
-      // S3 rejects concurrent configuration changes of one bucket ("OperationAborted").
-      { parent: this, dependsOn: [publicAccess] },
-    );
-    const object = new s3.BucketObjectv2(
-      `${name}-interactions`,
-      {
-        bucket: bucket.id,
-        key,
-        source: new pulumi.asset.FileAsset(dataPath),
-        contentType: "text/csv",
-        // The same sha256 the import job gets as dataHash, so one preview shows both changing.
-        sourceHash: dataHash,
-        tags,
-      },
-      { parent: this, dependsOn: [encryption] },
-    );
-    const role = new iam.Role(
-      `${name}-personalize-role`,
-      {
-        description: `Lets Amazon Personalize read ${DATA_PREFIX} in the ${config.stack} stack's bucket`,
-        assumeRolePolicy: source.apply((from) => JSON.stringify(buildPersonalizeTrustPolicy(from))),
-        tags,
-      },
-      opts,
-    );
-    const rolePolicy = new iam.RolePolicy(
-      `${name}-personalize-read`,
-      {
-        role: role.id,
-        policy: bucket.arn.apply((bucketArn) =>
-          JSON.stringify(buildDataReadPolicy({ bucketArn, prefix: DATA_PREFIX })),
-        ),
-      },
-      opts,
-    );
-    return {
-      bucketName: bucket.bucket,
-      dataLocation: pulumi.interpolate`s3://${bucket.bucket}/${object.key}`,
-      roleArn: role.arn,
-      readers: [bucketPolicy, rolePolicy],
-    };
-  }
-
-  private onEmulator(name: string, { config, dataPath, dataHash, key }: Placement) {
+  private onEmulator(name: string, { config, dataPath, dataHash, key }: Placement): Placed {
     const opts = { parent: this };
     const endpoint = config.endpoint;
     if (endpoint === undefined || config.names.bucket === undefined) {

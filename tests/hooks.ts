@@ -1,3 +1,6 @@
+// Mocha's globals (describe, it, ...) for every test file: tsconfig.json's `types` names only
+// node, so that the program, which ts-node type-checks under `pulumi preview`, does not load them.
+/// <reference types="mocha" />
 // Mocha root hooks. A serialization error under Pulumi's mock runtime surfaces only as an
 // unhandled rejection and would otherwise look like a hang until the test times out.
 process.on("unhandledRejection", (reason) => {
