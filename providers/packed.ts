@@ -25,39 +25,63 @@ import { deflateRawSync, inflateRawSync } from "zlib";
 type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
 const METHODS: readonly Method[] = ["check", "diff", "create", "read", "update", "delete"];
 
-/** A serialized provider module: `exports.handler()` returns the provider. */
-interface ProviderModule {
-  handler?: () => dynamic.ResourceProvider;
+/** A serialized bundle: `exports.handler()` returns its providers by key. */
+interface BundleModule {
+  handler?: () => Record<string, dynamic.ResourceProvider>;
 }
 
 /** Evaluates a packed provider's text as the host evaluates `__provider` (require-from-string). */
-function unpack(text: string): dynamic.ResourceProvider {
+function unpack(text: string): Record<string, dynamic.ResourceProvider> {
   const source = inflateRawSync(Buffer.from(text, "base64")).toString("utf8");
-  const module: { exports: ProviderModule } = { exports: {} };
+  const module: { exports: BundleModule } = { exports: {} };
   const require = createRequire(join(process.cwd(), "__provider.js"));
   new Function("exports", "require", "module", source)(module.exports, require, module);
   if (typeof module.exports.handler !== "function")
-    throw new Error("a packed provider's code does not export a handler");
+    throw new Error("packed provider code does not export a handler");
   return module.exports.handler();
 }
 
-/** The end of the last packing started: providers are serialized one after another. */
-let queue: Promise<unknown> = Promise.resolve();
+/** Providers by group (e.g. `personalize`), then by key (the kind), as their modules define them. */
+const groups = new Map<string, Map<string, dynamic.ResourceProvider>>();
+
+/** Where each provider of a group is. */
+const places = new Map<dynamic.ResourceProvider, { group: string; key: string }>();
+
+/** A group's providers serialized together: their code, deflated, as base64. */
+interface Bundle {
+  readonly keys: ReadonlySet<string>;
+  readonly text: Promise<string>;
+}
+const bundles = new Map<string, Bundle>();
 
 /**
- * The provider's module text, deflated, as base64. Serializing a provider takes a few hundred
- * milliseconds of this process's time; side by side, every kind's would end together, after
- * all of them, and no resource could be registered before then. One after another, in the
- * order the program first constructs each kind, the first resource registers after one.
+ * Adds `provider` to `group` under `key`, when its resource class is defined. A program's
+ * first resource of the group then serializes every provider the group has by then, in one
+ * module: serializing a provider takes a few hundred milliseconds of the program's process,
+ * and the kinds of a group share most of their code (providers/lifecycle.ts), which one
+ * serialization analyses once. The whole group costs about a third of serializing its kinds
+ * one by one, and the process answers nothing while it serializes.
  */
-function packText(provider: dynamic.ResourceProvider): Promise<string> {
-  const text = queue.then(() => serializePacked(provider));
-  queue = text.catch(() => undefined);
-  return text;
+export function registerPacked(group: string, key: string, provider: dynamic.ResourceProvider) {
+  let members = groups.get(group);
+  if (!members) groups.set(group, (members = new Map()));
+  members.set(key, provider);
+  places.set(provider, { group, key });
 }
 
-async function serializePacked(provider: dynamic.ResourceProvider): Promise<string> {
-  const serialized = await runtime.serializeFunction(() => provider, { allowSecrets: true });
+/** The bundle holding `key` of `group`: the current one, or a new one of every member now. */
+function bundleFor(group: string, key: string): Bundle {
+  const current = bundles.get(group);
+  if (current?.keys.has(key)) return current;
+  const members = Object.fromEntries(groups.get(group) ?? []);
+  const bundle = { keys: new Set(Object.keys(members)), text: packText(members) };
+  bundles.set(group, bundle);
+  return bundle;
+}
+
+/** The text of a module whose `handler()` returns `value`, deflated, as base64. */
+async function packText(value: object): Promise<string> {
+  const serialized = await runtime.serializeFunction(() => value, { allowSecrets: true });
   // The loader is stored in plain text: a provider that captured a secret would leak it.
   if (serialized.containsSecrets)
     throw new Error(
@@ -66,20 +90,24 @@ async function serializePacked(provider: dynamic.ResourceProvider): Promise<stri
   return deflateRawSync(serialized.text, { level: 9 }).toString("base64");
 }
 
-function pack(provider: dynamic.ResourceProvider): dynamic.ResourceProvider {
-  const text = packText(provider);
+/** A provider whose methods call `key`'s in the module packed in `text`. */
+function loaderOf(
+  provider: dynamic.ResourceProvider,
+  text: Promise<string>,
+  key: string,
+): dynamic.ResourceProvider {
   // An object, not a variable: serialized, a captured variable is a fresh copy at each call,
   // while an object is one for the module, so the code is unpacked once per host.
-  const unpacked: { provider?: Promise<dynamic.ResourceProvider> } = {};
+  const unpacked: { bundle?: Promise<Record<string, dynamic.ResourceProvider>> } = {};
   // Serialized, `text` is the promise's value: the serializer awaits a captured promise and
   // stores a string as the string itself.
-  const load = () => (unpacked.provider ??= Promise.resolve(text).then(unpack));
+  const load = () => (unpacked.bundle ??= Promise.resolve(text).then(unpack));
   const loader: Partial<Record<Method, (...args: unknown[]) => Promise<unknown>>> = {};
   for (const method of METHODS) {
     if (typeof provider[method] !== "function") continue;
     // Each method calls the unpacked provider's own, with its `this`.
     loader[method] = async (...args) => {
-      const real = await load();
+      const real = (await load())[key];
       return (real[method] as (...a: unknown[]) => unknown).apply(real, args);
     };
   }
@@ -91,10 +119,15 @@ const packedProviders = new WeakMap<dynamic.ResourceProvider, dynamic.ResourcePr
 /**
  * The packed form of `provider`, one per provider: `dynamic.Resource` serializes each provider
  * object once (its cache is keyed by the object), and every resource of a kind stores the same
- * text.
+ * text. A provider no group holds is packed alone.
  */
 export function packed(provider: dynamic.ResourceProvider): dynamic.ResourceProvider {
   let loader = packedProviders.get(provider);
-  if (!loader) packedProviders.set(provider, (loader = pack(provider)));
+  if (loader) return loader;
+  const place = places.get(provider);
+  loader = place
+    ? loaderOf(provider, bundleFor(place.group, place.key).text, place.key)
+    : loaderOf(provider, packText({ provider }), "provider");
+  packedProviders.set(provider, loader);
   return loader;
 }

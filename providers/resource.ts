@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { outputKeys, PersonalizeProvider, withOutputKeys } from "./lifecycle";
-import { packed } from "./packed";
+import { packed, registerPacked } from "./packed";
 import type { ArgsOf, KindTypes, OutputsOf, Stored } from "./spec";
 
 /** A dynamic resource with an Output per stored output of type `O`. */
@@ -23,6 +23,7 @@ export function dynamicResourceClass<A extends object, O>(
   type: string,
   keys: readonly string[],
 ): DynamicResourceClass<A, O> {
+  registerPacked(module, type, provider);
   class Resource extends pulumi.dynamic.Resource {
     constructor(name: string, args: A, opts?: pulumi.CustomResourceOptions) {
       super(packed(provider), name, withOutputKeys(args, keys), opts, module, type);

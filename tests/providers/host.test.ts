@@ -42,6 +42,8 @@ const stored = (provider: dynamic.ResourceProvider) => serialize(packed(provider
  * gRPC trailer: Node's HTTP/2 sends no header block over 64 KiB (providers/packed.ts).
  */
 const TRAILER_BYTES = 64 * 1024;
+/** What a resource's own inputs and outputs may take beside it: 16 KiB, 40 tags at their longest. */
+const PROPERTIES_BYTES = 16 * 1024;
 
 /** A message with one resource's names and ARNs put in place of another's. */
 const renamed = (message: string, from: string, to: string) => message.split(from).join(to);
@@ -258,14 +260,16 @@ describe("providers through the real dynamic-provider host", function () {
     });
   });
 
-  it("stores every kind's provider in under half of an init failure's trailer", async () => {
+  it("stores every kind's provider leaving an init failure's trailer room for its properties", async () => {
     const sizes: Record<string, number> = {};
     for (const [kind, provider] of Object.entries({
       ...PROVIDERS,
       QualityGate: qualityGateProvider,
     }))
       sizes[kind] = Buffer.byteLength(await stored(provider));
-    const over = Object.entries(sizes).filter(([, bytes]) => bytes > TRAILER_BYTES / 2);
+    const over = Object.entries(sizes).filter(
+      ([, bytes]) => bytes > TRAILER_BYTES - PROPERTIES_BYTES,
+    );
     assert.deepEqual(over, [], `stored provider sizes in bytes: ${JSON.stringify(sizes)}`);
   });
 
