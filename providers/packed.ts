@@ -12,7 +12,7 @@
  * properties do not fit never answers, and the engine never learns of the resource it has to
  * finish or delete.
  *
- * Packed, the provider's text is deflated and base64-encoded (about a fifth of its size) inside
+ * Packed, the provider's text is deflated and base64-encoded (a quarter of its size) inside
  * a loader that inflates and evaluates it on the first call, in the host as the host evaluates
  * `__provider` itself: a module whose `require` resolves from the program's directory.
  */
@@ -59,8 +59,8 @@ const bundles = new Map<string, Bundle>();
  * first resource of the group then serializes every provider the group has by then, in one
  * module: serializing a provider takes a few hundred milliseconds of the program's process,
  * and the kinds of a group share most of their code (providers/lifecycle.ts), which one
- * serialization analyses once. The whole group costs about a third of serializing its kinds
- * one by one, and the process answers nothing while it serializes.
+ * serialization analyses once. The Personalize group takes less than half the time of its
+ * kinds one by one (about 1.3 s against 3 s), and the process answers nothing meanwhile.
  */
 export function registerPacked(group: string, key: string, provider: dynamic.ResourceProvider) {
   let members = groups.get(group);
