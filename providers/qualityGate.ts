@@ -47,22 +47,6 @@ const DEFAULTS = {
 export const QUALITY_GATE_DEFAULTS = DEFAULTS;
 
 /**
- * The offline metrics GetSolutionMetrics reports for a custom solution version
- * (https://docs.aws.amazon.com/personalize/latest/dg/working-with-training-metrics.html). Some
- * recipes report more; the gate takes any name the version has.
- */
-export const SOLUTION_METRICS: readonly string[] = [
-  "coverage",
-  "mean_reciprocal_rank_at_25",
-  "normalized_discounted_cumulative_gain_at_5",
-  "normalized_discounted_cumulative_gain_at_10",
-  "normalized_discounted_cumulative_gain_at_25",
-  "precision_at_5",
-  "precision_at_10",
-  "precision_at_25",
-];
-
-/**
  * Each input and how a change reaches the gate: `update` decides again (or records the new
  * settings), `replace` starts afresh with nothing approved. A new solution (a new ARN, or the
  * same name replaced) means a new campaign too, which serves nothing yet: only the floor applies.

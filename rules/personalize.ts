@@ -68,3 +68,20 @@ export const DOMAINS = ["ECOMMERCE", "VIDEO_ON_DEMAND"] as const satisfies reado
 export const IMPORT_MODES = ["FULL", "INCREMENTAL"] as const satisfies readonly ImportMode[];
 /** The modes CreateSolutionVersion takes; `AUTOTRAIN` is what the service reports for its own. */
 export const TRAINING_MODES = ["FULL", "UPDATE"] as const satisfies readonly TrainingMode[];
+
+/**
+ * The offline metrics GetSolutionMetrics reports for a custom solution version
+ * (https://docs.aws.amazon.com/personalize/latest/dg/working-with-training-metrics.html). Some
+ * recipes report more; the quality gate takes any name the version has, the emulator reports
+ * these (emulator/ml/metrics.ts).
+ */
+export const SOLUTION_METRICS: readonly string[] = [
+  "coverage",
+  "mean_reciprocal_rank_at_25",
+  "normalized_discounted_cumulative_gain_at_5",
+  "normalized_discounted_cumulative_gain_at_10",
+  "normalized_discounted_cumulative_gain_at_25",
+  "precision_at_5",
+  "precision_at_10",
+  "precision_at_25",
+];

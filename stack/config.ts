@@ -1,15 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 // The rules the providers' check and the emulator apply too: one home, rules/.
 import { BUCKET_NAME, REGION } from "../rules/aws";
-import { AUTO_TRAINING_SCHEDULE, NAME } from "../rules/personalize";
+import { AUTO_TRAINING_SCHEDULE, NAME, SOLUTION_METRICS } from "../rules/personalize";
 import { follows, StringRule } from "../rules/rule";
 import { show } from "../rules/show";
-import {
-  METRIC_NAME,
-  QUALITY_GATE_DEFAULTS,
-  SOLUTION_METRICS,
-  SOLUTION_VERSION_ARN,
-} from "../providers/qualityGate";
+import { METRIC_NAME, QUALITY_GATE_DEFAULTS, SOLUTION_VERSION_ARN } from "../providers/qualityGate";
 
 /** Where the stack deploys: real AWS, or the local Personalize emulator. */
 export type Target = "aws" | "local";

@@ -4,6 +4,7 @@
  * with two or more) are held out, a model of the same recipe and configuration is trained
  * on the rest, and its top 25 for each evaluated user is scored against what they held out.
  */
+import { SOLUTION_METRICS } from "../../rules/personalize";
 import type { InteractionColumns } from "./interactions";
 import {
   best,
@@ -19,17 +20,6 @@ import { rowMask, rowsByUser, trainModel } from "./train";
 /** Users evaluated at most (evenly spaced over all candidates, so the choice is deterministic). */
 export const MAX_EVALUATED_USERS = 1000;
 const CUTOFF = 25;
-
-export const METRIC_NAMES = [
-  "coverage",
-  "mean_reciprocal_rank_at_25",
-  "normalized_discounted_cumulative_gain_at_5",
-  "normalized_discounted_cumulative_gain_at_10",
-  "normalized_discounted_cumulative_gain_at_25",
-  "precision_at_5",
-  "precision_at_10",
-  "precision_at_25",
-] as const;
 
 export function computeMetrics(
   data: InteractionColumns,
@@ -64,7 +54,7 @@ export function computeMetrics(
   for (const u of evaluated) {
     heldOut.set(u, new Set(heldRows(countedRows(u)).map((r) => data.items[r])));
   }
-  const sums: Record<string, number> = Object.fromEntries(METRIC_NAMES.map((m) => [m, 0]));
+  const sums: Record<string, number> = Object.fromEntries(SOLUTION_METRICS.map((m) => [m, 0]));
   const recommended = new Set<number>();
   const popular =
     config.family === "popularity" || config.family === "trending"
@@ -107,7 +97,7 @@ export function computeMetrics(
   let catalogue = 0;
   for (const p of model.popularity) if (p > 0) catalogue++;
   const metrics: Record<string, number> = {};
-  for (const name of METRIC_NAMES) {
+  for (const name of SOLUTION_METRICS) {
     const value =
       name === "coverage"
         ? catalogue

@@ -9,7 +9,7 @@ import {
   GetRecommendationsCommand,
   type GetRecommendationsCommandInput,
 } from "@aws-sdk/client-personalize-runtime";
-import { METRIC_NAMES } from "../../emulator/ml/metrics";
+import { SOLUTION_METRICS } from "../../rules/personalize";
 import { rejection } from "../support/emulator";
 import {
   CATEGORIES,
@@ -232,7 +232,7 @@ describe("data plane over HTTP: training, metrics and the runtime", function () 
     const { metrics } = await h.personalize.send(
       new GetSolutionMetricsCommand({ solutionVersionArn }),
     );
-    assert.deepEqual(Object.keys(metrics ?? {}).sort(), [...METRIC_NAMES].sort());
+    assert.deepEqual(Object.keys(metrics ?? {}).sort(), [...SOLUTION_METRICS].sort());
     for (const [name, value] of Object.entries(metrics!)) {
       assert.ok(value >= 0 && value <= 1, `${name} = ${value}`);
     }

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ObjectBody } from "../../emulator/dataplane";
 import { familyOf } from "../../emulator/ml/families";
-import { computeMetrics, METRIC_NAMES } from "../../emulator/ml/metrics";
+import { computeMetrics } from "../../emulator/ml/metrics";
+import { SOLUTION_METRICS } from "../../rules/personalize";
 import {
   best,
   popularityScores,
@@ -199,7 +200,7 @@ describe("data plane ML: offline metrics", () => {
   it("reports every GetSolutionMetrics key, each within [0, 1]", () => {
     for (const family of ["popularity", "trending", "related", "user", "ranking"] as const) {
       const metrics = computeMetrics(data, config(family));
-      assert.deepEqual(Object.keys(metrics).sort(), [...METRIC_NAMES].sort());
+      assert.deepEqual(Object.keys(metrics).sort(), [...SOLUTION_METRICS].sort());
       for (const [name, value] of Object.entries(metrics)) {
         assert.ok(value >= 0 && value <= 1, `${family} ${name} = ${value}`);
       }
