@@ -10,8 +10,7 @@ import {
   checkNumber,
   checkObject,
   checkString,
-  isUnknown,
-  show,
+  checkVersionOfSolution,
 } from "./validate";
 
 export type CampaignInputs = Tagged & {
@@ -82,19 +81,7 @@ export const campaignProvider = new PersonalizeProvider<CampaignKind>({
       hint: "is not a solution version ARN",
     });
     checkArn(failures, "solutionArn", inputs.solutionArn, "personalize", { required: false });
-    const { solutionArn, solutionVersionArn } = inputs;
-    if (
-      typeof solutionArn === "string" &&
-      typeof solutionVersionArn === "string" &&
-      !isUnknown(solutionArn) &&
-      !isUnknown(solutionVersionArn) &&
-      !solutionVersionArn.startsWith(`${solutionArn}/`)
-    ) {
-      failures.push({
-        property: "solutionVersionArn",
-        reason: `solutionVersionArn ${show(solutionVersionArn)} is not a version of solutionArn ${show(solutionArn)}`,
-      });
-    }
+    checkVersionOfSolution(failures, inputs);
     checkNumber(failures, "minProvisionedTPS", inputs.minProvisionedTPS, { min: 1, integer: true });
     checkObject(failures, "campaignConfig", inputs.campaignConfig);
   },

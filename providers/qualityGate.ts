@@ -11,6 +11,7 @@ import {
   checkNumber,
   checkRegion,
   checkString,
+  checkVersionOfSolution,
   Failure,
   isUnknown,
   plain,
@@ -370,19 +371,7 @@ export class QualityGateProvider implements pulumi.dynamic.ResourceProvider {
       hint: VERSION_HINT,
     });
     checkArn(failures, "solutionArn", inputs.solutionArn, "personalize", { required: false });
-    const { solutionArn, solutionVersionArn } = inputs;
-    if (
-      typeof solutionArn === "string" &&
-      typeof solutionVersionArn === "string" &&
-      !isUnknown(solutionArn) &&
-      !isUnknown(solutionVersionArn) &&
-      !solutionVersionArn.startsWith(`${solutionArn}/`)
-    ) {
-      failures.push({
-        property: "solutionVersionArn",
-        reason: `solutionVersionArn ${show(solutionVersionArn)} is not a version of solutionArn ${show(solutionArn)}`,
-      });
-    }
+    checkVersionOfSolution(failures, inputs);
     checkString(failures, "metric", inputs.metric, {
       min: 1,
       max: 256,

@@ -93,6 +93,28 @@ export function checkArn(
   }
 }
 
+/**
+ * That `solutionVersionArn` is a version of `solutionArn` (`<solution ARN>/<id>`), when both are
+ * known strings: a campaign's and a quality gate's inputs name both.
+ */
+export function checkVersionOfSolution(
+  failures: Failure[],
+  { solutionArn, solutionVersionArn }: { solutionArn?: unknown; solutionVersionArn?: unknown },
+): void {
+  if (
+    typeof solutionArn === "string" &&
+    typeof solutionVersionArn === "string" &&
+    !isUnknown(solutionArn) &&
+    !isUnknown(solutionVersionArn) &&
+    !solutionVersionArn.startsWith(`${solutionArn}/`)
+  ) {
+    failures.push({
+      property: "solutionVersionArn",
+      reason: `solutionVersionArn ${show(solutionVersionArn)} is not a version of solutionArn ${show(solutionArn)}`,
+    });
+  }
+}
+
 export function checkEnum(
   failures: Failure[],
   property: string,
