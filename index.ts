@@ -1,8 +1,18 @@
-// The Pulumi program: read the stack's config, build the workshop stack, export its outputs.
+// The Pulumi program: read the stack's config, check the program's types, build the workshop
+// stack, export its outputs.
 // Everything else lives in stack/ so that tests can build the stack without this module.
-import { buildWorkshopStack, readStackConfig } from "./stack";
+import {
+  buildWorkshopStack,
+  checkProgramTypes,
+  modulesRequiredOn,
+  PROJECT_DIR,
+  readStackConfig,
+} from "./stack";
 
-const outputs = buildWorkshopStack(readStackConfig());
+const config = readStackConfig();
+// Under `pulumi preview` and `up`, type errors stop the program here, before any resource.
+checkProgramTypes(PROJECT_DIR, modulesRequiredOn(config.target));
+const outputs = buildWorkshopStack(config);
 
 export const target = outputs.target;
 export const bucketName = outputs.bucketName;

@@ -6,12 +6,22 @@
  * `PULUMI_CONFIG` and `PULUMI_NODEJS_*` environment, then `node @pulumi/pulumi/cmd/run --pwd
  * <project> ... <entry point>`), with the stack's config and the SDK's mock monitor in place
  * of the engine (bench/language-host.js). The SDK's cmd/run registers ts-node itself, from the
- * project's tsconfig; PULUMI_NODEJS_TRANSPILE_ONLY picks the mode, as a user would. The figure is
- * the time from the process's start to the entry point's module having been evaluated (every
- * resource constructed), the CPU time beside it, the median of alternating rounds.
+ * tsconfig Pulumi.yaml names, and the program checks its own types (stack/typecheck.ts). The
+ * modes, as a user gets them:
+ * - `typecheck`: the default, with the check's cache as the run before left it (nothing changed);
+ * - `typecheck-edited`: the same after an edit of index.ts (a comment line added);
+ * - `typecheck-cold`: the same with an empty cache (a first run, or the first after an upgrade);
+ * - `ts-node-check`: PULUMI_NODEJS_TRANSPILE_ONLY=false, ts-node checking every module it loads,
+ *   as the host does for a tsconfig without `noCheck`: the peer;
+ * - `transpile-only`: PULUMI_NODEJS_TRANSPILE_ONLY=true, as CI runs it: the floor.
+ * The figure is the time from the process's start to the entry point's module having been
+ * evaluated (every resource constructed), the CPU time beside it, the median of alternating
+ * rounds. The runs load a copy of the project, which the edits change.
  */
 import { spawn } from "child_process";
-import { join, resolve } from "path";
+import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from "fs";
+import { tmpdir } from "os";
+import { join, relative, resolve } from "path";
 import { loadStackConfig, readYaml } from "../offline/stack-config";
 import type { BenchReport } from "./index";
 
@@ -23,16 +33,30 @@ const ROUNDS = 3;
 /** A run this slow is stuck, not slow (a type-checked load took 80 s on a 2-core machine at load 13). */
 const TIMEOUT_MS = 10 * 60_000;
 
-type Mode = "typecheck" | "transpile-only";
+const MODES = [
+  "typecheck",
+  "typecheck-edited",
+  "typecheck-cold",
+  "ts-node-check",
+  "transpile-only",
+] as const;
+type Mode = (typeof MODES)[number];
 interface Load {
   loadMs: number;
   cpuMs: number;
 }
 
+/** How the language host starts the program's process. */
+export interface Launch {
+  env: NodeJS.ProcessEnv;
+  args: string[];
+  cwd: string;
+}
+
 /** What the language host sets for the program's process, from Pulumi.yaml and the stack. */
-function hostLaunch(stack: Stack): { env: NodeJS.ProcessEnv; args: string[] } {
-  const files = loadStackConfig(ROOT, stack);
-  const runtime = readYaml(join(ROOT, "Pulumi.yaml")).runtime as {
+export function hostLaunch(stack: string, root = ROOT): Launch {
+  const files = loadStackConfig(root, stack);
+  const runtime = readYaml(join(root, "Pulumi.yaml")).runtime as {
     options?: { typescript?: boolean; tsconfig?: string };
   };
   // The host hands config over as `<namespace>:config:<name>` (its constructConfig).
@@ -52,22 +76,25 @@ function hostLaunch(stack: Stack): { env: NodeJS.ProcessEnv; args: string[] } {
   env.PULUMI_CONFIG_SECRET_KEYS = "[]";
   if (runtime.options?.typescript !== false) env.PULUMI_NODEJS_TYPESCRIPT = "true";
   if (runtime.options?.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = runtime.options.tsconfig;
-  const runPath = require.resolve("@pulumi/pulumi/cmd/run", { paths: [ROOT] });
+  const runPath = require.resolve("@pulumi/pulumi/cmd/run", { paths: [root] });
   const args = [
     runPath,
-    ...["--monitor", "mock", "--project", files.project, "--root-directory", ROOT],
-    ...["--stack", stack, "--pwd", ROOT, "--dry-run"],
+    ...["--monitor", "mock", "--project", files.project, "--root-directory", root],
+    ...["--stack", stack, "--pwd", root, "--dry-run"],
     files.main,
   ];
-  return { env, args };
+  return { env, args, cwd: root };
 }
 
-function loadOnce(launch: { env: NodeJS.ProcessEnv; args: string[] }, mode: Mode): Promise<Load> {
-  const env = { ...launch.env, PULUMI_NODEJS_TRANSPILE_ONLY: String(mode === "transpile-only") };
+/**
+ * One load of the program, with `env` over the host's environment; fails with what the process
+ * printed when the program does not load.
+ */
+export function loadOnce(launch: Launch, env: NodeJS.ProcessEnv = {}): Promise<Load> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(__dirname, "language-host.js"), ...launch.args], {
-      cwd: ROOT,
-      env,
+      cwd: launch.cwd,
+      env: { ...launch.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -84,7 +111,7 @@ function loadOnce(launch: { env: NodeJS.ProcessEnv; args: string[] }, mode: Mode
       if (line.startsWith("{")) return done(JSON.parse(line) as Load);
       fail(
         new Error(
-          `the program did not load (${mode}, exit ${signal ?? code}):\n${stderr.trim() || stdout.trim()}`,
+          `the program did not load (exit ${signal ?? code}):\n${stderr.trim() || stdout.trim()}`,
         ),
       );
     });
@@ -97,17 +124,63 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/**
+ * A copy of the project in a new directory `name` of `parent`, with the project's node_modules
+ * linked in: a program that can be edited. Returns its root.
+ */
+export function projectCopy(parent: string, name = "project"): string {
+  const copy = join(parent, name);
+  cpSync(ROOT, copy, {
+    recursive: true,
+    filter: (source) => !/^(node_modules|\.git)$/.test(relative(ROOT, source)),
+  });
+  symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"), "dir");
+  return copy;
+}
+
 export async function run(): Promise<BenchReport> {
+  const dir = mkdtempSync(join(tmpdir(), "program-load-"));
+  try {
+    // A copy per stack: an edit must not reach the other stack's next `typecheck` run.
+    const roots = Object.fromEntries(STACKS.map((stack) => [stack, projectCopy(dir, stack)]));
+    return await measure(roots as Record<Stack, string>, join(dir, "caches"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(roots: Record<Stack, string>, caches: string): Promise<BenchReport> {
+  let cold = 0;
+  let edits = 0;
+  // The environment each mode adds; the type-check's cache is a directory of the bench's own.
+  const modeEnv = (stack: Stack, mode: Mode): NodeJS.ProcessEnv => {
+    switch (mode) {
+      case "typecheck-edited":
+        appendFileSync(join(roots[stack], "index.ts"), `// edit ${++edits}\n`);
+        return { TYPECHECK_CACHE_DIR: join(caches, stack) };
+      case "typecheck":
+        return { TYPECHECK_CACHE_DIR: join(caches, stack) };
+      case "typecheck-cold":
+        return { TYPECHECK_CACHE_DIR: join(caches, `cold-${cold++}`) };
+      case "ts-node-check":
+        return { PULUMI_NODEJS_TRANSPILE_ONLY: "false" };
+      case "transpile-only":
+        return { PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
+    }
+  };
+  // One unmeasured run per stack leaves the cache a `typecheck` run finds.
+  for (const stack of STACKS) {
+    await loadOnce(hostLaunch(stack, roots[stack]), modeEnv(stack, "typecheck"));
+  }
   const loads = new Map<string, Load[]>();
   const key = (stack: Stack, mode: Mode) => `${stack} ${mode}`;
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternating, and each mode first in turn, so drifting machine load reaches both alike.
-    const order: Mode[] =
-      round % 2 ? ["transpile-only", "typecheck"] : ["typecheck", "transpile-only"];
+    // Alternating, each mode first in turn, so drifting machine load reaches every mode alike.
+    const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]);
     for (const stack of STACKS) {
-      const launch = hostLaunch(stack);
+      const launch = hostLaunch(stack, roots[stack]);
       for (const mode of order) {
-        const load = await loadOnce(launch, mode);
+        const load = await loadOnce(launch, modeEnv(stack, mode));
         loads.set(key(stack, mode), [...(loads.get(key(stack, mode)) ?? []), load]);
       }
     }
@@ -122,19 +195,30 @@ export async function run(): Promise<BenchReport> {
   ];
   const json: Record<string, unknown> = {};
   for (const stack of STACKS) {
-    const ratio = ms(stack, "typecheck") / ms(stack, "transpile-only");
+    const floor = ms(stack, "transpile-only");
+    const ratio = (mode: Mode) => ms(stack, mode) / floor;
     const cpuRatio = cpu(stack, "typecheck") / cpu(stack, "transpile-only");
     lines.push(
-      `${stack} stack: type-checked ${s(ms(stack, "typecheck"))} (CPU ${s(cpu(stack, "typecheck"))}), ` +
-        `transpile-only ${s(ms(stack, "transpile-only"))} (CPU ${s(cpu(stack, "transpile-only"))}): ` +
-        `${ratio.toFixed(2)}x (CPU ${cpuRatio.toFixed(2)}x)`,
+      `${stack} stack: transpile-only ${s(floor)} (CPU ${s(cpu(stack, "transpile-only"))}); ` +
+        `type-checked ${s(ms(stack, "typecheck"))} (CPU ${s(cpu(stack, "typecheck"))}), ` +
+        `${ratio("typecheck").toFixed(2)}x; after an edit of index.ts ` +
+        `${s(ms(stack, "typecheck-edited"))}, ${ratio("typecheck-edited").toFixed(2)}x; ` +
+        `with an empty cache ${s(ms(stack, "typecheck-cold"))}, ` +
+        `${ratio("typecheck-cold").toFixed(2)}x; ts-node checking each module ` +
+        `${s(ms(stack, "ts-node-check"))}, ${ratio("ts-node-check").toFixed(2)}x`,
     );
     // The sample (local) stack's keys as they were; the aws stack's with a suffix.
     const suffix = stack === "local" ? "" : `_${stack}`;
     Object.assign(json, {
       [`program_load_typecheck_ms${suffix}`]: ms(stack, "typecheck"),
-      [`program_load_transpile_only_ms${suffix}`]: ms(stack, "transpile-only"),
-      [`program_load_typecheck_ratio${suffix}`]: ratio,
+      [`program_load_transpile_only_ms${suffix}`]: floor,
+      [`program_load_typecheck_ratio${suffix}`]: ratio("typecheck"),
+      [`program_load_typecheck_edited_ms${suffix}`]: ms(stack, "typecheck-edited"),
+      [`program_load_typecheck_edited_ratio${suffix}`]: ratio("typecheck-edited"),
+      [`program_load_typecheck_cold_ms${suffix}`]: ms(stack, "typecheck-cold"),
+      [`program_load_typecheck_cold_ratio${suffix}`]: ratio("typecheck-cold"),
+      [`program_load_ts_node_check_ms${suffix}`]: ms(stack, "ts-node-check"),
+      [`program_load_ts_node_check_ratio${suffix}`]: ratio("ts-node-check"),
       [`program_load_typecheck_cpu_ms${suffix}`]: cpu(stack, "typecheck"),
       [`program_load_transpile_only_cpu_ms${suffix}`]: cpu(stack, "transpile-only"),
       [`program_load_typecheck_cpu_ratio${suffix}`]: cpuRatio,

@@ -2,7 +2,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalBucket, LocalObject } from "../providers/s3";
 import { show } from "../rules/show";
-import { DATA_PREFIX, LOCAL_ROLE_ARN, StackConfig } from "./config";
+import { DATA_PREFIX, LOCAL_ROLE_ARN, StackConfig, Target } from "./config";
 import type { PersonalizeSource } from "./policies";
 
 export interface DataStoreArgs {
@@ -28,18 +28,28 @@ export interface Placed {
   readonly readers: pulumi.Resource[];
 }
 
+/** The module of the placement on target aws. */
+const AWS_PLACEMENT = "./awsDataStore";
 /** The placement on target aws, in `stack/awsDataStore.ts`. */
 export type PlaceOnAws = (parent: pulumi.Resource, name: string, where: Placement) => Placed;
 
 /**
  * `stack/awsDataStore.ts`, required on target aws only. Every `@pulumi/aws` resource declaration
  * imports the package's `types/input.d.ts` and `types/output.d.ts` (11 MB), the largest part of
- * what ts-node parses when `pulumi preview` type-checks the program; a `require` is no import to
- * the compiler, so a local stack's program neither loads nor checks them. `npm test`'s `tsc`
+ * what the program's type-check parses (stack/typecheck.ts); a `require` is no import to the
+ * compiler, so a local stack's program neither loads nor checks them. `npm test`'s `tsc`
  * checks the module, and that it implements `PlaceOnAws`.
  */
 function placeOnAws(): PlaceOnAws {
-  return (require("./awsDataStore") as { placeOnAws: PlaceOnAws }).placeOnAws;
+  return (require(AWS_PLACEMENT) as { placeOnAws: PlaceOnAws }).placeOnAws;
+}
+
+/**
+ * The modules the program requires on `target` besides those it imports: what the program's
+ * own type-check adds to its tsconfig's `files` (stack/typecheck.ts).
+ */
+export function modulesRequiredOn(target: Target): string[] {
+  return target === "aws" ? [require.resolve(AWS_PLACEMENT)] : [];
 }
 
 /**

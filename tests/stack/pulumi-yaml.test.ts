@@ -32,7 +32,11 @@ describe("Pulumi.yaml and the stack files", () => {
   it("declares the project, runtime and entry point", () => {
     assert.strictEqual(project.name, PROJECT);
     assert.strictEqual(project.main, "index.ts");
-    assert.deepStrictEqual(project.runtime, { name: "nodejs", options: { packagemanager: "npm" } });
+    assert.deepStrictEqual(project.runtime, {
+      name: "nodejs",
+      // tsconfig: the host compiles with tsconfig.program.json (tests/program/).
+      options: { packagemanager: "npm", tsconfig: "tsconfig.program.json" },
+    });
   });
 
   it("types and describes exactly the keys the program reads", () => {

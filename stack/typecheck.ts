@@ -1,0 +1,170 @@
+/**
+ * The program's own type-check, kept between runs: what `pulumi preview` and `pulumi up` check
+ * before the program builds the stack (README, "Type-checking: where it happens").
+ *
+ * Left to the SDK's `cmd/run`, ts-node would type-check every module the program loads, with a
+ * fresh compiler in every run: 2.5 to 3 times the program's transpile-only load, on every
+ * preview. The tsconfig the language host reads (`tsconfig.program.json`, named in Pulumi.yaml)
+ * sets `noCheck`, so ts-node only transpiles, and the program checks itself here: one
+ * incremental TypeScript program over that tsconfig's `files` and the modules the program
+ * requires without importing them, whose state (a .tsbuildinfo) and a record of every file it
+ * read (path, size, mtime, hash) are kept in a cache directory, one per set of root files.
+ * - A run whose files all match the record checks nothing.
+ * - A run after an edit re-checks the edited files and those whose view of them changed.
+ * - Type errors stop the program before it builds the stack, naming each file and line.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { RunError } from "@pulumi/pulumi";
+import type * as TypeScript from "typescript";
+
+/** Where the check keeps its state, unless TYPECHECK_CACHE_DIR names another directory. */
+export const DEFAULT_CACHE_DIR = path.join("node_modules", ".cache", "program-typecheck");
+const RECORD = "files.json";
+const BUILD_INFO = "program.tsbuildinfo";
+
+/** What a passing check read: a later run whose files all match it has nothing to check. */
+interface CheckRecord {
+  /** The compiler's version, options and root files: another key makes the record void. */
+  key: string;
+  /** Every file the program read (sources, declarations, libs): path, size, mtime, sha1. */
+  files: [string, number, number, string][];
+}
+
+/** `skipped` (not this run's to check), `up to date` (nothing to check) or `checked`. */
+export type CheckOutcome = "skipped" | "up to date" | "checked";
+
+/**
+ * The tsconfig `cmd/run` registered ts-node with, if the program is to check itself: under
+ * the language host (PULUMI_NODEJS_TYPESCRIPT), with no PULUMI_NODEJS_TRANSPILE_ONLY (`true`
+ * skips every check, `false` has ts-node check each module), and a tsconfig setting `noCheck`
+ * (otherwise ts-node has checked already). As pulumi/pulumi sdk/nodejs/cmd/run/run.ts decides.
+ */
+function tsconfigToCheck(projectDir: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.PULUMI_NODEJS_TYPESCRIPT !== "true" || env.PULUMI_NODEJS_TRANSPILE_ONLY) return;
+  const tsconfig = path.resolve(projectDir, env.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json");
+  const ts: typeof TypeScript = require("typescript");
+  const own = ts.readConfigFile(tsconfig, ts.sys.readFile).config?.compilerOptions;
+  return own?.noCheck === true ? tsconfig : undefined;
+}
+
+const sha1 = (bytes: Buffer) => createHash("sha1").update(bytes).digest("hex");
+
+/** Whether every file of `record` is as it was: same size and mtime, or else the same bytes. */
+function unchanged(record: CheckRecord): boolean {
+  return record.files.every(([file, size, mtimeMs, hash]) => {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      return false;
+    }
+    if (stat.size !== size) return false;
+    return stat.mtimeMs === mtimeMs || sha1(fs.readFileSync(file)) === hash;
+  });
+}
+
+function readRecord(file: string): CheckRecord | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as CheckRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes whole or not at all: two programs checking at once each leave a whole file. */
+function writeAtomically(file: string, text: string) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, text);
+  fs.renameSync(temporary, file);
+}
+
+/**
+ * Type-checks the program as the tsconfig the host read describes it (its `files` and
+ * `alsoRequired`, its options with `noCheck` off), unless the host has done so or was told not
+ * to (see tsconfigToCheck). Throws, with every error's file, line and text, when the program
+ * does not type-check.
+ */
+export function checkProgramTypes(
+  projectDir: string,
+  alsoRequired: readonly string[] = [],
+  env = process.env,
+): CheckOutcome {
+  const tsconfig = tsconfigToCheck(projectDir, env);
+  if (!tsconfig) return "skipped";
+  const ts: typeof TypeScript = require("typescript");
+  const parsed = ts.getParsedCommandLineOfConfigFile(tsconfig, undefined, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
+    },
+  });
+  if (!parsed) throw new Error(`cannot read ${tsconfig}`);
+  const roots = [...parsed.fileNames, ...alsoRequired.map((file) => path.resolve(file))];
+  // A directory per set of roots: stacks of both targets each keep theirs.
+  const cacheDir = path.join(
+    path.resolve(projectDir, env.TYPECHECK_CACHE_DIR || DEFAULT_CACHE_DIR),
+    sha1(Buffer.from(roots.join("\n"))).slice(0, 12),
+  );
+  const options: TypeScript.CompilerOptions = {
+    ...parsed.options,
+    noCheck: false,
+    noEmit: true,
+    incremental: true,
+    tsBuildInfoFile: path.join(cacheDir, BUILD_INFO),
+  };
+  const key = sha1(Buffer.from(JSON.stringify([ts.version, options, roots])));
+  const recordFile = path.join(cacheDir, RECORD);
+  const record = readRecord(recordFile);
+  if (record?.key === key && unchanged(record)) return "up to date";
+
+  const host = ts.createIncrementalCompilerHost(options);
+  // The cache is an aid: a directory that cannot be written costs the next run a full check.
+  const save = (file: string, text: string) => {
+    try {
+      writeAtomically(file, text);
+    } catch (error) {
+      process.stderr.write(`type-check cache not saved (${file}): ${(error as Error).message}\n`);
+    }
+  };
+  host.writeFile = (file, text) => save(file, text);
+  const program = ts.createIncrementalProgram({
+    rootNames: roots,
+    options,
+    host,
+    configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(parsed),
+  });
+  const errors = [
+    ...program.getConfigFileParsingDiagnostics(),
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...program.getSyntacticDiagnostics(),
+    ...program.getSemanticDiagnostics(),
+  ].filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
+  // With noEmit, this writes the .tsbuildinfo alone: the next run re-checks only what changed.
+  program.emit();
+  if (errors.length) {
+    fs.rmSync(recordFile, { force: true });
+    const text = ts.formatDiagnostics(errors, {
+      getCanonicalFileName: (file) => file,
+      getCurrentDirectory: () => projectDir,
+      getNewLine: () => "\n",
+    });
+    // A RunError: the host prints the message alone, without this function's stack.
+    throw new RunError(
+      `the program does not type-check (${errors.length} error${errors.length > 1 ? "s" : ""}; ` +
+        `PULUMI_NODEJS_TRANSPILE_ONLY=true skips the check):\n${text.trimEnd()}`,
+    );
+  }
+  const files = program
+    .getProgram()
+    .getSourceFiles()
+    .map(({ fileName }): CheckRecord["files"][number] => {
+      const stat = fs.statSync(fileName);
+      return [fileName, stat.size, stat.mtimeMs, sha1(fs.readFileSync(fileName))];
+    });
+  save(recordFile, JSON.stringify({ key, files } satisfies CheckRecord));
+  return "checked";
+}

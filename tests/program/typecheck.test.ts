@@ -1,0 +1,106 @@
+// The program's own type-check (stack/typecheck.ts), run as `pulumi preview` runs the program:
+// the SDK's cmd/run in a fresh process, registering ts-node from the tsconfig Pulumi.yaml names
+// (bench/language-host.js, with the SDK's mock monitor in place of the engine). Each case works
+// on a copy of the project, so that it can plant type errors.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { hostLaunch, loadOnce, projectCopy } from "../../bench/program-load.bench";
+import { checkProgramTypes } from "../../stack/typecheck";
+
+const ROOT = path.resolve(__dirname, "../..");
+/** A cold check of the aws stack's program takes about 12 s on an idle 2-core machine. */
+const LOADS_TIMEOUT_MS = 10 * 60_000;
+
+describe("the program's own type-check under the language host", function () {
+  this.timeout(LOADS_TIMEOUT_MS);
+  let copy: string;
+  let cache: string;
+
+  before(() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "typecheck-"));
+    copy = projectCopy(dir);
+    cache = path.join(dir, "cache");
+  });
+  after(() => fs.rmSync(path.dirname(copy), { recursive: true, force: true }));
+
+  const load = (stack: string, env: NodeJS.ProcessEnv = {}) =>
+    loadOnce(hostLaunch(stack, copy), { TYPECHECK_CACHE_DIR: cache, ...env });
+  /** Replaces `before` with `after` in the copy's `file`; returns the undo. */
+  const edit = (file: string, before: string, after: string) => {
+    const at = path.join(copy, file);
+    const text = fs.readFileSync(at, "utf8");
+    assert.ok(text.includes(before), `${file} has no ${before}`);
+    fs.writeFileSync(at, text.replace(before, after));
+    return () => fs.writeFileSync(at, text);
+  };
+  const PLANTED = "\nexport const planted: number = 'text';\n";
+  /** The check's record of what it read: one, while only the local stack has run. */
+  const record = () => {
+    const dirs = fs.readdirSync(cache);
+    assert.strictEqual(dirs.length, 1, `one set of roots, not ${dirs.join(", ")}`);
+    const file = path.join(cache, dirs[0], "files.json");
+    return { text: fs.readFileSync(file, "utf8"), mtimeMs: fs.statSync(file).mtimeMs };
+  };
+
+  it("stops at a type error in any module the program imports, and checks nothing when nothing changed", async () => {
+    await load("local");
+    assert.match(record().text, /providers\/validate\.ts/);
+    // Not a root of the check: a module index.ts reaches through stack/ and providers/.
+    const undo = edit("providers/validate.ts", "\nexport function", `${PLANTED}export function`);
+    await assert.rejects(load("local"), (error: Error) => {
+      assert.match(error.message, /the program does not type-check \(1 error;/);
+      assert.match(
+        error.message,
+        /providers\/validate\.ts\(\d+,\d+\): error TS2322: Type 'string'/,
+      );
+      return true;
+    });
+    // CI's runs skip the check: npm test's tsc has checked the commit.
+    await load("local", { PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+    undo();
+    await load("local");
+    const fixed = record();
+    // Nothing changed since: the run reads the record and writes nothing.
+    await load("local");
+    assert.deepStrictEqual(record(), fixed);
+  });
+
+  it("checks the module an aws stack requires, which no import reaches", async () => {
+    const undo = edit("stack/awsDataStore.ts", "\nexport const", `${PLANTED}export const`);
+    try {
+      await assert.rejects(load("dev"), /stack\/awsDataStore\.ts\(\d+,\d+\): error TS2322/);
+      // The local stack's program neither loads nor checks it.
+      await load("local");
+    } finally {
+      undo();
+    }
+  });
+});
+
+describe("when the program checks its own types", () => {
+  const host = {
+    PULUMI_NODEJS_TYPESCRIPT: "true",
+    PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.program.json",
+  };
+  for (const [why, env] of [
+    ["outside the language host (tests, the offline engine)", {}],
+    [
+      "with PULUMI_NODEJS_TRANSPILE_ONLY=true (CI)",
+      { ...host, PULUMI_NODEJS_TRANSPILE_ONLY: "true" },
+    ],
+    [
+      "with PULUMI_NODEJS_TRANSPILE_ONLY=false (ts-node checks each module)",
+      { ...host, PULUMI_NODEJS_TRANSPILE_ONLY: "false" },
+    ],
+    [
+      "under a tsconfig without noCheck (ts-node has checked)",
+      { ...host, PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.json" },
+    ],
+  ] as const) {
+    it(`it does not ${why}`, () => {
+      assert.strictEqual(checkProgramTypes(ROOT, [], env), "skipped");
+    });
+  }
+});
