@@ -1,5 +1,4 @@
 import type { Personalize } from "@aws-sdk/client-personalize";
-import type { S3 } from "@aws-sdk/client-s3";
 
 /**
  * Where a provider talks to. Built from the resource's own inputs on every call: a client
@@ -68,9 +67,38 @@ export function personalizeApi(target: Target): Personalize {
   });
 }
 
+/**
+ * The S3 calls of the local target's kinds (providers/s3.ts), typed here rather than from
+ * `@aws-sdk/client-s3`: the client's declarations (139 files, 2.2 MB) would otherwise be parsed
+ * by every type-check of the program, which reaches this module (README, "Type-checking").
+ * `npm test`'s `tsc` holds the SDK's client to this shape (tests/providers/client.test.ts).
+ */
+export interface LocalS3 {
+  createBucket(input: { Bucket: string }): Promise<object>;
+  headBucket(input: { Bucket: string }): Promise<object>;
+  deleteBucket(input: { Bucket: string }): Promise<object>;
+  headObject(input: { Bucket: string; Key: string }): Promise<{ ETag?: string }>;
+  putObject(input: {
+    Bucket: string;
+    Key: string;
+    Body: Uint8Array;
+    ContentType?: string;
+  }): Promise<{ ETag?: string }>;
+  deleteObject(input: { Bucket: string; Key: string }): Promise<object>;
+}
+
+/** The configuration `s3Api` gives the SDK's S3 client. */
+export interface LocalS3Config {
+  region: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  forcePathStyle: boolean;
+  maxAttempts: number;
+}
+
 /** S3 for the local target: path-style addressing, because the emulator serves one host. */
-export function s3Api(target: Target): S3 {
-  const sdk: typeof import("@aws-sdk/client-s3") = require("@aws-sdk/client-s3");
+export function s3Api(target: Target): LocalS3 {
+  const sdk = require("@aws-sdk/client-s3") as { S3: new (config: LocalS3Config) => LocalS3 };
   return new sdk.S3({
     region: target.region,
     endpoint: target.endpoint,

@@ -17,7 +17,61 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { RunError } from "@pulumi/pulumi";
-import type * as TypeScript from "typescript";
+
+/** A diagnostic, as far as this module looks into one. */
+interface Diagnostic {
+  category: number;
+  messageText: unknown;
+}
+type Diagnostics = readonly Diagnostic[];
+type CompilerOptions = Record<string, unknown>;
+
+/**
+ * The part of the TypeScript compiler API this module calls, typed here rather than imported:
+ * the program's check reaches this module, and `typescript.d.ts` (588 KB) would be parsed by
+ * every check. `npm test`'s `tsc` holds the package to it (tests/program/typecheck.test.ts).
+ */
+export interface TypeScriptApi {
+  version: string;
+  sys: { readFile(path: string): string | undefined };
+  DiagnosticCategory: { Error: number };
+  readConfigFile(
+    file: string,
+    read: (path: string) => string | undefined,
+  ): { config?: { compilerOptions?: { noCheck?: unknown } } };
+  getParsedCommandLineOfConfigFile(
+    file: string,
+    extend: undefined,
+    host: object,
+  ): { options: CompilerOptions; fileNames: string[] } | undefined;
+  getConfigFileParsingDiagnostics(parsed: object): Diagnostics;
+  flattenDiagnosticMessageText(text: unknown, newLine: string): string;
+  formatDiagnostics(
+    diagnostics: Diagnostics,
+    host: {
+      getCanonicalFileName(file: string): string;
+      getCurrentDirectory(): string;
+      getNewLine(): string;
+    },
+  ): string;
+  createIncrementalCompilerHost(options: CompilerOptions): {
+    writeFile: (file: string, text: string, byteOrderMark: boolean) => void;
+  };
+  createIncrementalProgram(args: {
+    rootNames: readonly string[];
+    options: CompilerOptions;
+    host?: object;
+    configFileParsingDiagnostics?: Diagnostics;
+  }): {
+    getConfigFileParsingDiagnostics(): Diagnostics;
+    getOptionsDiagnostics(): Diagnostics;
+    getGlobalDiagnostics(): Diagnostics;
+    getSyntacticDiagnostics(): Diagnostics;
+    getSemanticDiagnostics(): Diagnostics;
+    emit(): unknown;
+    getProgram(): { getSourceFiles(): readonly { fileName: string; text: string }[] };
+  };
+}
 
 /** Where the check keeps its state, unless TYPECHECK_CACHE_DIR names another directory. */
 export const DEFAULT_CACHE_DIR = path.join("node_modules", ".cache", "program-typecheck");
@@ -44,7 +98,7 @@ export type CheckOutcome = "skipped" | "up to date" | "checked";
 function tsconfigToCheck(projectDir: string, env: NodeJS.ProcessEnv): string | undefined {
   if (env.PULUMI_NODEJS_TYPESCRIPT !== "true" || env.PULUMI_NODEJS_TRANSPILE_ONLY) return;
   const tsconfig = path.resolve(projectDir, env.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json");
-  const ts: typeof TypeScript = require("typescript");
+  const ts = require("typescript") as TypeScriptApi;
   const own = ts.readConfigFile(tsconfig, ts.sys.readFile).config?.compilerOptions;
   return own?.noCheck === true ? tsconfig : undefined;
 }
@@ -94,10 +148,10 @@ export function checkProgramTypes(
 ): CheckOutcome {
   const tsconfig = tsconfigToCheck(projectDir, env);
   if (!tsconfig) return "skipped";
-  const ts: typeof TypeScript = require("typescript");
+  const ts = require("typescript") as TypeScriptApi;
   const parsed = ts.getParsedCommandLineOfConfigFile(tsconfig, undefined, {
     ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+    onUnRecoverableConfigFileDiagnostic: (diagnostic: Diagnostic) => {
       throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
     },
   });
@@ -108,7 +162,7 @@ export function checkProgramTypes(
     path.resolve(projectDir, env.TYPECHECK_CACHE_DIR || DEFAULT_CACHE_DIR),
     sha1(Buffer.from(roots.join("\n"))).slice(0, 12),
   );
-  const options: TypeScript.CompilerOptions = {
+  const options: CompilerOptions = {
     ...parsed.options,
     noCheck: false,
     noEmit: true,
@@ -158,13 +212,15 @@ export function checkProgramTypes(
         `PULUMI_NODEJS_TRANSPILE_ONLY=true skips the check):\n${text.trimEnd()}`,
     );
   }
-  const files = program
-    .getProgram()
-    .getSourceFiles()
-    .map(({ fileName }): CheckRecord["files"][number] => {
-      const stat = fs.statSync(fileName);
-      return [fileName, stat.size, stat.mtimeMs, sha1(fs.readFileSync(fileName))];
-    });
+  const files: CheckRecord["files"] = [];
+  for (const { fileName, text } of program.getProgram().getSourceFiles()) {
+    const stat = fs.statSync(fileName);
+    const bytes = fs.readFileSync(fileName);
+    // A file saved while the check ran: what was checked is not what is there, so no record
+    // (the compiler's text has no byte-order mark).
+    if (bytes.toString("utf8").replace(/^\uFEFF/, "") !== text) return "checked";
+    files.push([fileName, stat.size, stat.mtimeMs, sha1(bytes)]);
+  }
   save(recordFile, JSON.stringify({ key, files } satisfies CheckRecord));
   return "checked";
 }

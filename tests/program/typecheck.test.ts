@@ -7,7 +7,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { hostLaunch, loadOnce, projectCopy } from "../../bench/program-load.bench";
-import { checkProgramTypes } from "../../stack/typecheck";
+import * as ts from "typescript";
+import { checkProgramTypes, TypeScriptApi } from "../../stack/typecheck";
+
+// stack/typecheck.ts types the compiler API it calls instead of importing typescript.d.ts:
+// this is where `tsc` holds the package to that shape.
+const typescriptFits: TypeScriptApi = ts;
 
 const ROOT = path.resolve(__dirname, "../..");
 /** A cold check of the aws stack's program takes about 12 s on an idle 2-core machine. */
@@ -80,6 +85,10 @@ describe("the program's own type-check under the language host", function () {
 });
 
 describe("when the program checks its own types", () => {
+  it("calls the compiler API of the typescript package", () => {
+    assert.strictEqual(typescriptFits.version, require("typescript/package.json").version);
+  });
+
   const host = {
     PULUMI_NODEJS_TYPESCRIPT: "true",
     PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.program.json",

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { S3 } from "@aws-sdk/client-s3";
+import type { LocalS3, LocalS3Config } from "../../providers";
 import { isLoopback, listAll, paceFor, personalizeApi, s3Api } from "../../providers";
 import { clearCredentials, startTestEmulator } from "./helpers";
 
@@ -29,11 +31,20 @@ describe("providers: clients", () => {
     });
   }
 
+  it("gives the local kinds the SDK's own S3 client, which fits the calls they make", () => {
+    // s3Api types the client by the calls of providers/s3.ts (LocalS3) instead of importing the
+    // SDK's declarations: this assignment is where `tsc` holds the SDK's client to that shape.
+    const sdkClient: new (config: LocalS3Config) => LocalS3 = S3;
+    const client = s3Api({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" });
+    assert.ok(client instanceof sdkClient);
+    (client as S3).destroy();
+  });
+
   it("falls back to dummy credentials for the emulator when the environment has none", async () => {
     clearCredentials();
     for (const client of [
       personalizeApi({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }),
-      s3Api({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }),
+      s3Api({ region: "us-east-1", endpoint: "http://127.0.0.1:4599" }) as S3,
     ]) {
       const credentials = await client.config.credentials();
       assert.equal(credentials.accessKeyId, "emulator");
