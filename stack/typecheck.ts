@@ -91,12 +91,14 @@ export type CheckOutcome = "skipped" | "up to date" | "checked";
 
 /**
  * The tsconfig `cmd/run` registered ts-node with, if the program is to check itself: under
- * the language host (PULUMI_NODEJS_TYPESCRIPT), with no PULUMI_NODEJS_TRANSPILE_ONLY (`true`
- * skips every check, `false` has ts-node check each module), and a tsconfig setting `noCheck`
- * (otherwise ts-node has checked already). As pulumi/pulumi sdk/nodejs/cmd/run/run.ts decides.
+ * the language host (PULUMI_NODEJS_TYPESCRIPT), unless PULUMI_NODEJS_TRANSPILE_ONLY is `true`
+ * (no check wanted), with a tsconfig that sets `noCheck`. Without `noCheck`, ts-node has checked
+ * every module (pulumi/pulumi sdk/nodejs/cmd/run/run.ts); with it, ts-node's checker reports
+ * nothing even when PULUMI_NODEJS_TRANSPILE_ONLY=false turns ts-node's check on.
  */
 function tsconfigToCheck(projectDir: string, env: NodeJS.ProcessEnv): string | undefined {
-  if (env.PULUMI_NODEJS_TYPESCRIPT !== "true" || env.PULUMI_NODEJS_TRANSPILE_ONLY) return;
+  if (env.PULUMI_NODEJS_TYPESCRIPT !== "true" || env.PULUMI_NODEJS_TRANSPILE_ONLY === "true")
+    return;
   const tsconfig = path.resolve(projectDir, env.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json");
   const ts = require("typescript") as TypeScriptApi;
   const own = ts.readConfigFile(tsconfig, ts.sys.readFile).config?.compilerOptions;
