@@ -82,9 +82,25 @@ const BUILD_INFO = "program.tsbuildinfo";
 interface CheckRecord {
   /** The compiler's version, options and root files: another key makes the record void. */
   key: string;
-  /** Every file the program read (sources, declarations, libs): path, size, mtime, sha1. */
+  /** When the check started: an mtime this recent cannot tell two edits apart. */
+  startedMs: number;
+  /**
+   * Every file the program read (sources, declarations, libs), and those that decide where the
+   * compiler finds a package (the package.json nearest each, npm's lockfiles): path, size,
+   * mtime, sha1.
+   */
   files: [string, number, number, string][];
 }
+
+/**
+ * How long after a check's start an mtime still may not tell an edit from the checked text:
+ * filesystems keep mtimes to 1 or 2 s (as git's "racily clean" entries,
+ * https://git-scm.com/docs/racy-git).
+ */
+const MTIME_GRANULARITY_MS = 2000;
+
+/** npm's lockfiles: every install, `npm link` among them, rewrites the one in node_modules. */
+const LOCKFILES = ["package.json", "package-lock.json", "node_modules/.package-lock.json"];
 
 /** `skipped` (not this run's to check), `up to date` (nothing to check) or `checked`. */
 export type CheckOutcome = "skipped" | "up to date" | "checked";
@@ -96,19 +112,24 @@ export type CheckOutcome = "skipped" | "up to date" | "checked";
  * every module (pulumi/pulumi sdk/nodejs/cmd/run/run.ts); with it, ts-node's checker reports
  * nothing even when PULUMI_NODEJS_TRANSPILE_ONLY=false turns ts-node's check on.
  */
-function tsconfigToCheck(projectDir: string, env: NodeJS.ProcessEnv): string | undefined {
+function tsconfigToCheck(env: NodeJS.ProcessEnv): string | undefined {
   if (env.PULUMI_NODEJS_TYPESCRIPT !== "true" || env.PULUMI_NODEJS_TRANSPILE_ONLY === "true")
     return;
-  const tsconfig = path.resolve(projectDir, env.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json");
+  // As run.js reads it: relative to the working directory, the project's under the host.
+  const tsconfig = path.resolve(env.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json");
   const ts = require("typescript") as TypeScriptApi;
   const own = ts.readConfigFile(tsconfig, ts.sys.readFile).config?.compilerOptions;
-  return own?.noCheck === true ? tsconfig : undefined;
+  return own?.noCheck ? tsconfig : undefined;
 }
 
 const sha1 = (bytes: Buffer) => createHash("sha1").update(bytes).digest("hex");
 
-/** Whether every file of `record` is as it was: same size and mtime, or else the same bytes. */
+/**
+ * Whether every file of `record` is as it was: the same size and an mtime older than the check
+ * that is the same, or else the same bytes.
+ */
 function unchanged(record: CheckRecord): boolean {
+  const settled = record.startedMs - MTIME_GRANULARITY_MS;
   return record.files.every(([file, size, mtimeMs, hash]) => {
     let stat: fs.Stats;
     try {
@@ -117,8 +138,27 @@ function unchanged(record: CheckRecord): boolean {
       return false;
     }
     if (stat.size !== size) return false;
-    return stat.mtimeMs === mtimeMs || sha1(fs.readFileSync(file)) === hash;
+    if (stat.mtimeMs === mtimeMs && mtimeMs < settled) return true;
+    return sha1(fs.readFileSync(file)) === hash;
   });
+}
+
+/** The package.json nearest each of `files` (where the compiler learnt the package's layout). */
+function packageFiles(files: readonly string[]): string[] {
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  for (const file of files) {
+    for (let dir = path.dirname(file); !seen.has(dir); dir = path.dirname(dir)) {
+      seen.add(dir);
+      const manifest = path.join(dir, "package.json");
+      if (fs.existsSync(manifest)) {
+        found.add(manifest);
+        break;
+      }
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return [...found];
 }
 
 function readRecord(file: string): CheckRecord | undefined {
@@ -148,7 +188,7 @@ export function checkProgramTypes(
   alsoRequired: readonly string[] = [],
   env = process.env,
 ): CheckOutcome {
-  const tsconfig = tsconfigToCheck(projectDir, env);
+  const tsconfig = tsconfigToCheck(env);
   if (!tsconfig) return "skipped";
   const ts = require("typescript") as TypeScriptApi;
   const parsed = ts.getParsedCommandLineOfConfigFile(tsconfig, undefined, {
@@ -158,7 +198,10 @@ export function checkProgramTypes(
     },
   });
   if (!parsed) throw new Error(`cannot read ${tsconfig}`);
-  const roots = [...parsed.fileNames, ...alsoRequired.map((file) => path.resolve(file))];
+  const roots = [
+    ...parsed.fileNames,
+    ...alsoRequired.map((file) => path.resolve(projectDir, file)),
+  ];
   // A directory per set of roots: stacks of both targets each keep theirs.
   const cacheDir = path.join(
     path.resolve(projectDir, env.TYPECHECK_CACHE_DIR || DEFAULT_CACHE_DIR),
@@ -176,8 +219,8 @@ export function checkProgramTypes(
   const record = readRecord(recordFile);
   if (record?.key === key && unchanged(record)) return "up to date";
 
-  const host = ts.createIncrementalCompilerHost(options);
-  // The cache is an aid: a directory that cannot be written costs the next run a full check.
+  const startedMs = Date.now();
+  // The cache is an aid, never a reason to fail: what cannot be kept costs a full check later.
   const save = (file: string, text: string) => {
     try {
       writeAtomically(file, text);
@@ -185,24 +228,46 @@ export function checkProgramTypes(
       process.stderr.write(`type-check cache not saved (${file}): ${(error as Error).message}\n`);
     }
   };
-  host.writeFile = (file, text) => save(file, text);
-  const program = ts.createIncrementalProgram({
-    rootNames: roots,
-    options,
-    host,
-    configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(parsed),
-  });
-  const errors = [
-    ...program.getConfigFileParsingDiagnostics(),
-    ...program.getOptionsDiagnostics(),
-    ...program.getGlobalDiagnostics(),
-    ...program.getSyntacticDiagnostics(),
-    ...program.getSemanticDiagnostics(),
-  ].filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
-  // With noEmit, this writes the .tsbuildinfo alone: the next run re-checks only what changed.
-  program.emit();
+  const forget = (file: string) => {
+    try {
+      fs.rmSync(file, { force: true });
+    } catch {
+      // Nothing there to mislead a later run, or nothing that can be removed: a later run
+      // finds no record, or a record whose files differ.
+    }
+  };
+  const check = () => {
+    // A host per attempt: it keeps what it has read.
+    const host = ts.createIncrementalCompilerHost(options);
+    host.writeFile = (file, text) => save(file, text);
+    const program = ts.createIncrementalProgram({
+      rootNames: roots,
+      options,
+      host,
+      configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(parsed),
+    });
+    const errors = [
+      ...program.getConfigFileParsingDiagnostics(),
+      ...program.getOptionsDiagnostics(),
+      ...program.getGlobalDiagnostics(),
+      ...program.getSyntacticDiagnostics(),
+      ...program.getSemanticDiagnostics(),
+    ].filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
+    // With noEmit, this writes the .tsbuildinfo alone: the next run re-checks only what changed.
+    program.emit();
+    return { program, errors };
+  };
+  let checked: ReturnType<typeof check>;
+  try {
+    checked = check();
+  } catch {
+    // A .tsbuildinfo the compiler cannot read (damaged from outside): check without it.
+    forget(path.join(cacheDir, BUILD_INFO));
+    checked = check();
+  }
+  const { program, errors } = checked;
   if (errors.length) {
-    fs.rmSync(recordFile, { force: true });
+    forget(recordFile);
     const text = ts.formatDiagnostics(errors, {
       getCanonicalFileName: (file) => file,
       getCurrentDirectory: () => projectDir,
@@ -215,14 +280,22 @@ export function checkProgramTypes(
     );
   }
   const files: CheckRecord["files"] = [];
-  for (const { fileName, text } of program.getProgram().getSourceFiles()) {
-    const stat = fs.statSync(fileName);
+  const entry = (file: string, bytes: Buffer) => {
+    const { size, mtimeMs } = fs.statSync(file);
+    files.push([file, size, mtimeMs, sha1(bytes)]);
+  };
+  const sources = program.getProgram().getSourceFiles();
+  for (const { fileName, text } of sources) {
     const bytes = fs.readFileSync(fileName);
     // A file saved while the check ran: what was checked is not what is there, so no record
     // (the compiler's text has no byte-order mark).
     if (bytes.toString("utf8").replace(/^\uFEFF/, "") !== text) return "checked";
-    files.push([fileName, stat.size, stat.mtimeMs, sha1(bytes)]);
+    entry(fileName, bytes);
   }
-  save(recordFile, JSON.stringify({ key, files } satisfies CheckRecord));
+  const lockfiles = LOCKFILES.map((file) => path.join(projectDir, file));
+  const manifests = packageFiles(sources.map(({ fileName }) => fileName));
+  for (const file of new Set([...lockfiles.filter((f) => fs.existsSync(f)), ...manifests]))
+    entry(file, fs.readFileSync(file));
+  save(recordFile, JSON.stringify({ key, startedMs, files } satisfies CheckRecord));
   return "checked";
 }

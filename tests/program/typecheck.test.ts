@@ -66,6 +66,74 @@ describe("the program's own type-check under the language host", function () {
     assert.deepStrictEqual(record(), fixed);
   });
 
+  it("reads a file again when its mtime is too recent to tell two edits apart", async () => {
+    // A coarse clock (1 or 2 s on some filesystems) gives an edit soon after the check read the
+    // file the same mtime; with the same size, only the bytes tell the edit apart.
+    const file = path.join(copy, "providers/validate.ts");
+    const soon = new Date(Date.now() + 60_000);
+    fs.utimesSync(file, soon, soon);
+    // No record: this run checks, and records the file with that mtime.
+    fs.rmSync(path.join(cache, fs.readdirSync(cache)[0], "files.json"));
+    await load("local");
+    const undo = edit(
+      "providers/validate.ts",
+      "canonical(value: unknown): string {",
+      "canonical(value: unknown): number {",
+    );
+    fs.utimesSync(file, soon, soon);
+    try {
+      await assert.rejects(load("local"), /providers\/validate\.ts\(\d+,\d+\): error TS2322/);
+    } finally {
+      undo();
+    }
+  });
+
+  it("checks again when a package.json or npm's record of node_modules changes", async () => {
+    await load("local");
+    const before = record();
+    for (const file of ["package.json", "node_modules/.package-lock.json"])
+      assert.match(
+        before.text,
+        new RegExp(`${path.join(copy, file).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"`),
+      );
+    // Where the compiler finds a package's declarations (types, exports) is in its package.json.
+    const undo = edit("package.json", '"private": true,', '"private": true, "types": "none.d.ts",');
+    try {
+      await load("local");
+      assert.notDeepStrictEqual(record(), before, "the run checked nothing");
+    } finally {
+      undo();
+    }
+  });
+
+  it("never lets its cache hide the type errors: a cache it cannot write, or one damaged", async () => {
+    const undo = edit("providers/validate.ts", "\nexport function", `${PLANTED}export function`);
+    try {
+      // A regular file where the cache directory should be: nothing can be kept.
+      const blocked = path.join(path.dirname(cache), "blocked");
+      fs.writeFileSync(blocked, "");
+      await assert.rejects(
+        load("local", { TYPECHECK_CACHE_DIR: blocked }),
+        /providers\/validate\.ts\(\d+,\d+\): error TS2322/,
+      );
+    } finally {
+      undo();
+    }
+    // A .tsbuildinfo of the right version and the wrong shape, and no record: a full check.
+    const [dir] = fs.readdirSync(cache);
+    fs.rmSync(path.join(cache, dir, "files.json"));
+    fs.writeFileSync(
+      path.join(cache, dir, "program.tsbuildinfo"),
+      JSON.stringify({
+        version: require("typescript/package.json").version,
+        root: 5,
+        fileNames: 3,
+        fileInfos: {},
+      }),
+    );
+    await load("local");
+  });
+
   /** Runs of the local stack with the error PLANTED in providers/validate.ts. */
   async function runsWithThePlantedError() {
     await assert.rejects(load("local"), (error: Error) => {
@@ -78,7 +146,10 @@ describe("the program's own type-check under the language host", function () {
     });
     // PULUMI_NODEJS_TRANSPILE_ONLY=false has ts-node check, but with the tsconfig's noCheck,
     // which leaves its checker nothing to report: the program's own check still runs.
-    await assert.rejects(load("local", { PULUMI_NODEJS_TRANSPILE_ONLY: "false" }), /TS2322/);
+    await assert.rejects(
+      load("local", { PULUMI_NODEJS_TRANSPILE_ONLY: "false" }),
+      /the program does not type-check \(1 error;[^]*providers\/validate\.ts\(\d+,\d+\): error TS2322/,
+    );
     // CI's runs skip the check: npm test's tsc has checked the commit.
     await load("local", { PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
   }
