@@ -3,12 +3,12 @@
  * before the program builds the stack (README, "Type-checking: where it happens").
  *
  * Left to the SDK's `cmd/run`, ts-node would type-check every module the program loads, with a
- * fresh compiler in every run: 2.5 to 3 times the program's transpile-only load, on every
+ * fresh compiler in every run: 2 to 3 times the program's transpile-only load, on every
  * preview. The tsconfig the language host reads (`tsconfig.program.json`, named in Pulumi.yaml)
  * sets `noCheck`, so ts-node only transpiles, and the program checks itself here: one
  * incremental TypeScript program over that tsconfig's `files` and the modules the program
- * requires without importing them, whose state (a .tsbuildinfo) and a record of every file it
- * read (path, size, mtime, hash) are kept in a cache directory, one per set of root files.
+ * requires without importing them, whose state (a .tsbuildinfo) and a record of the files it
+ * depends on (path, size, mtime, hash) are kept in a cache directory, one per set of root files.
  * - A run whose files all match the record checks nothing.
  * - A run after an edit re-checks the edited files and those whose view of them changed.
  * - Type errors stop the program before it builds the stack, naming each file and line.
@@ -125,8 +125,8 @@ function tsconfigToCheck(env: NodeJS.ProcessEnv): string | undefined {
 const sha1 = (bytes: Buffer) => createHash("sha1").update(bytes).digest("hex");
 
 /**
- * Whether every file of `record` is as it was: the same size and an mtime older than the check
- * that is the same, or else the same bytes.
+ * Whether every file of `record` is as it was: the same size, and the same mtime where that
+ * mtime had settled before the check that wrote the record, or else the same bytes.
  */
 function unchanged(record: CheckRecord): boolean {
   const settled = record.startedMs - MTIME_GRANULARITY_MS;
@@ -161,12 +161,20 @@ function packageFiles(files: readonly string[]): string[] {
   return [...found];
 }
 
+/** The record in `file`, if there is one of the expected shape. */
 function readRecord(file: string): CheckRecord | undefined {
+  let record: Partial<CheckRecord>;
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as CheckRecord;
+    record = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<CheckRecord>;
   } catch {
     return undefined;
   }
+  const valid =
+    typeof record?.key === "string" &&
+    typeof record.startedMs === "number" &&
+    Array.isArray(record.files) &&
+    record.files.every((entry) => Array.isArray(entry) && entry.length === 4);
+  return valid ? (record as CheckRecord) : undefined;
 }
 
 /** Writes whole or not at all: two programs checking at once each leave a whole file. */

@@ -132,6 +132,13 @@ describe("the program's own type-check under the language host", function () {
       }),
     );
     await load("local");
+    // A record of the right key and the wrong shape: a full check too.
+    const recordFile = path.join(cache, dir, "files.json");
+    const good = JSON.parse(fs.readFileSync(recordFile, "utf8"));
+    fs.writeFileSync(recordFile, JSON.stringify({ ...good, files: 3 }));
+    await load("local");
+    assert.deepStrictEqual(JSON.parse(fs.readFileSync(recordFile, "utf8")).key, good.key);
+    assert.ok(Array.isArray(JSON.parse(fs.readFileSync(recordFile, "utf8")).files));
   });
 
   /** Runs of the local stack with the error PLANTED in providers/validate.ts. */
