@@ -6,19 +6,9 @@
  * state without them is on disk; startup sweeps bodies no state references.
  */
 import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import { atomicWrite } from "../schemas/atomic-write";
 import { fileChunks } from "../schemas/file-chunks";
 import type { ResourceRecord } from "./control";
 
@@ -121,34 +111,5 @@ export class DiskStore {
       if (!referenced.has(name)) this.deleteBlob(name);
     for (const name of readdirSync(this.dir))
       if (name.endsWith(".tmp")) unlinkSync(join(this.dir, name));
-  }
-}
-
-/**
- * Replaces `path` with `data` atomically and durably: write a temp file, fsync it, rename it
- * over `path`, fsync the folder (so the rename itself survives a crash). A kill -9 at any
- * moment leaves the previous or the new file, never a torn one.
- */
-export function atomicWrite(path: string, data: Uint8Array | Iterable<Uint8Array>): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, "w");
-  try {
-    for (const piece of data instanceof Uint8Array ? [data] : data) {
-      for (let offset = 0; offset < piece.length;) offset += writeSync(fd, piece, offset);
-    }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  syncDir(dirname(path));
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -13,10 +13,11 @@
  * - A run after an edit re-checks the edited files and those whose view of them changed.
  * - Type errors stop the program before it builds the stack, naming each file and line.
  */
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { RunError } from "@pulumi/pulumi";
+import { atomicWrite } from "../schemas/atomic-write";
+import { sha256Hex } from "./workshop";
 
 /** A diagnostic, as far as this module looks into one. */
 interface Diagnostic {
@@ -87,7 +88,7 @@ interface CheckRecord {
   /**
    * Every file the program read (sources, declarations, libs), and those that decide where the
    * compiler finds a package (the package.json nearest each, npm's lockfiles): path, size,
-   * mtime, sha1.
+   * mtime, sha256.
    */
   files: [string, number, number, string][];
 }
@@ -122,8 +123,6 @@ function tsconfigToCheck(env: NodeJS.ProcessEnv): string | undefined {
   return own?.noCheck ? tsconfig : undefined;
 }
 
-const sha1 = (bytes: Buffer) => createHash("sha1").update(bytes).digest("hex");
-
 /**
  * Whether every file of `record` is as it was: the same size, and the same mtime where that
  * mtime had settled before the check that wrote the record, or else the same bytes.
@@ -139,7 +138,7 @@ function unchanged(record: CheckRecord): boolean {
     }
     if (stat.size !== size) return false;
     if (stat.mtimeMs === mtimeMs && mtimeMs < settled) return true;
-    return sha1(fs.readFileSync(file)) === hash;
+    return sha256Hex(fs.readFileSync(file)) === hash;
   });
 }
 
@@ -177,14 +176,6 @@ function readRecord(file: string): CheckRecord | undefined {
   return valid ? (record as CheckRecord) : undefined;
 }
 
-/** Writes whole or not at all: two programs checking at once each leave a whole file. */
-function writeAtomically(file: string, text: string) {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, text);
-  fs.renameSync(temporary, file);
-}
-
 /**
  * Type-checks the program as the tsconfig the host read describes it (its `files` and
  * `alsoRequired`, its options with `noCheck` off), unless the host has done so or was told not
@@ -213,7 +204,7 @@ export function checkProgramTypes(
   // A directory per set of roots: stacks of both targets each keep theirs.
   const cacheDir = path.join(
     path.resolve(projectDir, env.TYPECHECK_CACHE_DIR || DEFAULT_CACHE_DIR),
-    sha1(Buffer.from(roots.join("\n"))).slice(0, 12),
+    sha256Hex(roots.join("\n")).slice(0, 12),
   );
   const options: CompilerOptions = {
     ...parsed.options,
@@ -222,7 +213,7 @@ export function checkProgramTypes(
     incremental: true,
     tsBuildInfoFile: path.join(cacheDir, BUILD_INFO),
   };
-  const key = sha1(Buffer.from(JSON.stringify([ts.version, options, roots])));
+  const key = sha256Hex(JSON.stringify([ts.version, options, roots]));
   const recordFile = path.join(cacheDir, RECORD);
   const record = readRecord(recordFile);
   if (record?.key === key && unchanged(record)) return "up to date";
@@ -231,7 +222,9 @@ export function checkProgramTypes(
   // The cache is an aid, never a reason to fail: what cannot be kept costs a full check later.
   const save = (file: string, text: string) => {
     try {
-      writeAtomically(file, text);
+      // Two programs checking at once each leave a whole file.
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      atomicWrite(file, Buffer.from(text));
     } catch (error) {
       process.stderr.write(`type-check cache not saved (${file}): ${(error as Error).message}\n`);
     }
@@ -290,7 +283,7 @@ export function checkProgramTypes(
   const files: CheckRecord["files"] = [];
   const entry = (file: string, bytes: Buffer) => {
     const { size, mtimeMs } = fs.statSync(file);
-    files.push([file, size, mtimeMs, sha1(bytes)]);
+    files.push([file, size, mtimeMs, sha256Hex(bytes)]);
   };
   const sources = program.getProgram().getSourceFiles();
   for (const { fileName, text } of sources) {

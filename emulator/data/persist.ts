@@ -1,11 +1,11 @@
 /**
- * Typed arrays and a JSON header in one file, written with the store's atomicWrite so a
- * crash mid-write never leaves half a dataset or model behind.
+ * Typed arrays and a JSON header in one file, written with atomicWrite
+ * (schemas/atomic-write.ts) so a crash mid-write never leaves half a dataset or model behind.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { atomicWrite } from "../store";
+import { atomicWrite } from "../../schemas/atomic-write";
 
 type TypedArray = Int32Array | Float64Array | Float32Array;
 const CONSTRUCTORS = { Int32Array, Float64Array, Float32Array } as const;
