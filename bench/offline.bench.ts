@@ -15,7 +15,7 @@ import { resolve } from "path";
 import { DEFAULT_DURATIONS, PENDING_SHARE, startEmulator } from "../emulator";
 import { createDataPlane } from "../emulator/data";
 import type { DataPlaneFactory } from "../emulator/dataplane";
-import { startApiRecorder } from "../offline/api-recorder";
+import { describesByKind, startApiRecorder } from "../offline/api-recorder";
 import { readStack, stackEngine } from "../offline/stack-config";
 import type { BenchReport } from "./index";
 
@@ -104,13 +104,7 @@ export async function run(): Promise<BenchReport> {
       versionMs +
       d("campaign");
 
-    const describes: Record<string, number> = {};
-    for (const c of upCalls) {
-      if (c.service === "personalize" && c.operation.startsWith("Describe")) {
-        const kind = c.operation.slice("Describe".length);
-        describes[kind] = (describes[kind] ?? 0) + 1;
-      }
-    }
+    const describes = describesByKind(upCalls);
     const describeTotal = Object.values(describes).reduce((a, b) => a + b, 0);
     const perResource = describeTotal / personalizeResources;
     const ratio = deployMs / floorMs;

@@ -43,6 +43,17 @@ export interface ApiRecorder {
   close(): Promise<void>;
 }
 
+/** The Personalize Describe calls among `calls`, by the kind described (`DatasetGroup`, ...). */
+export function describesByKind(calls: readonly ApiCall[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { service, operation } of calls) {
+    if (service !== "personalize" || !operation.startsWith("Describe")) continue;
+    const kind = operation.slice("Describe".length);
+    counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  return counts;
+}
+
 export interface ApiRecorderOptions {
   /** Called for every Describe answer that carries a resource status. */
   onStatus?: (report: StatusReport) => void;

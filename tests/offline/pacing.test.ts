@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { resolve } from "path";
 import { createDataPlane } from "../../emulator/data";
-import { ApiRecorder, startApiRecorder } from "../../offline/api-recorder";
+import { ApiRecorder, describesByKind, startApiRecorder } from "../../offline/api-recorder";
 import { readStack, stackEngine } from "../../offline/stack-config";
 import { startTestEmulator, TestEmulator } from "../support/emulator";
 
@@ -31,11 +31,8 @@ describe("offline: Describe calls while a deploy waits", function () {
   it("describes each Personalize resource fewer than 7 times on average", async () => {
     const engine = stackEngine(readStack(ROOT, "local"), recorder.url);
     await engine.up();
-    // The stack has one resource of each kind, so one Describe operation each.
-    const describes: Record<string, number> = {};
-    for (const call of recorder.calls)
-      if (call.service === "personalize" && call.operation.startsWith("Describe"))
-        describes[call.operation] = (describes[call.operation] ?? 0) + 1;
+    // The stack has one resource of each kind described.
+    const describes = describesByKind(recorder.calls);
     const total = Object.values(describes).reduce((a, b) => a + b, 0);
     const resources = Object.keys(describes).length;
     assert.equal(resources, 7, `resources described: ${Object.keys(describes).join(", ")}`);
