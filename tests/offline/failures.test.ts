@@ -62,6 +62,17 @@ describe("offline engine: failures after a create was accepted", function () {
   const datasets = async () =>
     (await env.personalize.send(new ListDatasetsCommand({}))).datasets ?? [];
   const recorded = (engine: OfflineEngine, type: string) => engine.resources(type)[0];
+  /** The emulator denies the next `Describe<kind>` once, as IAM would: the create's wait fails. */
+  const denyDescribeOnce = (kind: string) =>
+    env.emulator.setFaults({
+      scripted: [
+        {
+          operation: `Describe${kind}`,
+          code: "AccessDeniedException",
+          message: `User is not authorized to perform: personalize:Describe${kind}`,
+        },
+      ],
+    });
 
   /** Runs `work` while the manual clock moves a minute every 10 ms of real time. */
   async function ticking<T>(work: Promise<T>): Promise<T> {
@@ -82,15 +93,7 @@ describe("offline engine: failures after a create was accepted", function () {
     });
 
     it("an AccessDenied on the Describe after Create fails the up with its text; the next up records the same group", async () => {
-      env.emulator.setFaults({
-        scripted: [
-          {
-            operation: "DescribeDatasetGroup",
-            code: "AccessDeniedException",
-            message: "User is not authorized to perform: personalize:DescribeDatasetGroup",
-          },
-        ],
-      });
+      denyDescribeOnce("DatasetGroup");
       const engine = engineFor();
       const failed = await rejection(engine.up());
       assert.match(failed.message, /not authorized to perform: personalize:DescribeDatasetGroup/);
@@ -119,15 +122,7 @@ describe("offline engine: failures after a create was accepted", function () {
       // The host sends an init failure's properties, `__provider` among them, in one gRPC
       // trailer, and Node's HTTP/2 sends no header block over 64 KiB: a call whose failure
       // does not fit never answers (providers/packed.ts).
-      env.emulator.setFaults({
-        scripted: [
-          {
-            operation: "DescribeSchema",
-            code: "AccessDeniedException",
-            message: "User is not authorized to perform: personalize:DescribeSchema",
-          },
-        ],
-      });
+      denyDescribeOnce("Schema");
       const engine = engineFor();
       const failed = await rejection(engine.up());
       assert.match(failed.message, /not authorized to perform: personalize:DescribeSchema/);
