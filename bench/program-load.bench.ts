@@ -10,9 +10,12 @@
  * modes, as a user gets them:
  * - `typecheck`: the default, with the check's cache as the run before left it (nothing changed);
  * - `typecheck-edited`: the same after an edit of index.ts (a comment line added);
- * - `typecheck-cold`: the same with an empty cache (a first run, or the first after an upgrade);
+ * - `typecheck-cold`: the same with empty caches (a first run, or the first after an upgrade);
  * - `ts-node-check`: ts-node checking every module it loads, as the host does for a tsconfig
  *   without `noCheck` (PULUMI_NODEJS_TSCONFIG_PATH=tsconfig.json): the peer;
+ * - `ts-node-transpile`: the same tsconfig, PULUMI_NODEJS_TRANSPILE_ONLY=true: ts-node's own
+ *   transpiler, which keeps nothing between runs (tsconfig.program.json names
+ *   stack/cached-transpiler.js, which keeps each module's output);
  * - `transpile-only`: PULUMI_NODEJS_TRANSPILE_ONLY=true, as CI runs it: the floor.
  * The figure is the time from the process's start to the entry point's module having been
  * evaluated (every resource constructed), the CPU time beside it, the median of alternating
@@ -38,6 +41,7 @@ const MODES = [
   "typecheck-edited",
   "typecheck-cold",
   "ts-node-check",
+  "ts-node-transpile",
   "transpile-only",
 ] as const;
 type Mode = (typeof MODES)[number];
@@ -152,25 +156,33 @@ export async function run(): Promise<BenchReport> {
 async function measure(roots: Record<Stack, string>, caches: string): Promise<BenchReport> {
   let cold = 0;
   let edits = 0;
-  // The environment each mode adds; the type-check's cache is a directory of the bench's own.
+  // The environment each mode adds; the caches are directories of the bench's own.
+  const caching = (name: string) => ({
+    TYPECHECK_CACHE_DIR: join(caches, name, "typecheck"),
+    TRANSPILE_CACHE_DIR: join(caches, name, "transpile"),
+  });
   const modeEnv = (stack: Stack, mode: Mode): NodeJS.ProcessEnv => {
     switch (mode) {
       case "typecheck-edited":
         appendFileSync(join(roots[stack], "index.ts"), `// edit ${++edits}\n`);
-        return { TYPECHECK_CACHE_DIR: join(caches, stack) };
+        return caching(stack);
       case "typecheck":
-        return { TYPECHECK_CACHE_DIR: join(caches, stack) };
+        return caching(stack);
       case "typecheck-cold":
-        return { TYPECHECK_CACHE_DIR: join(caches, `cold-${cold++}`) };
+        return caching(`cold-${cold++}`);
       case "ts-node-check":
-        // Not PULUMI_NODEJS_TRANSPILE_ONLY=false: under tsconfig.program.json's noCheck,
-        // ts-node's checker reports nothing.
+        // Not PULUMI_NODEJS_TRANSPILE_ONLY=false: ts-node refuses it with a custom transpiler.
         return { PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.json" };
+      case "ts-node-transpile":
+        return {
+          PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.json",
+          PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        };
       case "transpile-only":
-        return { PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
+        return { ...caching(stack), PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
     }
   };
-  // One unmeasured run per stack leaves the cache a `typecheck` run finds.
+  // One unmeasured run per stack leaves the caches a `typecheck` run finds.
   for (const stack of STACKS) {
     await loadOnce(hostLaunch(stack, roots[stack]), modeEnv(stack, "typecheck"));
   }
@@ -207,7 +219,9 @@ async function measure(roots: Record<Stack, string>, caches: string): Promise<Be
         `${s(ms(stack, "typecheck-edited"))}, ${ratio("typecheck-edited").toFixed(2)}x; ` +
         `with an empty cache ${s(ms(stack, "typecheck-cold"))}, ` +
         `${ratio("typecheck-cold").toFixed(2)}x; ts-node checking each module ` +
-        `${s(ms(stack, "ts-node-check"))}, ${ratio("ts-node-check").toFixed(2)}x`,
+        `${s(ms(stack, "ts-node-check"))}, ${ratio("ts-node-check").toFixed(2)}x; ` +
+        `transpile-only with ts-node's own transpiler ${s(ms(stack, "ts-node-transpile"))}, ` +
+        `${ratio("ts-node-transpile").toFixed(2)}x`,
     );
     // The sample (local) stack's keys as they were; the aws stack's with a suffix.
     const suffix = stack === "local" ? "" : `_${stack}`;
@@ -221,6 +235,8 @@ async function measure(roots: Record<Stack, string>, caches: string): Promise<Be
       [`program_load_typecheck_cold_ratio${suffix}`]: ratio("typecheck-cold"),
       [`program_load_ts_node_check_ms${suffix}`]: ms(stack, "ts-node-check"),
       [`program_load_ts_node_check_ratio${suffix}`]: ratio("ts-node-check"),
+      [`program_load_ts_node_transpile_ms${suffix}`]: ms(stack, "ts-node-transpile"),
+      [`program_load_ts_node_transpile_ratio${suffix}`]: ratio("ts-node-transpile"),
       [`program_load_typecheck_cpu_ms${suffix}`]: cpu(stack, "typecheck"),
       [`program_load_transpile_only_cpu_ms${suffix}`]: cpu(stack, "transpile-only"),
       [`program_load_typecheck_cpu_ratio${suffix}`]: cpuRatio,

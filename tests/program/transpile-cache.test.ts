@@ -1,0 +1,203 @@
+// The program's transpiler under `pulumi preview` and `pulumi up` (stack/cached-transpiler.js,
+// named by tsconfig.program.json): TypeScript's output of each module, kept between runs. Run as
+// the language host runs the program: the SDK's cmd/run in a fresh process registering ts-node
+// from that tsconfig (bench/language-host.js), on a copy of the project that the cases edit.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as ts from "typescript";
+import { create } from "ts-node";
+import { hostLaunch, loadOnce, projectCopy } from "../../bench/program-load.bench";
+
+const ROOT = path.resolve(__dirname, "../..");
+/** Each case loads the program two or three times: about 2 to 7 s each on an idle 2-core machine. */
+const LOADS_TIMEOUT_MS = 5 * 60_000;
+
+interface Kept {
+  source: string;
+  outputText: string;
+  sourceMapText?: string;
+}
+
+describe("the program's transpiler under the language host", function () {
+  this.timeout(LOADS_TIMEOUT_MS);
+  let dir: string;
+  let copy: string;
+  let cache: string;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "transpile-"));
+    copy = projectCopy(dir);
+  });
+  beforeEach(() => {
+    cache = fs.mkdtempSync(path.join(dir, "cache-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // Transpile-only: the program's type-check is tests/program/typecheck.test.ts's.
+  const load = (env: NodeJS.ProcessEnv = {}) =>
+    loadOnce(hostLaunch("local", copy), {
+      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+      TRANSPILE_CACHE_DIR: cache,
+      ...env,
+    });
+  /** The cache's files, by the module each holds: what its `source` is the hash of. */
+  const kept = () =>
+    new Map(
+      fs.readdirSync(cache).map((name) => {
+        const file = path.join(cache, name);
+        return [file, JSON.parse(fs.readFileSync(file, "utf8")) as Kept] as const;
+      }),
+    );
+  const keptFor = (module: string) => {
+    const text = fs.readFileSync(path.join(copy, module), "utf8");
+    const hash = require("crypto").createHash("sha256").update(text).digest("hex");
+    const found = [...kept()].filter(([, entry]) => entry.source === hash);
+    assert.strictEqual(found.length, 1, `one cache file for ${module}'s text`);
+    return found[0];
+  };
+  /** Replaces `before` with `after` in the copy's `file`; returns the undo. */
+  const edit = (file: string, before: string, after: string) => {
+    const at = path.join(copy, file);
+    const text = fs.readFileSync(at, "utf8");
+    assert.ok(text.includes(before), `${file} has no ${before}`);
+    fs.writeFileSync(at, text.replace(before, after));
+    return () => fs.writeFileSync(at, text);
+  };
+
+  it("keeps each module's output, serves it to the next run, and transpiles an edited module again", async () => {
+    await load();
+    const first = kept();
+    // index.ts and every module it loads from the project: stack/, providers/, schemas/.
+    assert.ok(first.size > 20, `${first.size} modules kept`);
+    const [file, entry] = keptFor("index.ts");
+    assert.match(entry.outputText, /require\("\.\/stack"\)/);
+    assert.match(entry.sourceMapText ?? "", /"sources":\["[^"]*index\.ts"\]/);
+
+    // The next run takes the output from the cache, not from TypeScript: a kept output that
+    // throws is what runs.
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ ...entry, outputText: `throw new Error("served from the cache");` }),
+    );
+    await assert.rejects(load(), /served from the cache/);
+
+    // An edit of the module: its text is not what the output was made from.
+    const undo = edit("index.ts", "const config =", "// edited\nconst config =");
+    try {
+      await load();
+      assert.match(keptFor("index.ts")[1].outputText, /require\("\.\/stack"\)/);
+      // One file per module: the edited module's output replaced the one before.
+      assert.strictEqual(kept().size, first.size);
+    } finally {
+      undo();
+    }
+  });
+
+  it("maps an error's stack to the TypeScript source, from a kept output too", async () => {
+    const marker = "planted-runtime-error";
+    const undo = edit(
+      "index.ts",
+      "const config =",
+      `throw new Error("${marker}");\nconst config =`,
+    );
+    try {
+      const line =
+        fs
+          .readFileSync(path.join(copy, "index.ts"), "utf8")
+          .split("\n")
+          .findIndex((text) => text.includes(marker)) + 1;
+      const at = new RegExp(`${marker}[^]*index\\.ts:${line}:`);
+      // Transpiled, then served from the cache.
+      await assert.rejects(load(), at);
+      keptFor("index.ts");
+      await assert.rejects(load(), at);
+    } finally {
+      undo();
+    }
+  });
+
+  it("never keeps output with a syntax error: ts-node reports it on every run", async () => {
+    const undo = edit("stack/arns.ts", "\nexport ", "\nexport const = 1;\nexport ");
+    try {
+      for (let run = 0; run < 2; run++) {
+        await assert.rejects(load(), /stack\/arns\.ts\(\d+,\d+\): error TS1\d+/);
+      }
+      const text = fs.readFileSync(path.join(copy, "stack/arns.ts"), "utf8");
+      const hash = require("crypto").createHash("sha256").update(text).digest("hex");
+      assert.ok(![...kept().values()].some((entry) => entry.source === hash));
+    } finally {
+      undo();
+    }
+  });
+
+  it("loads with a cache it cannot write, or one damaged", async () => {
+    // A regular file where the cache directory should be: nothing can be kept.
+    const blocked = path.join(dir, "blocked");
+    fs.writeFileSync(blocked, "");
+    await load({ TRANSPILE_CACHE_DIR: blocked });
+
+    await load();
+    const [file, entry] = keptFor("index.ts");
+    for (const damaged of ["{ not json", JSON.stringify({ ...entry, outputText: 3 }), "null"]) {
+      fs.writeFileSync(file, damaged);
+      await load();
+      // Transpiled again, and kept whole.
+      assert.deepStrictEqual(keptFor("index.ts"), [file, entry]);
+    }
+  });
+});
+
+describe("the program's transpiler", () => {
+  it("emits what ts-node's own transpiler emits, for every module of the project", () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "transpile-"));
+    const previous = process.env.TRANSPILE_CACHE_DIR;
+    process.env.TRANSPILE_CACHE_DIR = cache;
+    try {
+      // As cmd/run registers ts-node (tests/program/language-host.test.ts), from
+      // tsconfig.program.json, and from tsconfig.json (which names no transpiler) with the same
+      // compiler options: ts-node's own.
+      const tsconfig = path.join(ROOT, "tsconfig.program.json");
+      const own = ts.parseConfigFileTextToJson(tsconfig, fs.readFileSync(tsconfig, "utf8")).config;
+      const service = (project: string) =>
+        create({
+          compiler: "typescript",
+          transpileOnly: true,
+          project,
+          compilerOptions: {
+            target: "ES2020",
+            module: "nodenext",
+            moduleResolution: "nodenext",
+            sourceMap: "true",
+            ...own.compilerOptions,
+          },
+        });
+      const cached = service(tsconfig);
+      assert.ok(cached.options.transpiler, "tsconfig.program.json names a transpiler");
+      const plain = service(path.join(ROOT, "tsconfig.json"));
+      assert.strictEqual(plain.options.transpiler, undefined);
+      const modules = ["index.ts", "stack", "providers", "schemas"].flatMap((entry) =>
+        entry.endsWith(".ts")
+          ? [entry]
+          : fs
+              .readdirSync(path.join(ROOT, entry), { recursive: true, encoding: "utf8" })
+              .filter((file) => file.endsWith(".ts"))
+              .map((file) => path.join(entry, file)),
+      );
+      assert.ok(modules.length > 30, modules.join(", "));
+      for (const module of modules) {
+        const file = path.join(ROOT, module);
+        const code = fs.readFileSync(file, "utf8");
+        const expected = plain.compile(code, file);
+        assert.strictEqual(cached.compile(code, file), expected, `${module}, transpiled`);
+        assert.strictEqual(cached.compile(code, file), expected, `${module}, from the cache`);
+      }
+      assert.strictEqual(fs.readdirSync(cache).length, modules.length);
+    } finally {
+      if (previous === undefined) delete process.env.TRANSPILE_CACHE_DIR;
+      else process.env.TRANSPILE_CACHE_DIR = previous;
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
