@@ -12,17 +12,18 @@
  * - `typecheck-edited`: the same after an edit of index.ts (a comment line added);
  * - `typecheck-cold`: the same with empty caches (a first run, or the first after an upgrade);
  * - `ts-node-check`: ts-node checking every module it loads, as the host does for a tsconfig
- *   without `noCheck` (PULUMI_NODEJS_TSCONFIG_PATH=tsconfig.json): the peer;
+ *   without `noCheck` and without the project's transpiler (PULUMI_NODEJS_TSCONFIG_PATH names
+ *   TS_NODE_TSCONFIG, written into the copy): the peer;
  * - `ts-node-transpile`: the same tsconfig, PULUMI_NODEJS_TRANSPILE_ONLY=true: ts-node's own
- *   transpiler, which keeps nothing between runs (tsconfig.program.json names
- *   stack/cached-transpiler.js, which keeps each module's output);
+ *   transpiler, which keeps nothing between runs (tsconfig.json names stack/cached-transpiler.js,
+ *   which keeps each module's output);
  * - `transpile-only`: PULUMI_NODEJS_TRANSPILE_ONLY=true, as CI runs it: the floor.
  * The figure is the time from the process's start to the entry point's module having been
  * evaluated (every resource constructed), the CPU time beside it, the median of alternating
  * rounds. The runs load a copy of the project, which the edits change.
  */
 import { spawn } from "child_process";
-import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from "fs";
+import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join, relative, resolve } from "path";
 import { loadStackConfig, readYaml } from "../offline/stack-config";
@@ -49,6 +50,12 @@ interface Load {
   loadMs: number;
   cpuMs: number;
 }
+
+/**
+ * tsconfig.json without the project's transpiler (which ts-node refuses beside its check), for
+ * the modes that measure ts-node on its own.
+ */
+const TS_NODE_TSCONFIG = "tsconfig.ts-node.json";
 
 /** How the language host starts the program's process. */
 export interface Launch {
@@ -139,6 +146,10 @@ export function projectCopy(parent: string, name = "project"): string {
     filter: (source) => !/^(node_modules|\.git)$/.test(relative(ROOT, source)),
   });
   symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"), "dir");
+  writeFileSync(
+    join(copy, TS_NODE_TSCONFIG),
+    JSON.stringify({ extends: "./tsconfig.json", "ts-node": { transpiler: null } }),
+  );
   return copy;
 }
 
@@ -171,11 +182,10 @@ async function measure(roots: Record<Stack, string>, caches: string): Promise<Be
       case "typecheck-cold":
         return caching(`cold-${cold++}`);
       case "ts-node-check":
-        // Not PULUMI_NODEJS_TRANSPILE_ONLY=false: ts-node refuses it with a custom transpiler.
-        return { PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.json" };
+        return { PULUMI_NODEJS_TSCONFIG_PATH: TS_NODE_TSCONFIG };
       case "ts-node-transpile":
         return {
-          PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.json",
+          PULUMI_NODEJS_TSCONFIG_PATH: TS_NODE_TSCONFIG,
           PULUMI_NODEJS_TRANSPILE_ONLY: "true",
         };
       case "transpile-only":

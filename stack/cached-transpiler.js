@@ -1,23 +1,27 @@
 /*
- * The transpiler ts-node uses for the program under `pulumi preview` and `pulumi up`: TypeScript's
- * own `transpileModule`, as ts-node's default, with each module's output kept between runs.
- * tsconfig.program.json names it (`"ts-node": { "transpiler": ... }`, https://typestrong.org/ts-node/docs/transpilers).
+ * The transpiler ts-node uses for every TypeScript module of the project, named in tsconfig.json
+ * (`"ts-node": { "transpiler": ... }`, https://typestrong.org/ts-node/docs/transpilers) and, through
+ * `extends`, in tsconfig.program.json: under `pulumi preview` and `pulumi up`, `npm start`, mocha,
+ * the bench and the scripts. TypeScript's own `transpileModule`, as ts-node's default, with each
+ * module's output kept between runs.
  *
- * Transpiling is most of the program's load: a fresh process runs TypeScript's emitter cold for
- * every module the program loads, about 1.3 s of CPU for the local stack's modules
- * (`npm run bench -- --only program-load`). Here a module whose text, compiler options, file
- * name and TypeScript version are those of the run before gets that run's JavaScript and source
- * map back from a file, and TypeScript transpiles only what changed.
+ * Transpiling is most of a transpile-only load: a fresh process runs TypeScript's emitter cold
+ * for every module it loads, about 1.3 s of CPU for the local stack's program
+ * (`npm run bench -- --only program-load`), and the offline engine transpiles the program again
+ * for every deploy. Here a module whose text, compiler options, file name and TypeScript version
+ * are those of the run before gets that run's JavaScript and source map back from a file, and
+ * TypeScript transpiles only what changed.
  * - One file per module (and per set of options), holding the SHA-256 of the source it was made
  *   from: an edit replaces the file, so the cache never grows past the modules there are.
  * - Output with diagnostics (a syntax error) is never kept: ts-node reports them every run.
  * - A cache file that cannot be read or is damaged costs a transpile; one that cannot be written
- *   is reported once, and the program loads all the same.
+ *   is reported once, and the module loads all the same.
  *
  * Plain JavaScript: ts-node requires its transpiler before it can compile TypeScript.
- * ts-node accepts a custom transpiler only when it transpiles without checking, so
- * PULUMI_NODEJS_TRANSPILE_ONLY=false is refused under tsconfig.program.json; the program checks
- * its own types instead (stack/typecheck.ts, README "Type-checking: where it happens").
+ * ts-node accepts a custom transpiler only when it transpiles without checking: a run that has
+ * ts-node check (PULUMI_NODEJS_TRANSPILE_ONLY=false, or ts-node without --transpile-only) is
+ * refused, unless its tsconfig sets `"ts-node": { "transpiler": null }`. The program checks its
+ * own types instead (stack/typecheck.ts, README "Type-checking: where it happens").
  */
 /* global require, process, __dirname, exports */
 "use strict";
@@ -26,7 +30,7 @@ const fs = require("fs");
 const path = require("path");
 
 /** Where the outputs are kept, unless TRANSPILE_CACHE_DIR names another directory. */
-const DEFAULT_CACHE_DIR = path.join("node_modules", ".cache", "program-transpile");
+const DEFAULT_CACHE_DIR = path.join("node_modules", ".cache", "ts-transpile");
 /** The layout of a cache file: another one makes every file a miss. */
 const FORMAT = 1;
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -35,7 +39,9 @@ const sha256 = (text) => crypto.createHash("sha256").update(text).digest("hex");
 
 /** ts-node's TranspilerModule `create` (ts-node/dist/transpilers/types.d.ts). */
 exports.create = function create({ service, nodeModuleEmitKind }) {
-  const ts = require(service.projectLocalResolveHelper(service.options.compiler, true));
+  // The compiler ts-node uses: the one named (cmd/run names one), else the project's.
+  const compiler = service.options.compiler || "typescript";
+  const ts = require(service.projectLocalResolveHelper(compiler, true));
   const compilerOptions = service.config.options;
   const cacheDir = path.resolve(PROJECT_DIR, process.env.TRANSPILE_CACHE_DIR || DEFAULT_CACHE_DIR);
   // Everything besides the text that decides the output.
@@ -75,8 +81,8 @@ exports.create = function create({ service, nodeModuleEmitKind }) {
         // No directory to have made it in.
       }
       process.stderr.write(
-        `program transpile cache not saved (${cacheDir}): ${error.message}; ` +
-          "the program transpiles every module in every run\n",
+        `transpile cache not saved (${cacheDir}): ${error.message}; ` +
+          "ts-node transpiles every module in every run\n",
       );
     }
   };
@@ -89,7 +95,7 @@ exports.create = function create({ service, nodeModuleEmitKind }) {
         throw new Error(
           `${fileName}: stack/cached-transpiler.js emits for "module": "commonjs", not ` +
             `${compilerOptions.module} (${nodeModuleEmitKind}); set "module": "commonjs" ` +
-            'in tsconfig.program.json, or remove its "ts-node" transpiler',
+            'in tsconfig.json, or remove its "ts-node" transpiler',
         );
       }
       const file = path.join(cacheDir, `${sha256(`${setting}\n${fileName}`).slice(0, 32)}.json`);
