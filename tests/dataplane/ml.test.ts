@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ObjectBody } from "../../emulator/dataplane";
@@ -20,7 +20,8 @@ import {
 import { sortRanks, topK } from "../../emulator/ml/topk";
 import { trainModel, trainingStats } from "../../emulator/ml/train";
 import { parseImport } from "../../emulator/data/imports";
-import { Trainer, trainAndEvaluate } from "../../emulator/data/training";
+import { REGISTER_INSTANCE } from "ts-node";
+import { Trainer, trainAndEvaluate, transpiledGraph } from "../../emulator/data/training";
 import {
   SCHEMA,
   categoryOf,
@@ -344,5 +345,17 @@ describe("data plane ML: top-k and training off the event loop", () => {
     } finally {
       await trainer.close();
     }
+  });
+
+  it("a worker thread runs the modules as this process's ts-node compiles them", () => {
+    // The project's transpiler keeps them between runs: a first training transpiles nothing.
+    const service = process[REGISTER_INSTANCE];
+    assert.ok(service, "the tests run under ts-node");
+    const modules = Object.entries(
+      transpiledGraph(join(__dirname, "../../emulator/data/training-worker.ts")),
+    );
+    assert.ok(modules.length > 5, `${modules.length} modules`);
+    for (const [file, js] of modules)
+      assert.equal(js, service.compile(readFileSync(file, "utf8"), file), file);
   });
 });
