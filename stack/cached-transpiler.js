@@ -2,8 +2,8 @@
  * The transpiler ts-node uses for every TypeScript module of the project, named in tsconfig.json
  * (`"ts-node": { "transpiler": ... }`, https://typestrong.org/ts-node/docs/transpilers) and, through
  * `extends`, in tsconfig.program.json: under `pulumi preview` and `pulumi up`, `npm start`, mocha,
- * the bench and the scripts. TypeScript's own `transpileModule`, as ts-node's default, with each
- * module's output kept between runs.
+ * the bench and the scripts. TypeScript's own `transpileModule`, which gives what ts-node's default
+ * gives under `"module": "commonjs"`, with each module's output kept between runs.
  *
  * Transpiling is most of a transpile-only load: a fresh process runs TypeScript's emitter cold
  * for every module it loads, about 1.3 s of CPU for the local stack's program
@@ -11,11 +11,15 @@
  * for every deploy. Here a module whose text, compiler options, file name and TypeScript version
  * are those of the run before gets that run's JavaScript and source map back from a file, and
  * TypeScript transpiles only what changed.
- * - One file per module (and per set of options), holding the SHA-256 of the source it was made
- *   from: an edit replaces the file, so the cache never grows past the modules there are.
+ * - One file per module and set of options (and TypeScript, and this file's own code), holding
+ *   the SHA-256 of the source it was made from: an edit replaces the module's file. Files left
+ *   unwritten for 30 days (of modules gone, of options or a TypeScript no longer used) are
+ *   removed by the first process that writes after that; one still in use is made again.
  * - Output with diagnostics (a syntax error) is never kept: ts-node reports them every run.
  * - A cache file that cannot be read or is damaged costs a transpile; one that cannot be written
  *   is reported once, and the module loads all the same.
+ *
+ * ts-node's `transformers` option is not applied (nothing in the project sets it).
  *
  * Plain JavaScript: ts-node requires its transpiler before it can compile TypeScript.
  * ts-node accepts a custom transpiler only when it transpiles without checking: a run that has
@@ -23,7 +27,7 @@
  * refused, unless its tsconfig sets `"ts-node": { "transpiler": null }`. The program checks its
  * own types instead (stack/typecheck.ts, README "Type-checking: where it happens").
  */
-/* global require, process, __dirname, exports */
+/* global require, process, __dirname, __filename, exports */
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -31,21 +35,49 @@ const path = require("path");
 
 /** Where the outputs are kept, unless TRANSPILE_CACHE_DIR names another directory. */
 const DEFAULT_CACHE_DIR = path.join("node_modules", ".cache", "ts-transpile");
-/** The layout of a cache file: another one makes every file a miss. */
-const FORMAT = 1;
 const PROJECT_DIR = path.resolve(__dirname, "..");
+/** How long a cache file may go unwritten before a process that writes removes it. */
+const KEEP_MS = 30 * 24 * 3600 * 1000;
+/** How long a temporary file may stay: one this old was left by a process that was killed. */
+const TEMP_KEEP_MS = 3600 * 1000;
 
 const sha256 = (text) => crypto.createHash("sha256").update(text).digest("hex");
+/** This file's own code: another version of it makes every kept output a miss. */
+const OWN_CODE = sha256(fs.readFileSync(__filename));
+
+/** Removes what `dir` holds past its time; once per process and directory, after a write. */
+const swept = new Set();
+function sweep(dir) {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  const now = Date.now();
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      const file = path.join(dir, name);
+      const age = now - fs.statSync(file).mtimeMs;
+      if (age > (name.endsWith(".tmp") ? TEMP_KEEP_MS : KEEP_MS)) fs.rmSync(file, { force: true });
+    }
+  } catch {
+    // Another process sweeping too, or a file gone meanwhile: the next process sweeps again.
+  }
+}
 
 /** ts-node's TranspilerModule `create` (ts-node/dist/transpilers/types.d.ts). */
 exports.create = function create({ service, nodeModuleEmitKind }) {
   // The compiler ts-node uses: the one named (cmd/run names one), else the project's.
   const compiler = service.options.compiler || "typescript";
-  const ts = require(service.projectLocalResolveHelper(compiler, true));
+  const compilerPath = service.projectLocalResolveHelper(compiler, true);
+  const ts = require(compilerPath);
   const compilerOptions = service.config.options;
   const cacheDir = path.resolve(PROJECT_DIR, process.env.TRANSPILE_CACHE_DIR || DEFAULT_CACHE_DIR);
   // Everything besides the text that decides the output.
-  const setting = JSON.stringify([FORMAT, ts.version, compilerOptions, nodeModuleEmitKind ?? ""]);
+  const setting = JSON.stringify([
+    OWN_CODE,
+    compilerPath,
+    ts.version,
+    compilerOptions,
+    nodeModuleEmitKind ?? "",
+  ]);
   let unwritable = false;
 
   /** The kept output of `fileName` for `source` (its hash), if there is one. */
@@ -73,6 +105,7 @@ exports.create = function create({ service, nodeModuleEmitKind }) {
       fs.mkdirSync(cacheDir, { recursive: true });
       fs.writeFileSync(temp, JSON.stringify(entry));
       fs.renameSync(temp, file);
+      sweep(cacheDir);
     } catch (error) {
       unwritable = true;
       try {

@@ -110,8 +110,8 @@ export type CheckOutcome = "skipped" | "up to date" | "checked";
  * The tsconfig `cmd/run` registered ts-node with, if the program is to check itself: under
  * the language host (PULUMI_NODEJS_TYPESCRIPT), unless PULUMI_NODEJS_TRANSPILE_ONLY is `true`
  * (no check wanted), with a tsconfig that sets `noCheck`. Without `noCheck`, ts-node has checked
- * every module (pulumi/pulumi sdk/nodejs/cmd/run/run.ts); with it, ts-node's checker reports
- * nothing even when PULUMI_NODEJS_TRANSPILE_ONLY=false turns ts-node's check on.
+ * every module (pulumi/pulumi sdk/nodejs/cmd/run/run.ts), under a tsconfig that turns the
+ * project's transpiler off (ts-node refuses a check beside it, stack/cached-transpiler.js).
  */
 function tsconfigToCheck(env: NodeJS.ProcessEnv): string | undefined {
   if (env.PULUMI_NODEJS_TYPESCRIPT !== "true" || env.PULUMI_NODEJS_TRANSPILE_ONLY === "true")

@@ -348,7 +348,8 @@ describe("data plane ML: top-k and training off the event loop", () => {
   });
 
   it("a worker thread runs the modules as this process's ts-node compiles them", () => {
-    // The project's transpiler keeps them between runs: a first training transpiles nothing.
+    // Not a transpile of the worker's own: ts-node's output is what the project's transpiler
+    // keeps between runs (stack/cached-transpiler.js).
     const service = process[REGISTER_INSTANCE];
     assert.ok(service, "the tests run under ts-node");
     const modules = Object.entries(

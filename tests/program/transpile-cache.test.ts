@@ -9,6 +9,8 @@ import * as path from "path";
 import * as ts from "typescript";
 import { create } from "ts-node";
 import { hostLaunch, loadOnce, projectCopy } from "../../bench/program-load.bench";
+import { sha256Hex } from "../../stack/workshop";
+import { editFile } from "./edit";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** Each case loads the program two or three times: about 2 to 7 s each on an idle 2-core machine. */
@@ -51,20 +53,12 @@ describe("the program's transpiler under the language host", function () {
       }),
     );
   const keptFor = (module: string) => {
-    const text = fs.readFileSync(path.join(copy, module), "utf8");
-    const hash = require("crypto").createHash("sha256").update(text).digest("hex");
+    const hash = sha256Hex(fs.readFileSync(path.join(copy, module)));
     const found = [...kept()].filter(([, entry]) => entry.source === hash);
     assert.strictEqual(found.length, 1, `one cache file for ${module}'s text`);
     return found[0];
   };
-  /** Replaces `before` with `after` in the copy's `file`; returns the undo. */
-  const edit = (file: string, before: string, after: string) => {
-    const at = path.join(copy, file);
-    const text = fs.readFileSync(at, "utf8");
-    assert.ok(text.includes(before), `${file} has no ${before}`);
-    fs.writeFileSync(at, text.replace(before, after));
-    return () => fs.writeFileSync(at, text);
-  };
+  const edit = (file: string, before: string, after: string) => editFile(copy, file, before, after);
 
   it("keeps each module's output, serves it to the next run, and transpiles an edited module again", async () => {
     await load();
@@ -124,12 +118,32 @@ describe("the program's transpiler under the language host", function () {
       for (let run = 0; run < 2; run++) {
         await assert.rejects(load(), /stack\/arns\.ts\(\d+,\d+\): error TS1\d+/);
       }
-      const text = fs.readFileSync(path.join(copy, "stack/arns.ts"), "utf8");
-      const hash = require("crypto").createHash("sha256").update(text).digest("hex");
+      const hash = sha256Hex(fs.readFileSync(path.join(copy, "stack/arns.ts")));
       assert.ok(![...kept().values()].some((entry) => entry.source === hash));
     } finally {
       undo();
     }
+  });
+
+  it("removes files left unwritten for 30 days, and temporary files a killed process left", async () => {
+    const DAY = 24 * 3600 * 1000;
+    const aged = (name: string, ageMs: number) => {
+      const file = path.join(cache, name);
+      fs.writeFileSync(file, "{}");
+      const at = new Date(Date.now() - ageMs);
+      fs.utimesSync(file, at, at);
+      return file;
+    };
+    const gone = aged("0123456789abcdef0123456789abcdef.json", 31 * DAY);
+    const recent = aged("fedcba9876543210fedcba9876543210.json", 29 * DAY);
+    const killed = aged("0123456789abcdef0123456789abcdef.json.123.abcd.tmp", 2 * 3600 * 1000);
+    const writing = aged("fedcba9876543210fedcba9876543210.json.456.ef01.tmp", 60 * 1000);
+    // A run that writes (this cache is new) sweeps it.
+    await load();
+    assert.ok(!fs.existsSync(gone), "a file unwritten for 31 days is removed");
+    assert.ok(!fs.existsSync(killed), "a temporary file of 2 hours is removed");
+    assert.ok(fs.existsSync(recent), "a file of 29 days stays");
+    assert.ok(fs.existsSync(writing), "a temporary file of a minute stays");
   });
 
   it("loads with a cache it cannot write, or one damaged", async () => {

@@ -9,6 +9,7 @@ import * as path from "path";
 import { hostLaunch, loadOnce, projectCopy } from "../../bench/program-load.bench";
 import * as ts from "typescript";
 import { checkProgramTypes, TypeScriptApi } from "../../stack/typecheck";
+import { editFile } from "./edit";
 
 // stack/typecheck.ts types the compiler API it calls instead of importing typescript.d.ts:
 // this is where `tsc` holds the package to that shape.
@@ -36,14 +37,7 @@ describe("the program's own type-check under the language host", function () {
       TRANSPILE_CACHE_DIR: path.join(path.dirname(cache), "transpiled"),
       ...env,
     });
-  /** Replaces `before` with `after` in the copy's `file`; returns the undo. */
-  const edit = (file: string, before: string, after: string) => {
-    const at = path.join(copy, file);
-    const text = fs.readFileSync(at, "utf8");
-    assert.ok(text.includes(before), `${file} has no ${before}`);
-    fs.writeFileSync(at, text.replace(before, after));
-    return () => fs.writeFileSync(at, text);
-  };
+  const edit = (file: string, before: string, after: string) => editFile(copy, file, before, after);
   const PLANTED = "\nexport const planted: number = 'text';\n";
   /** The check's record of what it read: one, while only the local stack has run. */
   const record = () => {
