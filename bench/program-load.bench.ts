@@ -17,7 +17,9 @@
  * - `ts-node-transpile`: the same tsconfig, PULUMI_NODEJS_TRANSPILE_ONLY=true: ts-node's own
  *   transpiler, which keeps nothing between runs (tsconfig.json names stack/cached-transpiler.js,
  *   which keeps each module's output);
- * - `transpile-only`: PULUMI_NODEJS_TRANSPILE_ONLY=true, as CI runs it: the floor.
+ * - `transpile-only`: PULUMI_NODEJS_TRANSPILE_ONLY=true, as CI runs it, with the transpile cache
+ *   as the run before left it (a job's second run: its first, after `npm ci`, transpiles): the
+ *   floor.
  * The figure is the time from the process's start to the entry point's module having been
  * evaluated (every resource constructed), the CPU time beside it, the median of alternating
  * rounds. The runs load a copy of the project, which the edits change.
