@@ -8,43 +8,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
-import { create } from "ts-node";
-import { readYaml } from "../../offline/stack-config";
+import { hostCompiler, hostTsconfig } from "../support/program";
 
 const ROOT = path.resolve(__dirname, "../..");
-
-/** The tsconfig the language host hands to `cmd/run`: the `tsconfig` runtime option, if set. */
-function hostTsconfig(): string {
-  const runtime = readYaml(path.join(ROOT, "Pulumi.yaml")).runtime as {
-    options?: { tsconfig?: string };
-  };
-  return path.resolve(ROOT, runtime.options?.tsconfig ?? "tsconfig.json");
-}
-
-/**
- * ts-node's compiler as run.js registers it (CommonJS branch, TypeScript >= 4.7): the file's own
- * `compilerOptions` (its `extends` are not read for this) over run.js's defaults, and
- * type-checking unless PULUMI_NODEJS_TRANSPILE_ONLY, or else the file's `noCheck`, says not.
- */
-function hostCompiler(transpileOnlyEnv: string | undefined) {
-  const tsconfig = hostTsconfig();
-  const own = ts.parseConfigFileTextToJson(tsconfig, fs.readFileSync(tsconfig, "utf8")).config
-    .compilerOptions;
-  const transpileOnly = transpileOnlyEnv ? transpileOnlyEnv === "true" : own.noCheck;
-  return create({
-    compiler: "typescript",
-    transpileOnly,
-    project: tsconfig,
-    skipProject: false,
-    compilerOptions: {
-      target: "ES2020",
-      module: "nodenext",
-      moduleResolution: "nodenext",
-      sourceMap: "true",
-      ...own,
-    },
-  });
-}
 
 describe("the program under the nodejs language host", () => {
   it("compiles transpile-only (PULUMI_NODEJS_TRANSPILE_ONLY=true, or noCheck in the tsconfig)", () => {

@@ -7,10 +7,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
-import { create } from "ts-node";
 import { hostLaunch, loadOnce, projectCopy } from "../../bench/program-load.bench";
 import { sha256Hex } from "../../stack/workshop";
-import { editFile } from "./edit";
+import { editFile, hostCompiler } from "../support/program";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** Each case loads the program two or three times: about 2 to 7 s each on an idle 2-core machine. */
@@ -170,26 +169,11 @@ describe("the program's transpiler", () => {
     const previous = process.env.TRANSPILE_CACHE_DIR;
     process.env.TRANSPILE_CACHE_DIR = cache;
     try {
-      // As cmd/run registers ts-node (tests/program/language-host.test.ts), from
-      // tsconfig.program.json, with the transpiler it inherits from tsconfig.json and without:
-      // ts-node's own.
-      const tsconfig = path.join(ROOT, "tsconfig.program.json");
-      const own = ts.parseConfigFileTextToJson(tsconfig, fs.readFileSync(tsconfig, "utf8")).config;
+      // As cmd/run registers ts-node, from tsconfig.program.json, with the transpiler it
+      // inherits from tsconfig.json and without (null, not undefined: ts-node lays options that
+      // are not undefined over the tsconfig's): ts-node's own.
       const service = (transpiler: "inherited" | null) =>
-        create({
-          compiler: "typescript",
-          transpileOnly: true,
-          project: tsconfig,
-          compilerOptions: {
-            target: "ES2020",
-            module: "nodenext",
-            moduleResolution: "nodenext",
-            sourceMap: "true",
-            ...own.compilerOptions,
-          },
-          // null, not undefined: ts-node lays options that are not undefined over the tsconfig's.
-          ...(transpiler === null ? { transpiler: null as unknown as string } : {}),
-        });
+        hostCompiler("true", transpiler === null ? { transpiler: null as unknown as string } : {});
       const cached = service("inherited");
       assert.match(String(cached.options.transpiler), /cached-transpiler\.js$/);
       const plain = service(null);

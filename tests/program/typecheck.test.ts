@@ -9,7 +9,7 @@ import * as path from "path";
 import { hostLaunch, loadOnce, projectCopy } from "../../bench/program-load.bench";
 import * as ts from "typescript";
 import { checkProgramTypes, TypeScriptApi } from "../../stack/typecheck";
-import { editFile } from "./edit";
+import { editFile } from "../support/program";
 
 // stack/typecheck.ts types the compiler API it calls instead of importing typescript.d.ts:
 // this is where `tsc` holds the package to that shape.
