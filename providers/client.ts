@@ -1,9 +1,10 @@
 import type { Personalize } from "@aws-sdk/client-personalize";
 
 /**
- * Where a provider talks to. Built from the resource's own inputs on every call: a client
- * instance captured at module level would be serialized into `__provider` and fail (native
- * `bound call`, https://github.com/pulumi/pulumi/issues/13960).
+ * Where a provider talks to. Built from the resource's own inputs on every call, since each
+ * resource names its own region and endpoint. (A client captured at module level also failed
+ * the SDK's closure serializer, which stored provider code before providers/packed.ts:
+ * https://github.com/pulumi/pulumi/issues/13960.)
  */
 export interface Target {
   region: string;
@@ -48,12 +49,12 @@ function credentialsFor(target: Target) {
 const MAX_ATTEMPTS = 3;
 
 /*
- * The SDK packages are required by name when a provider method runs, never imported at the
- * top: the closure serializer writes an imported package as `require("<package>/<path of its
- * resolved file>")` (e.g. `@aws-sdk/client-personalize/dist-cjs/index.js`), that text is stored
- * in every resource's state, and `pulumi destroy` runs the stored text against whatever SDK is
- * installed then. A package name survives an SDK that moves its files. Types are imported
- * with `import type`, which leaves nothing in the compiled code.
+ * The SDK packages are required by name when a provider method runs: the stored provider
+ * code (providers/packed.ts) keeps that `require` as written, and `pulumi destroy` runs it
+ * against whatever SDK is installed then; a package name survives an SDK that moves its files.
+ * (The SDK's closure serializer, which stored provider code before, wrote an imported package
+ * as `require("<package>/<path of its resolved file>")`.) Types are imported with
+ * `import type`, which leaves nothing in the compiled code.
  */
 
 /** The Personalize API (the SDK's aggregated client: one method per operation). */

@@ -62,22 +62,16 @@ function sweep(dir) {
   }
 }
 
-/** ts-node's TranspilerModule `create` (ts-node/dist/transpilers/types.d.ts). */
-exports.create = function create({ service, nodeModuleEmitKind }) {
-  // The compiler ts-node uses: the one named (cmd/run names one), else the project's.
-  const compiler = service.options.compiler || "typescript";
-  const compilerPath = service.projectLocalResolveHelper(compiler, true);
-  const ts = require(compilerPath);
-  const compilerOptions = service.config.options;
+/**
+ * A transpiler keeping its outputs in the cache directory: `ts` (the TypeScript module at
+ * `compilerPath`) with `compilerOptions`; `variant` names anything else that decides the output.
+ * `transpile(input, fileName)` returns transpileModule's result, from the cache when the run
+ * before made it from the same text; a result with diagnostics is never kept.
+ */
+function keptTranspiler({ ts, compilerPath, compilerOptions, variant = "" }) {
   const cacheDir = path.resolve(PROJECT_DIR, process.env.TRANSPILE_CACHE_DIR || DEFAULT_CACHE_DIR);
   // Everything besides the text that decides the output.
-  const setting = JSON.stringify([
-    OWN_CODE,
-    compilerPath,
-    ts.version,
-    compilerOptions,
-    nodeModuleEmitKind ?? "",
-  ]);
+  const setting = JSON.stringify([OWN_CODE, compilerPath, ts.version, compilerOptions, variant]);
   let unwritable = false;
 
   /** The kept output of `fileName` for `source` (its hash), if there is one. */
@@ -115,22 +109,13 @@ exports.create = function create({ service, nodeModuleEmitKind }) {
       }
       process.stderr.write(
         `transpile cache not saved (${cacheDir}): ${error.message}; ` +
-          "ts-node transpiles every module in every run\n",
+          "every module is transpiled in every run\n",
       );
     }
   };
 
   return {
-    transpile(input, { fileName }) {
-      if (nodeModuleEmitKind) {
-        // ts-node asks for these under module node16/nodenext only, where a module's format
-        // depends on its package.json, which transpileModule does not read.
-        throw new Error(
-          `${fileName}: stack/cached-transpiler.js emits for "module": "commonjs", not ` +
-            `${compilerOptions.module} (${nodeModuleEmitKind}); set "module": "commonjs" ` +
-            'in tsconfig.json, or remove its "ts-node" transpiler',
-        );
-      }
+    transpile(input, fileName) {
       const file = path.join(cacheDir, `${sha256(`${setting}\n${fileName}`).slice(0, 32)}.json`);
       const source = sha256(input);
       const kept = read(file, source);
@@ -144,6 +129,35 @@ exports.create = function create({ service, nodeModuleEmitKind }) {
         write(file, { source, outputText: result.outputText, sourceMapText: result.sourceMapText });
       }
       return result;
+    },
+  };
+}
+exports.keptTranspiler = keptTranspiler;
+
+/** ts-node's TranspilerModule `create` (ts-node/dist/transpilers/types.d.ts). */
+exports.create = function create({ service, nodeModuleEmitKind }) {
+  // The compiler ts-node uses: the one named (cmd/run names one), else the project's.
+  const compiler = service.options.compiler || "typescript";
+  const compilerPath = service.projectLocalResolveHelper(compiler, true);
+  const compilerOptions = service.config.options;
+  const kept = keptTranspiler({
+    ts: require(compilerPath),
+    compilerPath,
+    compilerOptions,
+    variant: nodeModuleEmitKind ?? "",
+  });
+  return {
+    transpile(input, { fileName }) {
+      if (nodeModuleEmitKind) {
+        // ts-node asks for these under module node16/nodenext only, where a module's format
+        // depends on its package.json, which transpileModule does not read.
+        throw new Error(
+          `${fileName}: stack/cached-transpiler.js emits for "module": "commonjs", not ` +
+            `${compilerOptions.module} (${nodeModuleEmitKind}); set "module": "commonjs" ` +
+            'in tsconfig.json, or remove its "ts-node" transpiler',
+        );
+      }
+      return kept.transpile(input, fileName);
     },
   };
 };

@@ -3,14 +3,14 @@
  * tests and of the workshop sample) runs inline in milliseconds; larger work goes to a
  * worker thread, so the server keeps answering Describe and runtime calls meanwhile.
  */
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { InteractionColumns } from "../ml/interactions";
 import { computeMetrics } from "../ml/metrics";
 import { withFastShape, type Model, type TrainingConfig } from "../ml/model";
 import { parseImport, type ParseWork, type Parsed } from "./imports";
 import { trainModel } from "../ml/train";
+import { moduleGraph, tsNodeService } from "../../providers/module-graph";
 
 export interface TrainingJob {
   data: InteractionColumns;
@@ -172,8 +172,7 @@ let transpiled: Record<string, string> | undefined;
  */
 export function transpiledGraph(entry: string): Record<string, string> {
   if (transpiled) return transpiled;
-  const tsNode = require("ts-node") as typeof import("ts-node");
-  const service = process[tsNode.REGISTER_INSTANCE];
+  const service = tsNodeService();
   // Already loaded by the loader that runs this code when this function is called.
   const ts = require("typescript") as typeof import("typescript");
   const transpile = (text: string, file: string) =>
@@ -184,17 +183,11 @@ export function transpiledGraph(entry: string): Record<string, string> {
           compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS },
         }).outputText;
   const out: Record<string, string> = {};
-  const pending = [entry];
-  while (pending.length > 0) {
-    const file = pending.pop()!;
-    if (out[file] !== undefined) continue;
-    const js = transpile(readFileSync(file, "utf8"), file);
-    out[file] = js;
-    for (const m of js.matchAll(/require\("(\.{1,2}\/[^"]*)"\)/g)) {
-      const resolved = require.resolve(join(dirname(file), m[1]));
-      if (resolved.endsWith(".ts")) pending.push(resolved);
-    }
-  }
+  // Other files (JSON) the worker's require reads itself.
+  for (const [file, { code }] of moduleGraph([entry], (file, text) =>
+    file.endsWith(".ts") ? transpile(text, file) : text,
+  ))
+    if (file.endsWith(".ts")) out[file] = code;
   transpiled = out;
   return out;
 }

@@ -1,23 +1,31 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { bundleOf, packed } from "../../providers/packed";
 import { Kind, PROVIDERS, requireFromString, VALID } from "./helpers";
 
 /**
- * Serializes each provider exactly as `dynamic.Resource` does and loads it back as the
- * dynamic-provider host does. A captured SDK client, a star import of an SDK package or a
- * `#private` field fails here instead of in a user's `pulumi up`.
+ * Packs each provider and serializes it exactly as a resource class and `dynamic.Resource` do,
+ * and loads it back as the dynamic-provider host does.
  */
-describe("providers: serialization as the dynamic-provider host loads them", () => {
+describe("providers: packed as the dynamic-provider host loads them", () => {
   for (const [kind, provider] of Object.entries(PROVIDERS)) {
     // Valid inputs, so the loaded copy's check must pass.
     const inputs = VALID[kind as Kind];
-    it(`${kind}: serializes, loads with require-from-string and checks`, async () => {
-      const serialized = await pulumi.runtime.serializeFunction(() => provider, {
+    it(`${kind}: packs, loads with require-from-string and checks`, async () => {
+      const loader = packed(provider);
+      const serialized = await pulumi.runtime.serializeFunction(() => loader, {
         allowSecrets: true,
       });
       assert.equal(serialized.containsSecrets, false, "the provider must not capture secrets");
-      // SDK packages must be required from node_modules, never copied by value.
-      assert.doesNotMatch(serialized.text, /class PersonalizeClient|class S3Client/);
+      // The project's modules only: packages are required from node_modules, never copied.
+      const modules = Object.keys(bundleOf(loader).modules);
+      assert.deepEqual(
+        modules.filter(
+          (id) => id.includes("node_modules") || !/^(providers|rules|schemas|stack)\//.test(id),
+        ),
+        [],
+      );
+      assert.ok(modules.includes("providers/lifecycle.ts"), modules.join(", "));
       const loaded = requireFromString(serialized.text)[serialized.exportName as "handler"]();
       assert.notEqual(loaded, provider, "a fresh copy, not the same object");
       const result = await loaded.check!({}, inputs);

@@ -1,0 +1,52 @@
+/**
+ * The project's modules a module requires, directly or not: what the packed providers carry
+ * into the dynamic-provider host (providers/packed.ts) and what the emulator's training worker
+ * loads (emulator/data/training.ts), both without a TypeScript loader of their own.
+ */
+import { readFileSync } from "fs";
+import { dirname, join } from "path";
+
+/** One module of a graph: its code, and the file each relative require of it names. */
+export interface GraphModule {
+  code: string;
+  requires: Record<string, string>;
+}
+
+/**
+ * The modules `entries` reach through relative requires (`require("./x")`, `"../y"`, as
+ * CommonJS output has them), by absolute path, each with its code as `codeOf` makes it from the
+ * file's text. Packages and Node's own modules are left to whoever loads the graph. A relative
+ * require that resolves to nothing (text in a string) is left out.
+ */
+export function moduleGraph(
+  entries: readonly string[],
+  codeOf: (file: string, text: string) => string,
+): Map<string, GraphModule> {
+  const graph = new Map<string, GraphModule>();
+  const pending = [...entries];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (graph.has(file)) continue;
+    const code = codeOf(file, readFileSync(file, "utf8"));
+    const requires: Record<string, string> = {};
+    for (const [, spec] of code.matchAll(/require\("(\.{1,2}\/[^"]*)"\)/g)) {
+      let resolved: string;
+      try {
+        resolved = require.resolve(join(dirname(file), spec));
+      } catch {
+        continue;
+      }
+      requires[spec] = resolved;
+      pending.push(resolved);
+    }
+    graph.set(file, { code, requires });
+  }
+  return graph;
+}
+
+/** ts-node's service in this process, if ts-node runs it. */
+export function tsNodeService(): import("ts-node").Service | undefined {
+  // Only asked for under a TypeScript loader, which has ts-node loaded already if it is one.
+  const tsNode = require("ts-node") as typeof import("ts-node");
+  return process[tsNode.REGISTER_INSTANCE];
+}
