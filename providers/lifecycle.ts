@@ -7,7 +7,7 @@ import {
   Target,
   transientKind,
 } from "./client";
-import { paceFor, statusPace } from "./pacing";
+import { jittered, paceFor, statusPace } from "./pacing";
 import type {
   Change,
   Checked,
@@ -166,10 +166,8 @@ export function makeContext(
       let delay = pace.initialMs;
       let networkErrors = 0;
       let last = "";
-      // The first call waits until its answer can have changed; jitter spreads resources
-      // created together, never later than the pace says.
-      if (pace.firstMs)
-        await sleep(Math.min(pace.firstMs * (0.8 + Math.random() * 0.2), deadline - Date.now()));
+      // The first call waits until its answer can have changed.
+      if (pace.firstMs) await sleep(Math.min(jittered(pace.firstMs), deadline - Date.now()));
       for (;;) {
         let value: T | undefined;
         try {
@@ -199,8 +197,7 @@ export function makeContext(
               (last ? ` (last answer: ${last})` : ""),
           );
         }
-        // Jitter spreads the Describe calls of resources created in parallel.
-        await sleep(delay * (0.8 + Math.random() * 0.4));
+        await sleep(jittered(delay));
         delay = Math.min(delay * pace.factor, pace.capMs);
       }
     },
@@ -870,8 +867,8 @@ export async function deleteResource<T extends KindTypes>(
 
 /**
  * One provider class for every Personalize resource; the table makes the difference. Keep
- * one module-level instance per kind: Pulumi caches the serialized text per provider object.
- * No `#private` fields: they serialize but fail to load in the provider host.
+ * one exported module-level instance per kind: Pulumi caches the serialized text per provider
+ * object, and providers/packed.ts finds a provider by its module's export.
  */
 export class PersonalizeProvider<T extends KindTypes> implements dynamic.ResourceProvider<
   Checked<T>,

@@ -85,6 +85,15 @@ export function paceFor(endpoint: string | undefined): Pace {
     : { initialMs: 5000, factor: GROWTH, capMs: 20000 };
 }
 
+/**
+ * A wait of about `ms`: a fifth of it at random taken off, so that the Describe calls of
+ * resources created together spread out, and never longer than the pace says (a wait then
+ * ends no later than its gap allows).
+ */
+export function jittered(ms: number, random = Math.random()): number {
+  return ms * (0.8 + 0.2 * random);
+}
+
 /** How a wait for `kind`'s status through `transition` polls, at `endpoint`. */
 export function statusPace(
   kind: string,
