@@ -7,7 +7,7 @@ import {
   Target,
   transientKind,
 } from "./client";
-import { jittered, paceFor, statusPace } from "./pacing";
+import { paceFor, statusPace } from "./pacing";
 import type {
   Change,
   Checked,
@@ -166,8 +166,10 @@ export function makeContext(
       let delay = pace.initialMs;
       let networkErrors = 0;
       let last = "";
-      // The first call waits until its answer can have changed.
-      if (pace.firstMs) await sleep(Math.min(jittered(pace.firstMs), deadline - Date.now()));
+      // The first call waits until its answer can have changed; jitter spreads resources
+      // created together, never later than the pace says.
+      if (pace.firstMs)
+        await sleep(Math.min(pace.firstMs * (0.8 + Math.random() * 0.2), deadline - Date.now()));
       for (;;) {
         let value: T | undefined;
         try {
@@ -197,7 +199,8 @@ export function makeContext(
               (last ? ` (last answer: ${last})` : ""),
           );
         }
-        await sleep(jittered(delay));
+        // Jitter spreads the Describe calls of resources created in parallel.
+        await sleep(delay * (0.8 + Math.random() * 0.4));
         delay = Math.min(delay * pace.factor, pace.capMs);
       }
     },

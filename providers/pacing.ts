@@ -2,8 +2,10 @@
  * When the providers ask Personalize how a resource is doing. Each kind and transition has a
  * first Describe, at the earliest moment its status can have changed, and a longest gap
  * between two Describe calls; in between, each gap is half the time waited so far, so a wait
- * ends at most half again as late as the status changed (and never more than the longest gap
- * late), with a number of calls that grows with the logarithm of the wait. On AWS every
+ * ends about half again as late as the status changed at most (and about the longest gap late
+ * at most), with a number of calls that grows with the logarithm of the wait. Each gap is
+ * jittered by up to a fifth either way (the first only shortened), which spreads the calls of
+ * resources created together and keeps their number as planned. On AWS every
  * Describe counts against the account's request rate ("Rate exceeded" throttles): a training
  * that takes an hour costs about 30 of them here, not the 180 of a 20-second poll.
  *
@@ -83,15 +85,6 @@ export function paceFor(endpoint: string | undefined): Pace {
   return isLoopback(endpoint)
     ? { initialMs: 50, factor: GROWTH, capMs: 2000 }
     : { initialMs: 5000, factor: GROWTH, capMs: 20000 };
-}
-
-/**
- * A wait of about `ms`: a fifth of it at random taken off, so that the Describe calls of
- * resources created together spread out, and never longer than the pace says (a wait then
- * ends no later than its gap allows).
- */
-export function jittered(ms: number, random = Math.random()): number {
-  return ms * (0.8 + 0.2 * random);
 }
 
 /** How a wait for `kind`'s status through `transition` polls, at `endpoint`. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { jittered, paceFor, statusPace, Transition } from "../../providers";
+import { paceFor, statusPace, Transition } from "../../providers";
 
 const AWS = undefined;
 const EMULATOR = "http://127.0.0.1:4599";
@@ -52,15 +52,5 @@ describe("providers: pacing", () => {
       ] as [string, Transition][])
         assert.deepEqual(statusPace(kind, transition, endpoint), paceFor(endpoint));
     }
-  });
-});
-
-describe("providers: a wait's jitter", () => {
-  it("takes up to a fifth off a wait, never adds to it", () => {
-    for (const random of [0, 0.25, 0.5, 0.75, 0.999999]) {
-      const wait = jittered(1000, random);
-      assert.ok(wait >= 800 && wait <= 1000, `random ${random}: ${wait} ms for a 1000 ms gap`);
-    }
-    assert.equal(jittered(1000, 0), 800);
   });
 });
