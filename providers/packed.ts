@@ -117,25 +117,27 @@ function packFor(group: string, key: string): Packed {
   return pack;
 }
 
+/** Where a provider is defined: a project module's file and the name it exports it under. */
+interface Export {
+  file: string;
+  name: string;
+}
+
 /**
- * The project module that defines `provider` and the name it exports it under: an own value
- * of a module's exports (a re-export is a getter, and names the defining module's value). The
- * modules in `require.cache` come first, in load order (a module before those importing it);
- * then those only their children reach (dropped from the cache to be loaded anew, as the
- * offline engine and tests do, while an earlier copy's providers are still in use).
+ * The project modules that define `providers` (by key), and the names they export them under:
+ * an own value of a module's exports (a re-export is a getter, and names the defining module's
+ * value). The modules in `require.cache` come first, in load order (a module before those
+ * importing it); only if a provider is not found there, the modules their children reach
+ * (dropped from the cache to be loaded anew, as the offline engine and tests do, while an
+ * earlier copy's providers are still in use). `nameOf` names a key's resources in an error.
  */
-function exportOf(
-  provider: dynamic.ResourceProvider,
-  what: string,
-): { file: string; name: string } {
-  const seen = new Set<NodeJS.Module>();
-  const pending = Object.values(require.cache).filter((m): m is NodeJS.Module => m !== undefined);
-  for (let next = 0; next < pending.length; next++) {
-    const module = pending[next];
-    if (seen.has(module)) continue;
-    seen.add(module);
-    // Entries other loaders put in the cache may have no children or file name.
-    pending.push(...(module.children ?? []));
+function exportsOf(
+  providers: Record<string, dynamic.ResourceProvider>,
+  nameOf: (key: string) => string,
+): Record<string, Export> {
+  const wanted = new Map(Object.entries(providers).map(([key, p]) => [p, key]));
+  const found: Record<string, Export> = {};
+  const look = (module: NodeJS.Module) => {
     const exported: unknown = module.exports;
     if (
       typeof module.filename !== "string" ||
@@ -143,18 +145,36 @@ function exportOf(
       exported === null ||
       (typeof exported !== "object" && typeof exported !== "function")
     )
-      continue;
+      return;
     for (const name of Object.keys(exported)) {
       const descriptor = Object.getOwnPropertyDescriptor(exported, name);
-      if (descriptor && "value" in descriptor && descriptor.value === provider)
-        return { file: module.filename, name };
+      const key = descriptor && "value" in descriptor ? wanted.get(descriptor.value) : undefined;
+      if (key !== undefined && !found[key]) found[key] = { file: module.filename, name };
+    }
+  };
+  const cached = Object.values(require.cache).filter((m): m is NodeJS.Module => m !== undefined);
+  cached.forEach(look);
+  if (Object.keys(found).length < wanted.size) {
+    const seen = new Set(cached);
+    // Entries other loaders put in the cache may have no children.
+    const pending = cached.flatMap((m) => m.children ?? []);
+    for (let next = 0; next < pending.length; next++) {
+      const module = pending[next];
+      if (seen.has(module)) continue;
+      seen.add(module);
+      look(module);
+      pending.push(...(module.children ?? []));
     }
   }
-  throw new Error(
-    `${what}: its provider (${provider.constructor?.name ?? typeof provider}) is not exported ` +
-      "by a module of the project; export it (`export const myProvider = new MyProvider()`) " +
-      "so that its module can be stored with the resource (providers/packed.ts)",
-  );
+  for (const [key, provider] of Object.entries(providers))
+    if (!found[key])
+      throw new Error(
+        `${nameOf(key)}: its provider (${provider.constructor?.name ?? typeof provider}) is ` +
+          "not exported by a module of the project; export it " +
+          "(`export const myProvider = new MyProvider()`) so that its module can be stored " +
+          "with the resource (providers/packed.ts)",
+      );
+  return found;
 }
 
 /** Options beside the program's own for a bundle's modules: no comments, no source maps. */
@@ -211,9 +231,7 @@ function packModules(
   providers: Record<string, dynamic.ResourceProvider>,
   nameOf: (key: string) => string,
 ): string {
-  const defined = Object.entries(providers).map(
-    ([key, provider]) => [key, exportOf(provider, nameOf(key))] as const,
-  );
+  const defined = Object.entries(exportsOf(providers, nameOf));
   const graph = moduleGraph(
     defined.map(([, { file }]) => file),
     packedCode(),
