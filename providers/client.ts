@@ -118,8 +118,9 @@ export function errorCode(err: unknown): string | undefined {
 }
 
 /**
- * The message of anything thrown. Not `instanceof Error`: in the provider host the serialized
- * code's errors do not descend from the host's `Error`.
+ * The message of anything thrown. Not `instanceof Error`: anything may be thrown, and an error
+ * made in another realm (or by code stored by the SDK's closure serializer, as before
+ * providers/packed.ts) does not descend from this one's `Error`.
  */
 export function errorMessage(err: unknown): string {
   if (err && typeof err === "object") {
@@ -131,8 +132,8 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
-// Lists, not Sets: a Set captured by the closure serializer arrives in the provider host as a
-// plain object ("Set.prototype.has called on incompatible receiver").
+// Lists, not Sets: a habit from when the SDK's closure serializer stored provider code, where a
+// captured Set arrived in the provider host as a plain object.
 
 /** Error codes the service means as "slow down": retried until the deadline. */
 const THROTTLING = [

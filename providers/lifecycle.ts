@@ -115,10 +115,11 @@ const isUnsettled = (status: unknown) =>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /*
- * Errors here are plain `Error`s with a `name`, recognised by that name. The closure serializer
- * turns `super(message)` in an Error subclass into `Error.call(this, message)`, which leaves the
- * message empty, and `instanceof` fails across the serialized module's boundary: a subclass's
- * text would never reach the user
+ * Errors here are plain `Error`s with a `name`, recognised by that name: an error crosses the
+ * host's gRPC boundary as its text, and `instanceof` fails between copies of a module (the
+ * packed one in the host, the program's). Provider code stored by the SDK's closure serializer,
+ * as before providers/packed.ts, turned `super(message)` in an Error subclass into
+ * `Error.call(this, message)`, which leaves the message empty
  * (https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/closure/rewriteSuper.ts).
  */
 

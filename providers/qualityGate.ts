@@ -28,15 +28,14 @@ import {
  * same data asks again without training again (the solution version's inputs did not change).
  *
  * It has no API of its own: it reads GetSolutionMetrics of the versions it compares. Like the
- * Personalize providers it runs in the dynamic-provider host from its serialized text, so it
- * throws plain Errors with a name and captures no Set (see lifecycle.ts).
+ * Personalize providers it runs in the dynamic-provider host from the code stored with the
+ * resource (providers/packed.ts), so it throws plain Errors with a name (see lifecycle.ts).
  */
 
 /*
- * The provider's own code refers to module constants by their local names only: TypeScript
- * compiles a reference to an `export const` as `exports.X`, and the closure serializer would
- * then capture the whole module, this provider instance included, which breaks its loading
- * in the provider host. Each is exported under its public name below.
+ * The provider's own code refers to module constants by their local names, each exported
+ * under its public name below: a habit from when the SDK's closure serializer stored provider
+ * code, which captured a whole module (this provider instance included) for an `exports.X`.
  */
 
 const DEFAULTS = {
@@ -139,7 +138,7 @@ export const METRIC_MISSING = MISSING;
 
 const fixed = (value: number | undefined) => (value === undefined ? "-" : value.toFixed(4));
 const percent = (fraction: number) => `${Number((fraction * 100).toFixed(1))}%`;
-/** Not `valueOf`: the closure serializer would take that name for the global object's. */
+/** Not `valueOf`, a name the global object has too. */
 const metricValue = (version: GateVersion, metric: string) => {
   const value = version.metrics[metric];
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;

@@ -270,7 +270,7 @@ export function checkEndpoint(failures: Failure[], property: string, value: unkn
  * (it would silently become `{}`), and so does anything else that is not plain JSON.
  */
 export function plain(value: unknown): unknown {
-  // util.types rather than `instanceof`, which serialized code must not rely on.
+  // util.types rather than `instanceof`, which fails for a value made in another realm.
   if (types.isDate(value)) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(plain);
   if (value !== null && typeof value === "object") return plainObject(value);
