@@ -17,6 +17,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { PluginProcess, startPlugin } from "./plugin-process";
 import { messageOf, PROVIDER_KEY, Props, wire } from "./wire";
+import { forgetUnpacked } from "../providers/packed";
 
 import * as grpc from "@grpc/grpc-js";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
@@ -280,6 +281,8 @@ function hostError(method: string, err: grpc.ServiceError): HostError {
  * round trip, an init failure recognised by the `id` the thrown value carries.
  */
 export function inProcessHost(project: string): ProviderHost {
+  // The providers' modules evaluated afresh, as in a new host process.
+  forgetUnpacked();
   const cache = new Map<string, Promise<dynamic.ResourceProvider>>();
   let config: Record<string, string> = {};
   const load = (props: Props): Promise<dynamic.ResourceProvider> => {

@@ -13,10 +13,11 @@ export interface GraphModule {
 }
 
 /**
- * The modules `entries` reach through relative requires (`require("./x")`, `"../y"`, as
- * CommonJS output has them), by absolute path, each with its code as `codeOf` makes it from the
- * file's text. Packages and Node's own modules are left to whoever loads the graph. A relative
- * require that resolves to nothing (text in a string) is left out.
+ * The modules `entries` reach through relative requires that name their module in a literal
+ * (`require("./x")`, `'../y'`, as CommonJS output has them, `import()` included), by absolute
+ * path, each with its code as `codeOf` makes it from the file's text. Packages and Node's own
+ * modules are left to whoever loads the graph. A relative require that resolves to nothing
+ * (text in a string) is left out.
  */
 export function moduleGraph(
   entries: readonly string[],
@@ -29,7 +30,7 @@ export function moduleGraph(
     if (graph.has(file)) continue;
     const code = codeOf(file, readFileSync(file, "utf8"));
     const requires: Record<string, string> = {};
-    for (const [, spec] of code.matchAll(/require\("(\.{1,2}\/[^"]*)"\)/g)) {
+    for (const [, , spec] of code.matchAll(/require\((["'`])(\.{1,2}\/[^"'`]*)\1\)/g)) {
       let resolved: string;
       try {
         resolved = require.resolve(join(dirname(file), spec));

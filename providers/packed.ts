@@ -17,8 +17,9 @@
  * first call as Node would (one instance per module, in require order) and hands each method
  * to the provider its module exports. Packages and Node's own modules are required from the
  * program's directory, as the serialized text requires them, so a path inside a package never
- * reaches the state. A provider must be exported by a project module; a module it requires
- * lazily (inside a function) is carried too, so that it can be called in the host.
+ * reaches the state. A provider must be exported by a project module. A module required
+ * lazily (inside a function) is carried too when the require names it in a literal; one named
+ * at run time (`require("./" + name)`) fails in the host, saying so.
  *
  * The bundle is deflated and base64-encoded (about a quarter of its size): the provider host
  * sends that text back in one gRPC trailer when a create fails after the resource exists (an
@@ -39,7 +40,10 @@ import { moduleGraph, tsNodeService } from "./module-graph";
 type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
 const METHODS: readonly Method[] = ["check", "diff", "create", "read", "update", "delete"];
 
-/** What a bundle holds: modules by id (a path from the program's directory), and each key's export. */
+/**
+ * What a bundle holds: modules by id (a path from the working directory of the process that
+ * packed them, the program's under the CLI), and each key's export.
+ */
 export interface Bundle {
   modules: Record<string, { code: string; requires: Record<string, string> }>;
   providers: Record<string, { module: string; name: string }>;
@@ -52,8 +56,9 @@ function readBundle(text: string): Bundle {
 
 /**
  * Evaluates a bundle's modules as Node would, in the host, from the program's directory (the
- * host's working directory): each module once, its relative requires served from the bundle,
- * everything else required from that directory.
+ * host's working directory): each module once (one that throws is forgotten, and throws again
+ * when required again), its relative requires served from the bundle, packages and Node's
+ * modules required from that directory.
  */
 function unpack(text: string): Record<string, dynamic.ResourceProvider> {
   const bundle = readBundle(text);
@@ -66,10 +71,23 @@ function unpack(text: string): Record<string, dynamic.ResourceProvider> {
     const module = { exports: {} };
     loaded.set(id, module);
     const filename = join(process.cwd(), id);
-    const require = (spec: string) => (spec in requires ? load(requires[spec]) : outside(spec));
-    compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], {
-      filename,
-    }).call(module.exports, module.exports, require, module, filename, dirname(filename));
+    const require = (spec: string) => {
+      if (Object.hasOwn(requires, spec)) return load(requires[spec]);
+      if (spec.startsWith("./") || spec.startsWith("../"))
+        throw new Error(
+          `${id} requires ${JSON.stringify(spec)}, which its stored code does not hold: a ` +
+            "relative require must name its module in a literal (providers/packed.ts)",
+        );
+      return outside(spec);
+    };
+    try {
+      compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], {
+        filename,
+      }).call(module.exports, module.exports, require, module, filename, dirname(filename));
+    } catch (err) {
+      loaded.delete(id);
+      throw err;
+    }
     return module.exports;
   };
   const providers: Record<string, dynamic.ResourceProvider> = {};
@@ -125,18 +143,21 @@ interface Export {
 
 /**
  * The project modules that define `providers` (by key), and the names they export them under:
- * an own value of a module's exports (a re-export is a getter, and names the defining module's
- * value). The modules in `require.cache` come first, in load order (a module before those
- * importing it); only if a provider is not found there, the modules their children reach
+ * an own value of a module's exports (a re-export is a getter). Among the modules in
+ * `require.cache`, or if a provider is not found there, among those their children reach
  * (dropped from the cache to be loaded anew, as the offline engine and tests do, while an
- * earlier copy's providers are still in use). `nameOf` names a key's resources in an error.
+ * earlier copy's providers are still in use). When more than one module holds a provider (one
+ * that re-exports it as a value), the one that requires none of the others defines it.
+ * `nameOf` names a key's resources in an error.
  */
 function exportsOf(
   providers: Record<string, dynamic.ResourceProvider>,
   nameOf: (key: string) => string,
 ): Record<string, Export> {
-  const wanted = new Map(Object.entries(providers).map(([key, p]) => [p, key]));
-  const found: Record<string, Export> = {};
+  const wanted = new Map<dynamic.ResourceProvider, string[]>();
+  for (const [key, provider] of Object.entries(providers))
+    wanted.set(provider, [...(wanted.get(provider) ?? []), key]);
+  const holders = new Map<string, { module: NodeJS.Module; name: string }[]>();
   const look = (module: NodeJS.Module) => {
     const exported: unknown = module.exports;
     if (
@@ -148,13 +169,14 @@ function exportsOf(
       return;
     for (const name of Object.keys(exported)) {
       const descriptor = Object.getOwnPropertyDescriptor(exported, name);
-      const key = descriptor && "value" in descriptor ? wanted.get(descriptor.value) : undefined;
-      if (key !== undefined && !found[key]) found[key] = { file: module.filename, name };
+      const keys = descriptor && "value" in descriptor ? wanted.get(descriptor.value) : undefined;
+      for (const key of keys ?? [])
+        holders.set(key, [...(holders.get(key) ?? []), { module, name }]);
     }
   };
   const cached = Object.values(require.cache).filter((m): m is NodeJS.Module => m !== undefined);
   cached.forEach(look);
-  if (Object.keys(found).length < wanted.size) {
+  if (holders.size < Object.keys(providers).length) {
     const seen = new Set(cached);
     // Entries other loaders put in the cache may have no children.
     const pending = cached.flatMap((m) => m.children ?? []);
@@ -166,15 +188,40 @@ function exportsOf(
       pending.push(...(module.children ?? []));
     }
   }
-  for (const [key, provider] of Object.entries(providers))
-    if (!found[key])
+  const found: Record<string, Export> = {};
+  for (const [key, provider] of Object.entries(providers)) {
+    const candidates = holders.get(key) ?? [];
+    const defining = candidates.filter(
+      ({ module }) =>
+        !candidates.some((other) => other.module !== module && requires(module, other.module)),
+    );
+    if (defining.length !== 1)
       throw new Error(
         `${nameOf(key)}: its provider (${provider.constructor?.name ?? typeof provider}) is ` +
-          "not exported by a module of the project; export it " +
-          "(`export const myProvider = new MyProvider()`) so that its module can be stored " +
-          "with the resource (providers/packed.ts)",
+          (candidates.length === 0
+            ? "not exported by a module of the project; export it " +
+              "(`export const myProvider = new MyProvider()`)"
+            : `exported by ${(defining.length > 0 ? defining : candidates).map(({ module }) => module.filename).join(" and ")}, ` +
+              "none of which requires the other; export it from one module") +
+          " so that its module can be stored with the resource (providers/packed.ts)",
       );
+    found[key] = { file: defining[0].module.filename, name: defining[0].name };
+  }
   return found;
+}
+
+/** Whether `from` requires `to`, directly or not, among the modules Node recorded. */
+function requires(from: NodeJS.Module, to: NodeJS.Module): boolean {
+  const seen = new Set<NodeJS.Module>();
+  const pending = [...(from.children ?? [])];
+  while (pending.length > 0) {
+    const module = pending.pop()!;
+    if (module === to) return true;
+    if (seen.has(module)) continue;
+    seen.add(module);
+    pending.push(...(module.children ?? []));
+  }
+  return false;
 }
 
 /** Options beside the program's own for a bundle's modules: no comments, no source maps. */
@@ -194,7 +241,8 @@ function packedCode(): (file: string, text: string) => string {
       // The compiler and options of the program's own load, when ts-node runs it.
       const service = tsNodeService();
       const ts = service?.ts ?? (require("typescript") as typeof import("typescript"));
-      const { keptTranspiler } = require("../stack/cached-transpiler") as {
+      // A path made at run time: a literal would make every bundle carry the transpiler.
+      const { keptTranspiler } = require(join(__dirname, "..", "stack", "cached-transpiler")) as {
         keptTranspiler(options: object): {
           transpile(input: string, fileName: string): { outputText: string };
         };
@@ -217,7 +265,7 @@ function packedCode(): (file: string, text: string) => string {
     return transpile(text, file);
   };
   return (file, text) => {
-    if (file.endsWith(".json")) return `module.exports = ${text};`;
+    if (file.endsWith(".json")) return `module.exports = JSON.parse(${JSON.stringify(text)});`;
     if (/\.[cm]?ts$/.test(file) && !file.endsWith(".d.ts")) return typescript(text, file);
     return text.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
   };
@@ -247,6 +295,18 @@ function packModules(
   return deflateRawSync(JSON.stringify(bundle), { level: 9 }).toString("base64");
 }
 
+/** Where the loaders of a process keep the bundles they evaluated, by text. */
+const UNPACKED = "packedProviders";
+type Unpacked = { [UNPACKED]?: Map<string, Record<string, dynamic.ResourceProvider>> };
+
+/**
+ * Forgets the bundles this process evaluated, so that the next call of a loader evaluates its
+ * modules afresh, as a new host process would (offline/host.ts, for its in-process host).
+ */
+export function forgetUnpacked(): void {
+  delete (globalThis as Unpacked)[UNPACKED];
+}
+
 /** A provider whose methods call `key`'s in the bundle packed in `text`. */
 function loaderOf(
   provider: dynamic.ResourceProvider,
@@ -256,10 +316,8 @@ function loaderOf(
   // The kinds of a group carry the same bundle: the host evaluates it once, for all of them,
   // so their modules are one instance each, as in the program.
   const load = () => {
-    const host = globalThis as {
-      packedProviders?: Map<string, Record<string, dynamic.ResourceProvider>>;
-    };
-    const bundles = (host.packedProviders ??= new Map());
+    const host = globalThis as Unpacked;
+    const bundles = (host[UNPACKED] ??= new Map());
     let providers = bundles.get(text);
     if (!providers) bundles.set(text, (providers = unpack(text)));
     return providers;

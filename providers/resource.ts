@@ -14,8 +14,8 @@ export interface DynamicResourceClass<A, O> {
 /**
  * A resource class over a provider: type token `<module>:<type>`, and an Output for each of
  * `keys` (the SDK creates Outputs only for keys present in the props, see withOutputKeys).
- * Kept out of lifecycle.ts: only the class definitions here run in the provider host, where
- * the packed modules are evaluated (providers/packed.ts).
+ * Kept out of lifecycle.ts. The provider host evaluates this module too, with the kinds'
+ * modules that define their classes (providers/packed.ts), but constructs no resource.
  */
 export function dynamicResourceClass<A extends object, O>(
   provider: pulumi.dynamic.ResourceProvider,

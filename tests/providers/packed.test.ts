@@ -72,6 +72,69 @@ describe("providers: packed modules", () => {
     ]);
   });
 
+  it("evaluates modules as Node does: cycles, `this`, module.exports, either quote", async () => {
+    const file = write({
+      "provider.ts": [
+        'import { a } from "./a";',
+        "const b = require('./b') as { value: string };",
+        "export const provider = {",
+        "  async create() {",
+        "    return { id: `${a()}-${b.value}`, outs: {} };",
+        "  },",
+        "};",
+      ].join("\n"),
+      "a.ts":
+        'import * as c from "./c";\nexport const name = "a";\nexport const a = () => name + c.c();',
+      "c.ts": 'import * as a from "./a";\nexport const c = () => "c" + a.name;',
+      "b.js": 'const top = this === exports;\nmodule.exports = { value: top ? "b" : "not this" };',
+    });
+    const { provider } = require(file) as { provider: dynamic.ResourceProvider };
+    const loaded = await throughText(packed(provider));
+    assert.equal((await loaded.create!({})).id, "aca-b");
+  });
+
+  it("takes the module that defines a provider, not one that exports it again as a value", () => {
+    const barrel = write({
+      "barrel.ts": 'import { provider } from "./defining";\nexport const again = provider;',
+      "defining.ts":
+        "export const provider = { async create() { return { id: 'x', outs: {} }; } };",
+    });
+    // The barrel is in require.cache before the module it imports.
+    const { again } = require(barrel) as { again: dynamic.ResourceProvider };
+    const bundle = bundleOf(packed(again));
+    assert.deepEqual(
+      Object.keys(bundle.modules).map((id) => id.split("/").pop()),
+      ["defining.ts"],
+    );
+    assert.equal(bundle.providers.provider.name, "provider");
+  });
+
+  it("in the host, a module that threw throws again, and an unheld relative require is named", async () => {
+    const file = write({
+      "provider.ts": [
+        "export const provider = {",
+        "  async create() {",
+        '    return { id: (require("./boom") as { id: string }).id, outs: {} };',
+        "  },",
+        "  async delete() {",
+        '    const name = "elsewhere";',
+        "    require(`./${name}`);",
+        "  },",
+        "};",
+      ].join("\n"),
+      "boom.ts": 'export const id = "x";\nthrow new Error("boom while loading");',
+    });
+    const { provider } = require(file) as { provider: dynamic.ResourceProvider };
+    const loaded = await throughText(packed(provider));
+    // As Node does: not the half-made exports the second time.
+    await assert.rejects(loaded.create!({}), /boom while loading/);
+    await assert.rejects(loaded.create!({}), /boom while loading/);
+    await assert.rejects(
+      loaded.delete!("id", {}),
+      /provider\.ts requires "\.\/elsewhere", which its stored code does not hold/,
+    );
+  });
+
   it("refuses a provider that no module exports, naming its resource", () => {
     const provider = {
       async create() {
