@@ -286,10 +286,12 @@ function packModules(
   );
   const id = (file: string) => relative(process.cwd(), file).split(sep).join("/");
   const bundle: Bundle = { modules: {}, providers: {} };
-  for (const [file, { code, requires }] of graph)
+  for (const [file, module] of graph)
     bundle.modules[id(file)] = {
-      code,
-      requires: Object.fromEntries(Object.entries(requires).map(([spec, to]) => [spec, id(to)])),
+      code: module.code,
+      requires: Object.fromEntries(
+        Object.entries(module.requires).map(([spec, to]) => [spec, id(to)]),
+      ),
     };
   for (const [key, { file, name }] of defined) bundle.providers[key] = { module: id(file), name };
   return deflateRawSync(JSON.stringify(bundle), { level: 9 }).toString("base64");
