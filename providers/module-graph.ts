@@ -45,9 +45,35 @@ export function moduleGraph(
   return graph;
 }
 
-/** ts-node's service in this process, if ts-node runs it. */
-export function tsNodeService(): import("ts-node").Service | undefined {
+/** How this process compiles the project's TypeScript. */
+export interface ProjectCompiler {
+  /** ts-node's service, when ts-node runs this process. */
+  service?: import("ts-node").Service;
+  ts: typeof import("typescript");
+  /** The compiler's name, as ts-node was given it. */
+  name: string;
+  options: import("typescript").CompilerOptions;
+}
+
+/**
+ * The compiler and options of the ts-node that runs this process; under another TypeScript
+ * loader, TypeScript's own with tsconfig.json's target and module kind.
+ */
+export function projectCompiler(): ProjectCompiler {
   // Only asked for under a TypeScript loader, which has ts-node loaded already if it is one.
   const tsNode = require("ts-node") as typeof import("ts-node");
-  return process[tsNode.REGISTER_INSTANCE];
+  const service = process[tsNode.REGISTER_INSTANCE];
+  if (service)
+    return {
+      service,
+      ts: service.ts as typeof import("typescript"),
+      name: String(service.options.compiler ?? "typescript"),
+      options: service.config.options,
+    };
+  const ts = require("typescript") as typeof import("typescript");
+  return {
+    ts,
+    name: "typescript",
+    options: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS },
+  };
 }

@@ -35,7 +35,7 @@ import { createRequire } from "module";
 import { dirname, join, relative, sep } from "path";
 import { compileFunction } from "vm";
 import { deflateRawSync, inflateRawSync } from "zlib";
-import { moduleGraph, tsNodeService } from "./module-graph";
+import { moduleGraph, projectCompiler } from "./module-graph";
 
 type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
 const METHODS: readonly Method[] = ["check", "diff", "create", "read", "update", "delete"];
@@ -235,34 +235,23 @@ const PACKED_OPTIONS = {
 
 /** Makes a module's code for a bundle from its file's text. */
 function packedCode(): (file: string, text: string) => string {
-  let transpile: ((text: string, file: string) => string) | undefined;
+  let kept: { transpile(input: string, fileName: string): { outputText: string } } | undefined;
   const typescript = (text: string, file: string) => {
-    if (!transpile) {
-      // The compiler and options of the program's own load, when ts-node runs it.
-      const service = tsNodeService();
-      const ts = service?.ts ?? (require("typescript") as typeof import("typescript"));
+    if (!kept) {
+      // The compiler and options of the program's own load.
+      const { ts, name, options } = projectCompiler();
       // A path made at run time: a literal would make every bundle carry the transpiler.
       const { keptTranspiler } = require(join(__dirname, "..", "stack", "cached-transpiler")) as {
-        keptTranspiler(options: object): {
-          transpile(input: string, fileName: string): { outputText: string };
-        };
+        keptTranspiler(options: object): NonNullable<typeof kept>;
       };
-      const kept = keptTranspiler({
+      kept = keptTranspiler({
         ts,
-        compilerPath: String(service?.options.compiler ?? "typescript"),
-        compilerOptions: {
-          ...(service?.config.options ?? {
-            target: ts.ScriptTarget.ES2022,
-            module: ts.ModuleKind.CommonJS,
-            esModuleInterop: true,
-          }),
-          ...PACKED_OPTIONS,
-        },
+        compilerPath: name,
+        compilerOptions: { ...options, ...PACKED_OPTIONS },
         variant: "packed",
       });
-      transpile = (input, fileName) => kept.transpile(input, fileName).outputText;
     }
-    return transpile(text, file);
+    return kept.transpile(text, file).outputText;
   };
   return (file, text) => {
     if (file.endsWith(".json")) return `module.exports = JSON.parse(${JSON.stringify(text)});`;

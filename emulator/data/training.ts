@@ -10,7 +10,7 @@ import { computeMetrics } from "../ml/metrics";
 import { withFastShape, type Model, type TrainingConfig } from "../ml/model";
 import { parseImport, type ParseWork, type Parsed } from "./imports";
 import { trainModel } from "../ml/train";
-import { moduleGraph, tsNodeService } from "../../providers/module-graph";
+import { moduleGraph, projectCompiler } from "../../providers/module-graph";
 
 export interface TrainingJob {
   data: InteractionColumns;
@@ -172,16 +172,11 @@ let transpiled: Record<string, string> | undefined;
  */
 export function transpiledGraph(entry: string): Record<string, string> {
   if (transpiled) return transpiled;
-  const service = tsNodeService();
-  // Already loaded by the loader that runs this code when this function is called.
-  const ts = require("typescript") as typeof import("typescript");
+  const { service, ts, options } = projectCompiler();
   const transpile = (text: string, file: string) =>
     service
       ? service.compile(text, file)
-      : ts.transpileModule(text, {
-          fileName: file,
-          compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS },
-        }).outputText;
+      : ts.transpileModule(text, { fileName: file, compilerOptions: options }).outputText;
   const out: Record<string, string> = {};
   // Other files (JSON) the worker's require reads itself.
   for (const [file, { code }] of moduleGraph([entry], (file, text) =>
