@@ -7,7 +7,10 @@
  * jittered by up to a fifth either way (the first only shortened), which spreads the calls of
  * resources created together and keeps their number as planned. On AWS every
  * Describe counts against the account's request rate ("Rate exceeded" throttles): a training
- * that takes an hour costs about 30 of them here, not the 180 of a 20-second poll.
+ * that takes an hour costs about 60 of them here, not the 180 of a 20-second poll. The longest
+ * gaps are what AWS's own code waits between two calls, or less where a transition can end in a
+ * minute or two (configuration, a campaign), so that a wait seldom ends much later than the
+ * transition did.
  *
  * The figures are AWS's. What they rest on:
  * - Dataset groups, datasets, solutions, event trackers and filters record configuration and
@@ -42,14 +45,15 @@ interface Timing {
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
-/** Configuration the service records: seconds to a minute. */
-const QUICK: Timing = { firstMs: 10 * SECOND, capMs: MINUTE };
+/** Configuration the service records, in seconds to a minute: a third of it, then half apart. */
+const QUICK: Timing = { firstMs: 20 * SECOND, capMs: 30 * SECOND };
 /** Deletes: seconds to a few minutes. */
 const DELETE: Timing = { firstMs: 5 * SECOND, capMs: 20 * SECOND };
-/** Work on the data: minutes to hours. */
+/** Work on the data, minutes to hours: every minute at most, as AWS's code polls both. */
 const IMPORT: Timing = { firstMs: MINUTE, capMs: MINUTE };
-const TRAINING: Timing = { firstMs: 2 * MINUTE, capMs: 2 * MINUTE };
-const DEPLOYMENT: Timing = { firstMs: MINUTE, capMs: MINUTE };
+const TRAINING: Timing = { firstMs: 2 * MINUTE, capMs: MINUTE };
+/** A campaign takes "a couple minutes": never more than a quarter of that apart. */
+const DEPLOYMENT: Timing = { firstMs: MINUTE, capMs: 30 * SECOND };
 const NO_STATUS: Timing = { firstMs: 0, capMs: 5 * SECOND };
 
 /** Per resource kind (the spec's `kind`) and transition, on AWS. */

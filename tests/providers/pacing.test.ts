@@ -6,19 +6,19 @@ const EMULATOR = "http://127.0.0.1:4599";
 
 describe("providers: pacing", () => {
   for (const [kind, transition, endpoint, expected] of [
-    // A training: first asked after 2 minutes, then at 3, 4.5, 6.5 and every 2 minutes.
+    // A training: first asked after 2 minutes, then every minute.
     [
       "SolutionVersion",
       "create",
       AWS,
-      { firstMs: 120_000, initialMs: 60_000, factor: 1.5, capMs: 120_000 },
+      { firstMs: 120_000, initialMs: 60_000, factor: 1.5, capMs: 60_000 },
     ],
     // The emulator: a hundredth of every figure.
     [
       "SolutionVersion",
       "create",
       EMULATOR,
-      { firstMs: 1200, initialMs: 600, factor: 1.5, capMs: 1200 },
+      { firstMs: 1200, initialMs: 600, factor: 1.5, capMs: 600 },
     ],
     [
       "DatasetImportJob",
@@ -26,12 +26,14 @@ describe("providers: pacing", () => {
       AWS,
       { firstMs: 60_000, initialMs: 30_000, factor: 1.5, capMs: 60_000 },
     ],
-    ["Campaign", "update", AWS, { firstMs: 60_000, initialMs: 30_000, factor: 1.5, capMs: 60_000 }],
+    // A campaign: first asked after a minute, then every 30 s.
+    ["Campaign", "update", AWS, { firstMs: 60_000, initialMs: 30_000, factor: 1.5, capMs: 30_000 }],
+    // A dataset group: after 20 s, 30 s, 45 s, then every 30 s.
     [
       "DatasetGroup",
       "create",
       AWS,
-      { firstMs: 10_000, initialMs: 5000, factor: 1.5, capMs: 60_000 },
+      { firstMs: 20_000, initialMs: 10_000, factor: 1.5, capMs: 30_000 },
     ],
     // A gap never starts below the call pace's (5 s on AWS, 50 ms on the emulator).
     ["Dataset", "delete", AWS, { firstMs: 5000, initialMs: 5000, factor: 1.5, capMs: 20_000 }],
