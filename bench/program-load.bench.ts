@@ -173,6 +173,7 @@ async function measure(roots: Record<Stack, string>, caches: string): Promise<Be
   const caching = (name: string) => ({
     TYPECHECK_CACHE_DIR: join(caches, name, "typecheck"),
     TRANSPILE_CACHE_DIR: join(caches, name, "transpile"),
+    DATA_CHECK_CACHE_DIR: join(caches, name, "data-check"),
   });
   const modeEnv = (stack: Stack, mode: Mode): NodeJS.ProcessEnv => {
     switch (mode) {

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { show } from "../rules/show";
 import { fileChunks } from "../schemas/file-chunks";
 import { StackConfig } from "./config";
-import { checkInteractionsData } from "./datacheck";
+import { checkInteractionsDataOnce, DEFAULT_CHECK_CACHE_DIR } from "./datacheck";
 import { DataStore } from "./datastore";
 import { PersonalizePipeline } from "./pipeline";
 import { partitionOf, PersonalizeSource } from "./policies";
@@ -66,35 +66,40 @@ function openConfiguredFile(key: string, file: string): { path: string; fd: numb
 }
 
 /**
- * Reads the data file once, in pieces: each piece goes to the hash (the import job's
- * `dataHash`) and, with `validateData`, to the preview-time data check. A file of any size is
- * read in bounded memory.
+ * Reads the data file in pieces for its hash (the import job's `dataHash`) and, with
+ * `validateData`, checks it against the schema: again only when no record of a passed check
+ * answers for this hash (stack/datacheck.ts). A file of any size is read in bounded memory.
  */
-function readDataFile(config: StackConfig, fd: number, schemaText: string): string {
+function readDataFile(
+  config: StackConfig,
+  data: { path: string; fd: number },
+  schemaText: string,
+): string {
+  const { fd } = data;
   const hash = createHash("sha256");
-  function* hashed(): Generator<Uint8Array> {
-    for (const chunk of fileChunks(fd)) {
-      hash.update(chunk);
-      yield chunk;
-    }
-  }
+  for (const chunk of fileChunks(fd)) hash.update(chunk);
+  const dataHash = hash.digest("hex");
   if (config.validateData) {
-    const { warnings } = checkInteractionsData({
+    const { warnings } = checkInteractionsDataOnce({
       dataFile: config.dataFile,
       schemaFile: config.schemaFile,
-      data: hashed(),
+      dataPath: data.path,
+      dataHash,
+      data: () => fileChunks(fd),
       schemaText,
       ...(config.eventType === undefined ? {} : { eventType: config.eventType }),
+      cacheDir: path.resolve(
+        PROJECT_DIR,
+        process.env.DATA_CHECK_CACHE_DIR || DEFAULT_CHECK_CACHE_DIR,
+      ),
     });
     for (const warning of warnings) {
       void pulumi.log.warn(
         `personalize-workshop:dataFile ${JSON.stringify(config.dataFile)}: ${warning}`,
       );
     }
-  } else {
-    for (const chunk of fileChunks(fd)) hash.update(chunk);
   }
-  return hash.digest("hex");
+  return dataHash;
 }
 
 /** sha256 of the bytes, hex: the import job's `dataHash`. */
@@ -121,7 +126,7 @@ export function buildWorkshopStack(config: StackConfig): WorkshopOutputs {
     } finally {
       fs.closeSync(schema.fd);
     }
-    dataHash = readDataFile(config, data.fd, schemaText);
+    dataHash = readDataFile(config, data, schemaText);
   } finally {
     fs.closeSync(data.fd);
   }

@@ -1,7 +1,14 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { checkInteractionsData } from "../../stack/datacheck";
+import { sha256Hex } from "../../stack";
+import {
+  checkInteractionsData,
+  checkInteractionsDataOnce,
+  checkerFiles,
+  RememberedCheckInput,
+} from "../../stack/datacheck";
 import { HEADER, interactionsCsv } from "./data";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -104,5 +111,102 @@ describe("stack data check (preview-time import and training check)", () => {
         return true;
       },
     );
+  });
+});
+
+describe("stack data check, remembered between runs", () => {
+  let cacheDir: string;
+  beforeEach(() => {
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "data-check-"));
+  });
+  afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+  // A column the schema does not have: the import ignores it, the check warns.
+  const withExtra = interactionsCsv()
+    .trimEnd()
+    .split("\n")
+    .map((line, i) => `${line},${i === 0 ? "EXTRA" : "x"}`)
+    .join("\n");
+  /** The remembered check of `data`, counting how often it reads the data. */
+  const checkOnce = (data: string, more: Partial<RememberedCheckInput> = {}) => {
+    let reads = 0;
+    const result = checkInteractionsDataOnce({
+      ...files,
+      dataPath: path.join(cacheDir, "data.csv"),
+      dataHash: sha256Hex(data),
+      data: () => {
+        reads++;
+        return [Buffer.from(data)];
+      },
+      cacheDir,
+      ...more,
+    });
+    return { ...result, reads };
+  };
+
+  it("reads the data again only when the data, schema, eventType or record differ", () => {
+    const first = checkOnce(withExtra);
+    assert.deepStrictEqual([first.remembered, first.reads], [false, 1]);
+    assert.strictEqual(first.warnings.length, 1, first.warnings.join("; "));
+    assert.match(first.warnings[0], /EXTRA/);
+    const again = checkOnce(withExtra);
+    assert.deepStrictEqual(again, { ...first, remembered: true, reads: 0 });
+
+    const other = interactionsCsv(1300);
+    assert.deepStrictEqual(checkOnce(other), { warnings: [], remembered: false, reads: 1 });
+    assert.strictEqual(checkOnce(other).remembered, true);
+    // A record answers for one file: the latest check of it.
+    assert.strictEqual(checkOnce(withExtra).remembered, false);
+    assert.strictEqual(checkOnce(withExtra, { schemaText: `${schemaText}\n` }).remembered, false);
+    assert.strictEqual(checkOnce(withExtra, { eventType: "Product Clicked" }).remembered, false);
+    const [record] = fs.readdirSync(cacheDir).filter((f) => f.endsWith(".json"));
+    fs.writeFileSync(path.join(cacheDir, record), "{damaged");
+    assert.deepStrictEqual(checkOnce(withExtra, { eventType: "Product Clicked" }), {
+      ...first,
+      reads: 1,
+    });
+  });
+
+  it("records no failed check, and none for bytes that are not the hashed ones", () => {
+    const tooFew = interactionsCsv(10);
+    for (let i = 0; i < 2; i++) assert.throws(() => checkOnce(tooFew), /would fail to import/);
+    assert.deepStrictEqual(fs.readdirSync(cacheDir), []);
+
+    // The file changed between its hash and the check: this run's check stands, unrecorded.
+    const changed = checkOnce(withExtra, { dataHash: sha256Hex(interactionsCsv()) });
+    assert.deepStrictEqual([changed.remembered, changed.reads], [false, 1]);
+    assert.deepStrictEqual(fs.readdirSync(cacheDir), []);
+  });
+
+  it("keys a record to the text of the validator's modules", () => {
+    const files = checkerFiles().map((file) => path.relative(ROOT, file));
+    for (const module of [
+      "stack/datacheck.ts",
+      "schemas/validator.ts",
+      "schemas/csv.ts",
+      "schemas/avro.ts",
+    ])
+      assert.ok(files.includes(module), `${module} in ${files.join(", ")}`);
+    assert.ok(!files.some((file) => file.includes("node_modules")), files.join(", "));
+  });
+
+  it("checks on when the records cannot be written", () => {
+    const blocked = path.join(cacheDir, "blocked");
+    fs.writeFileSync(blocked, "a file where the directory would be");
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((text: string) => written.push(text) > 0) as typeof write;
+    try {
+      for (let i = 0; i < 2; i++)
+        assert.deepStrictEqual(checkOnce(interactionsCsv(), { cacheDir: blocked }), {
+          warnings: [],
+          remembered: false,
+          reads: 1,
+        });
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.strictEqual(written.length, 2);
+    assert.match(written[0], /^data check not recorded \(.*blocked.*\): /);
   });
 });
