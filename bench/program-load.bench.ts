@@ -170,10 +170,12 @@ async function measure(roots: Record<Stack, string>, caches: string): Promise<Be
   let cold = 0;
   let edits = 0;
   // The environment each mode adds; the caches are directories of the bench's own.
+  // Every mode but the cold one finds the data check's record (stack/datacheck.ts) in place.
+  const records = (name: string) => ({ DATA_CHECK_CACHE_DIR: join(caches, name, "data-check") });
   const caching = (name: string) => ({
     TYPECHECK_CACHE_DIR: join(caches, name, "typecheck"),
     TRANSPILE_CACHE_DIR: join(caches, name, "transpile"),
-    DATA_CHECK_CACHE_DIR: join(caches, name, "data-check"),
+    ...records(name),
   });
   const modeEnv = (stack: Stack, mode: Mode): NodeJS.ProcessEnv => {
     switch (mode) {
@@ -185,9 +187,10 @@ async function measure(roots: Record<Stack, string>, caches: string): Promise<Be
       case "typecheck-cold":
         return caching(`cold-${cold++}`);
       case "ts-node-check":
-        return { PULUMI_NODEJS_TSCONFIG_PATH: TS_NODE_TSCONFIG };
+        return { ...records(stack), PULUMI_NODEJS_TSCONFIG_PATH: TS_NODE_TSCONFIG };
       case "ts-node-transpile":
         return {
+          ...records(stack),
           PULUMI_NODEJS_TSCONFIG_PATH: TS_NODE_TSCONFIG,
           PULUMI_NODEJS_TRANSPILE_ONLY: "true",
         };
