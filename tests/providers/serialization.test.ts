@@ -16,6 +16,7 @@ describe("providers: packed as the dynamic-provider host loads them", () => {
       const serialized = await pulumi.runtime.serializeFunction(() => loader, {
         allowSecrets: true,
       });
+      assert.equal(serialized.containsSecrets, false, "the provider must not capture secrets");
       // The project's modules only: packages are required from node_modules, never copied.
       const modules = Object.keys(bundleOf(loader).modules);
       assert.deepEqual(
