@@ -45,6 +45,26 @@ export function moduleGraph(
   return graph;
 }
 
+/**
+ * `from` and the modules it requires, directly or not, as this process loaded them (Node's
+ * `module.children`); `follow` says whose requires to follow (all by default).
+ */
+export function loadedModules(
+  from: NodeJS.Module,
+  follow: (module: NodeJS.Module) => boolean = () => true,
+): Set<NodeJS.Module> {
+  const seen = new Set<NodeJS.Module>();
+  const pending = [from];
+  while (pending.length > 0) {
+    const module = pending.pop()!;
+    if (seen.has(module)) continue;
+    seen.add(module);
+    // Entries other loaders put in the cache may have no children.
+    if (follow(module)) pending.push(...(module.children ?? []));
+  }
+  return seen;
+}
+
 /** How this process compiles the project's TypeScript. */
 export interface ProjectCompiler {
   /** ts-node's service, when ts-node runs this process. */

@@ -35,7 +35,7 @@ import { createRequire } from "module";
 import { dirname, join, relative, sep } from "path";
 import { compileFunction } from "vm";
 import { deflateRawSync, inflateRawSync } from "zlib";
-import { moduleGraph, projectCompiler } from "./module-graph";
+import { loadedModules, moduleGraph, projectCompiler } from "./module-graph";
 
 type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
 const METHODS: readonly Method[] = ["check", "diff", "create", "read", "update", "delete"];
@@ -193,7 +193,9 @@ function exportsOf(
     const candidates = holders.get(key) ?? [];
     const defining = candidates.filter(
       ({ module }) =>
-        !candidates.some((other) => other.module !== module && requires(module, other.module)),
+        !candidates.some(
+          (other) => other.module !== module && loadedModules(module).has(other.module),
+        ),
     );
     if (defining.length !== 1)
       throw new Error(
@@ -208,20 +210,6 @@ function exportsOf(
     found[key] = { file: defining[0].module.filename, name: defining[0].name };
   }
   return found;
-}
-
-/** Whether `from` requires `to`, directly or not, among the modules Node recorded. */
-function requires(from: NodeJS.Module, to: NodeJS.Module): boolean {
-  const seen = new Set<NodeJS.Module>();
-  const pending = [...(from.children ?? [])];
-  while (pending.length > 0) {
-    const module = pending.pop()!;
-    if (module === to) return true;
-    if (seen.has(module)) continue;
-    seen.add(module);
-    pending.push(...(module.children ?? []));
-  }
-  return false;
 }
 
 /** Options beside the program's own for a bundle's modules: no comments, no source maps. */

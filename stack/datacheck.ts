@@ -5,6 +5,7 @@ import { parseSchema, PersonalizeSchema } from "../schemas/avro";
 import { atomicWrite } from "../schemas/atomic-write";
 import { CsvValidator, DataStats, trainingMinimumsProblem } from "../schemas/validator";
 import { errorMessage } from "../providers/client";
+import { loadedModules } from "../providers/module-graph";
 import { show } from "../rules/show";
 import { PROJECT } from "./config";
 
@@ -186,16 +187,10 @@ function checkerCode(): string {
  * them, sorted: the code that decides a check's outcome. A record made by other code is void.
  */
 export function checkerFiles(): string[] {
-  const files = new Set<string>();
-  const visit = (loaded: NodeModule) => {
-    if (
-      files.has(loaded.filename) ||
-      loaded.filename.includes(`${path.sep}node_modules${path.sep}`)
-    )
-      return;
-    files.add(loaded.filename);
-    loaded.children.forEach(visit);
-  };
-  visit(module);
-  return [...files].sort();
+  const ofProject = (loaded: NodeModule) =>
+    !loaded.filename.includes(`${path.sep}node_modules${path.sep}`);
+  return [...loadedModules(module, ofProject)]
+    .filter(ofProject)
+    .map((loaded) => loaded.filename)
+    .sort();
 }
