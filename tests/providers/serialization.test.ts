@@ -17,6 +17,14 @@ describe("providers: packed as the dynamic-provider host loads them", () => {
         allowSecrets: true,
       });
       assert.equal(serialized.containsSecrets, false, "the provider must not capture secrets");
+      // Only the SDK's `() => loader` captures a variable: each capture costs the serializer
+      // inspector calls in every program run (providers/packed.ts, `Loader`).
+      const captures = [
+        ...serialized.text.matchAll(/with\(\{ (.*)this: undefined, arguments: undefined \}\)/g),
+      ]
+        .map(([, captured]) => captured)
+        .filter((captured) => captured !== "");
+      assert.deepEqual(captures, ["loader: __loader, "]);
       // The project's modules only: packages are required from node_modules, never copied.
       const modules = Object.keys(bundleOf(loader).modules);
       assert.deepEqual(
