@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "crypto";
 import { errorMessage } from "./client";
-import { defaultRegion, makeContext, namedError, retryLater, withOutputKeys } from "./lifecycle";
-import { packed } from "./packed";
+import { defaultRegion, makeContext, namedError, retryLater } from "./lifecycle";
+import { dynamicResourceClass } from "./resource";
 import type { Props } from "./spec";
 import {
   canonical,
@@ -499,7 +499,12 @@ export interface QualityGateArgs {
  * metric clears the bar (or a person approved it); otherwise the update fails and it stays
  * the version approved before. Give it to the campaign as its `solutionVersionArn`.
  */
-export class QualityGate extends pulumi.dynamic.Resource {
+export class QualityGate extends dynamicResourceClass<QualityGateArgs, object>(
+  qualityGateProvider,
+  "personalize",
+  "QualityGate",
+  [...Object.keys(FIELDS), ...GATE_OUTPUTS],
+) {
   declare readonly solutionVersionArn: pulumi.Output<string>;
   declare readonly solutionArn: pulumi.Output<string | undefined>;
   declare readonly metric: pulumi.Output<string>;
@@ -514,16 +519,4 @@ export class QualityGate extends pulumi.dynamic.Resource {
   declare readonly threshold: pulumi.Output<number>;
   /** The decision's table as text (metric, new vs serving, threshold, verdict). */
   declare readonly report: pulumi.Output<string>;
-
-  constructor(name: string, args: QualityGateArgs, opts?: pulumi.CustomResourceOptions) {
-    const keys = [...Object.keys(FIELDS), ...GATE_OUTPUTS];
-    super(
-      packed(qualityGateProvider),
-      name,
-      withOutputKeys(args, keys),
-      opts,
-      "personalize",
-      "QualityGate",
-    );
-  }
 }
