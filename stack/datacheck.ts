@@ -8,6 +8,7 @@ import { errorMessage } from "../providers/client";
 import { loadedModules } from "../providers/module-graph";
 import { show } from "../rules/show";
 import { PROJECT } from "./config";
+import { sha256Hex } from "./hash";
 
 export interface DataCheckInput {
   /** The configured paths, as the user wrote them: the errors name them. */
@@ -118,10 +119,10 @@ export interface RememberedCheck {
  */
 export function checkInteractionsDataOnce(input: RememberedCheckInput): RememberedCheck {
   const { dataPath, dataHash, data, cacheDir, ...check } = input;
-  const key = sha256(
-    JSON.stringify([dataHash, sha256(check.schemaText), check.eventType ?? null, checkerCode()]),
+  const key = sha256Hex(
+    JSON.stringify([dataHash, sha256Hex(check.schemaText), check.eventType ?? null, checkerCode()]),
   );
-  const file = path.join(cacheDir, `${sha256(dataPath).slice(0, 32)}.json`);
+  const file = path.join(cacheDir, `${sha256Hex(dataPath).slice(0, 32)}.json`);
   const recorded = readRecord(file);
   if (recorded?.key === key) return { warnings: recorded.warnings, remembered: true };
   // The bytes checked are hashed again: a file that changed since `dataHash` was taken gets
@@ -167,8 +168,6 @@ function readRecord(file: string): CheckRecord | undefined {
     return undefined;
   }
 }
-
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 let checkerText: string | undefined;
 

@@ -17,7 +17,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { RunError } from "@pulumi/pulumi";
 import { atomicWrite } from "../schemas/atomic-write";
-import { sha256Hex } from "./workshop";
+import { sha256Hex } from "./hash";
 
 /** A diagnostic, as far as this module looks into one. */
 interface Diagnostic {

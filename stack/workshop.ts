@@ -102,11 +102,6 @@ function readDataFile(
   return dataHash;
 }
 
-/** sha256 of the bytes, hex: the import job's `dataHash`. */
-export function sha256Hex(content: Buffer | string): string {
-  return createHash("sha256").update(content).digest("hex");
-}
-
 /**
  * Creates the whole workshop stack for one validated config and returns its outputs. All
  * resources are made here, none at module load, so a process (tests, the offline runner) can

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
 import { hostLaunch, loadOnce, projectCopy } from "../../bench/program-load.bench";
-import { sha256Hex } from "../../stack/workshop";
+import { sha256Hex } from "../../stack/hash";
 import { editFile, hostCompiler } from "../support/program";
 
 const ROOT = path.resolve(__dirname, "../..");
