@@ -135,7 +135,7 @@ export async function run(): Promise<BenchReport> {
           .join(", ")}`,
         `preview (engine.preview, real host, median of 3): ${s(previewMs)}`,
         `no-change up: ${s(noopMs)}, ${noopWrites} API writes; destroy: ${s(destroyMs)}`,
-        `providers in the real host:     ${s(deployMs)} against ${s(inProcessMs)} loaded in process: +${s(deployMs - inProcessMs)} (${(deployMs / inProcessMs).toFixed(2)}x)`,
+        `providers in the real host:     ${s(deployMs)} against ${s(inProcessMs)} loaded in process: ${deployMs >= inProcessMs ? "+" : "-"}${s(Math.abs(deployMs - inProcessMs))} (${(deployMs / inProcessMs).toFixed(2)}x)`,
       ],
       json: {
         deploySeconds: deployMs / 1000,
