@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --json] [-- --only NAME]`: runs every `bench/*.bench.ts` module in turn.
+ * `npm run bench [-- [--json] [--only NAME]]`: runs every `bench/*.bench.ts` module in turn.
  * Each module exports `run(): Promise<BenchReport>`; speed is reported as ratios against a
  * peer and a floor measured in the same run, never as a bare time.
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { parseCommandLine, runCommand, UsageError } from "../cli/args";
 
 // The SDK warns once per process that its releases after January 2027 need Node 22; the
 // project pins its SDK versions, and the warning would land in the middle of the report.
@@ -18,28 +19,25 @@ export interface BenchReport {
   json: Record<string, unknown>;
 }
 
-async function main(argv: string[]): Promise<void> {
-  if (argv.includes("--help")) {
-    console.log(
-      "usage: npm run bench [-- --json] [-- --only NAME]\n  --json   print one JSON object as the last line\n  --only   run only the benchmark modules whose file name contains NAME",
-    );
-    return;
+const COMMAND = "npm run bench";
+const FLAGS = { json: { type: "boolean" }, only: { type: "string" } } as const;
+const HELP = `usage: ${COMMAND} [-- [--json] [--only NAME]]
+  --json   print one JSON object as the last line
+  --only   run only the benchmark modules whose file name contains NAME`;
+
+async function main(argv: string[]): Promise<number> {
+  const line = parseCommandLine(argv, FLAGS);
+  if (line === "help") {
+    console.log(HELP);
+    return 0;
   }
-  let json = false;
-  let only: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--json") json = true;
-    else if (argv[i] === "--only") {
-      only = argv[++i];
-      if (only === undefined || only.startsWith("--")) return usage("--only needs a NAME");
-    } else return usage(`unknown argument ${JSON.stringify(argv[i])}`);
-  }
+  const { json = false, only } = line.values;
   const all = readdirSync(__dirname)
     .filter((f) => f.endsWith(".bench.ts"))
     .sort();
   const files = all.filter((f) => !only || f.includes(only));
   if (files.length === 0)
-    return usage(
+    throw new UsageError(
       `--only ${JSON.stringify(only)} matches no benchmark; there are: ${all.map((f) => f.replace(".bench.ts", "")).join(", ")}`,
     );
   const reports: BenchReport[] = [];
@@ -53,14 +51,7 @@ async function main(argv: string[]): Promise<void> {
     }
   }
   if (json) console.log(JSON.stringify(Object.fromEntries(reports.map((r) => [r.name, r.json]))));
+  return 0;
 }
 
-function usage(problem: string): void {
-  console.error(`bench: ${problem}\nusage: npm run bench [-- --json] [-- --only NAME]`);
-  process.exitCode = 2;
-}
-
-main(process.argv.slice(2)).catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCommand(COMMAND, () => main(process.argv.slice(2)));

@@ -1,8 +1,9 @@
 /**
- * The command lines of the project's scripts (`npm start`, `npm run emulator`, `npm run
- * validate`, `npm run generate-data`), read with Node's `util.parseArgs` and refused in one
- * wording. `--flag value` and `--flag=value` are both accepted; a value that starts with `-`
- * must be written `--flag=-1`, as `util.parseArgs` wants. Every problem is a {@link UsageError} naming the flag and the value, and
+ * The command lines of the project's scripts (`npm start`, and `npm run` emulator, validate,
+ * generate-data, bench, flaky-deploys, generate-service-model and docs), read with Node's
+ * `util.parseArgs` and refused in one wording. `--flag value` and `--flag=value` are both
+ * accepted; a value that starts with `-` must be written `--flag=-1`, as `util.parseArgs`
+ * wants. Every problem is a {@link UsageError} naming the flag and the value, and
  * {@link runCommand} prints it the same way for every script and exits 2.
  */
 import { resolve } from "node:path";

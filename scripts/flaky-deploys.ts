@@ -1,14 +1,14 @@
 /**
- * `npm run flaky-deploys [-- --seeds N] [-- --json]`: deploys and destroys the workshop stack
+ * `npm run flaky-deploys [-- [--seeds N] [--json]]`: deploys and destroys the workshop stack
  * (the `local` stack, through the offline engine and the real provider host) against an
  * emulator that throttles 30% of the control-plane calls and fails 5% with a 500, once per
  * seed 1..N (default 10), and reports how many runs deployed, destroyed and left nothing
  * behind. Exit 0 when all did.
  */
 import { resolve } from "path";
-import { parseArgs } from "util";
 import { PersonalizeClient } from "@aws-sdk/client-personalize";
 import { S3Client } from "@aws-sdk/client-s3";
+import { numberFlag, parseCommandLine, runCommand } from "../cli/args";
 import { startEmulator } from "../emulator";
 import { createDataPlane } from "../emulator/data";
 import { leftovers } from "../offline/leftovers";
@@ -64,18 +64,20 @@ async function runSeed(seed: number): Promise<SeedResult> {
   };
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      seeds: { type: "string", default: "10" },
-      json: { type: "boolean", default: false },
-    },
-  });
-  const seeds = Number(values.seeds);
-  if (!Number.isInteger(seeds) || seeds < 1) {
-    console.error(`--seeds must be a whole number of at least 1, not "${values.seeds}"`);
-    return 2;
+const COMMAND = "npm run flaky-deploys";
+const FLAGS = { seeds: { type: "string" }, json: { type: "boolean" } } as const;
+const HELP = `usage: ${COMMAND} [-- [--seeds N] [--json]]
+  --seeds N  deploy and destroy once per seed 1..N (default 10)
+  --json     print the results as one JSON object (the per-seed lines go to stderr)`;
+
+async function main(argv: string[]): Promise<number> {
+  const line = parseCommandLine(argv, FLAGS);
+  if (line === "help") {
+    console.log(HELP);
+    return 0;
   }
+  const { values } = line;
+  const seeds = numberFlag("--seeds", values.seeds ?? "10", { min: 1, integer: true });
   const results: SeedResult[] = [];
   for (let seed = 1; seed <= seeds; seed++) {
     const result = await runSeed(seed);
@@ -93,10 +95,4 @@ async function main(): Promise<number> {
   return clean === seeds ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+if (require.main === module) runCommand(COMMAND, () => main(process.argv.slice(2)));

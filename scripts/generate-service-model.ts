@@ -1,5 +1,5 @@
 /**
- * `npm run generate-service-model [-- --botocore DIR] [--check]`: writes emulator/api/
+ * `npm run generate-service-model [-- [--botocore DIR] [--check]]`: writes emulator/api/
  * personalize.ts, personalize-runtime.ts and personalize-events.ts from the official service
  * models that ship with botocore (the AWS CLI carries them): every operation's input and output
  * shapes with their constraints (required members, lengths, patterns, enums, ranges, list and
@@ -9,11 +9,14 @@
  * operations sorted by name, members in the model's order, formatted with the repository's
  * Prettier settings). `--check` writes nothing and exits 1 when a file differs from what the
  * installed botocore gives. Without `--botocore`, the botocore that `python3` imports is used.
+ * A usage error (an unknown flag, no botocore to read) exits 2, worded as in every script
+ * (`cli/args.ts`).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { parseCommandLine, runCommand, userPath, UsageError } from "../cli/args";
 
 /** The three models, as botocore names their folders. */
 const SERVICES = [
@@ -75,13 +78,11 @@ interface BotocoreModel {
 
 export class GeneratorError extends Error {}
 
-/** botocore's package folder and version, from the arguments or from `python3`. */
-export function locateBotocore(argv: string[]): { dir: string; version: string } {
-  const at = argv.indexOf("--botocore");
+/** botocore's package folder (`given`, else the one `python3` imports) and its version. */
+export function locateBotocore(given?: string): { dir: string; version: string } {
   let dir: string;
-  if (at >= 0) {
-    dir = argv[at + 1] ?? "";
-    if (!dir) throw new GeneratorError("--botocore needs the botocore package folder");
+  if (given !== undefined) {
+    dir = given;
   } else {
     try {
       dir = execFileSync(
@@ -337,9 +338,27 @@ export async function generateFiles(botocore: {
   return files;
 }
 
+const COMMAND = "npm run generate-service-model";
+const FLAGS = { check: { type: "boolean" }, botocore: { type: "string" } } as const;
+const HELP = `usage: ${COMMAND} [-- [--botocore DIR] [--check]]
+  --botocore DIR  botocore's package folder (default: the one python3 imports)
+  --check         write nothing; exit 1 when a file differs from what botocore gives`;
+
 async function main(argv: string[]): Promise<number> {
-  const check = argv.includes("--check");
-  const botocore = locateBotocore(argv);
+  const line = parseCommandLine(argv, FLAGS);
+  if (line === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  const { check = false, botocore: given } = line.values;
+  let botocore: { dir: string; version: string };
+  try {
+    botocore = locateBotocore(given === undefined ? undefined : userPath(given));
+  } catch (err) {
+    // No botocore to read from is the command line's to fix: --botocore names one.
+    if (err instanceof GeneratorError) throw new UsageError(err.message);
+    throw err;
+  }
   let stale = 0;
   for (const [file, text] of await generateFiles(botocore)) {
     const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;
@@ -357,14 +376,4 @@ async function main(argv: string[]): Promise<number> {
   return stale === 0 ? 0 : 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(
-        `generate-service-model: ${err instanceof GeneratorError ? err.message : String(err)}`,
-      );
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCommand(COMMAND, () => main(process.argv.slice(2)));

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { format, resolveConfig } from "prettier";
+import { parseCommandLine, runCommand } from "../cli/args";
 import { resourceTable } from "../providers/docs";
 
 export const README = join(__dirname, "..", "README.md");
@@ -25,7 +26,15 @@ export function between(text: string): { before: string; inside: string; after: 
   };
 }
 
-async function main(): Promise<void> {
+const COMMAND = "npm run docs";
+
+async function main(argv: string[]): Promise<number> {
+  if (parseCommandLine(argv, {}) === "help") {
+    console.log(
+      `usage: ${COMMAND}\n  rewrites the README's table of Personalize resources (no flags)`,
+    );
+    return 0;
+  }
   const text = readFileSync(README, "utf8");
   const { before, after } = between(text);
   const written = `${before}\n\n${resourceTable()}\n\n${after}`;
@@ -35,15 +44,11 @@ async function main(): Promise<void> {
   });
   if (formatted === text) {
     console.log("README.md: the resource table is up to date");
-    return;
+    return 0;
   }
   writeFileSync(README, formatted);
   console.log("README.md: the resource table was rewritten from the providers' tables");
+  return 0;
 }
 
-if (require.main === module) {
-  main().catch((err) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  });
-}
+if (require.main === module) runCommand(COMMAND, () => main(process.argv.slice(2)));

@@ -16,7 +16,7 @@ describe("scripts/generate-service-model", function () {
   it("gives the same bytes twice, and the committed tables from the botocore they name", async function () {
     let botocore: { dir: string; version: string };
     try {
-      botocore = locateBotocore([]);
+      botocore = locateBotocore();
     } catch (err) {
       if (!(err instanceof GeneratorError)) throw err;
       return this.skip(); // no botocore (no AWS CLI) on this machine
@@ -39,13 +39,9 @@ describe("scripts/generate-service-model", function () {
 
   it("refuses a folder that is not botocore, naming it", () => {
     assert.throws(
-      () => locateBotocore(["--botocore", API]),
+      () => locateBotocore(API),
       (err: Error) =>
         err instanceof GeneratorError && err.message.includes(`${API} is not a botocore package`),
-    );
-    assert.throws(
-      () => locateBotocore(["--botocore"]),
-      /--botocore needs the botocore package folder/,
     );
   });
 });
