@@ -1,10 +1,8 @@
 import { strict as assert } from "assert";
-import { execFile } from "child_process";
 import { join } from "path";
-import { promisify } from "util";
+import { ROOT, run, TS_NODE } from "../support/script";
 
-const run = promisify(execFile);
-const PRELOAD = join(__dirname, "..", "..", "bench", "peak-rss.ts");
+const PRELOAD = join(ROOT, "bench", "peak-rss.ts");
 const MB = 1024 * 1024;
 
 describe("bench/peak-rss.ts", function () {
@@ -15,14 +13,7 @@ describe("bench/peak-rss.ts", function () {
     // when the validator bench runs after it in `npm run bench`.
     const held = Buffer.alloc(512 * MB, 1);
     const parentMB = process.memoryUsage.rss() / MB;
-    const { stderr } = await run(process.execPath, [
-      "-r",
-      "ts-node/register/transpile-only",
-      "-r",
-      PRELOAD,
-      "-e",
-      "",
-    ]);
+    const { stderr } = await run(process.execPath, [...TS_NODE, "-r", PRELOAD, "-e", ""]);
     const kb = /peak-rss-kb (\d+)/.exec(stderr);
     assert.ok(kb, `no peak-rss-kb line in: ${stderr}`);
     const childMB = Number(kb[1]) / 1024;

@@ -1,21 +1,9 @@
 // The scripts beside `npm start`, the emulator, validate and generate-data read their flags
 // with cli/args.ts too: a bad flag exits 2 in the common wording, and does nothing else.
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import { readFileSync, statSync } from "fs";
 import { join } from "path";
-
-const ROOT = join(__dirname, "..", "..");
-
-/** Runs a script as its npm script does (`ts-node --transpile-only FILE ...`). */
-function script(file: string, args: string[]): { status: number | null; out: string } {
-  const run = spawnSync(
-    process.execPath,
-    [require.resolve("ts-node/dist/bin"), "--transpile-only", join(ROOT, file), ...args],
-    { cwd: ROOT, encoding: "utf8", timeout: 60_000 },
-  );
-  return { status: run.status, out: `${run.stdout}${run.stderr}` };
-}
+import { ROOT, runScript } from "../support/script";
 
 const refused: [string, string, string[], string][] = [
   ["bench", "bench/index.ts", ["--bogus"], 'unknown flag "--bogus"'],
@@ -56,10 +44,11 @@ describe("the other scripts' command lines", function () {
   this.timeout(120_000);
 
   for (const [name, file, args, message] of refused) {
-    it(`npm run ${name} -- ${args.join(" ")}: exit 2, ${message}`, () => {
+    it(`npm run ${name} -- ${args.join(" ")}: exit 2, ${message}`, async () => {
       const before = WRITTEN.map((f) => statSync(f).mtimeMs);
-      const { status, out } = script(file, args);
-      assert.equal(status, 2, out);
+      const { code, stdout, stderr } = await runScript(file, args);
+      const out = stdout + stderr;
+      assert.equal(code, 2, out);
       assert.ok(out.includes(`npm run ${name}: ${message}`), out);
       assert.ok(out.includes(`Run "npm run ${name} -- --help" for the flags.`), out);
       // A misspelled --check must not regenerate the service model, nor the README's table.
@@ -75,9 +64,10 @@ describe("the other scripts' command lines", function () {
     ["flaky-deploys", "scripts/flaky-deploys.ts"],
     ["generate-service-model", "scripts/generate-service-model.ts"],
   ]) {
-    it(`npm run ${name} -- --help lists the flags and exits 0`, () => {
-      const { status, out } = script(file, ["--help"]);
-      assert.equal(status, 0, out);
+    it(`npm run ${name} -- --help lists the flags and exits 0`, async () => {
+      const { code, stdout, stderr } = await runScript(file, ["--help"]);
+      const out = stdout + stderr;
+      assert.equal(code, 0, out);
       assert.ok(out.startsWith(`usage: npm run ${name} [-- [`), out);
       const readme = readFileSync(join(ROOT, "README.md"), "utf8");
       assert.ok(readme.includes(`npm run ${name} [-- [`), `README names npm run ${name}'s flags`);

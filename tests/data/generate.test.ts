@@ -1,5 +1,4 @@
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import { generateInteractions, HEADER } from "../../data/generate";
 import { parseSchema } from "../../schemas/avro";
 import { parseCsv } from "../../schemas/csv";
 import { trainingMinimumsProblem, validateCsv } from "../../schemas/validator";
+import { ROOT, runScript } from "../support/script";
 
 const COMMITTED = readFileSync(join(__dirname, "../../data/interactions.csv"), "utf8");
 const SCHEMA = parseSchema(
@@ -108,18 +108,9 @@ describe("data/generate.ts and the committed data/interactions.csv", () => {
 
 describe("npm run generate-data (data/generate.ts)", function () {
   this.timeout(60_000);
-  const ROOT = join(__dirname, "../..");
-
   /** Runs the script as npm does, from the project directory, with INIT_CWD where npm was run. */
   const generate = (args: string[], initCwd: string) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      execFile(
-        process.execPath,
-        ["-r", "ts-node/register/transpile-only", "data/generate.ts", ...args],
-        { cwd: ROOT, env: { ...process.env, INIT_CWD: initCwd } },
-        (err, stdout, stderr) => done({ code: err ? Number(err.code) : 0, stdout, stderr }),
-      );
-    });
+    runScript("data/generate.ts", args, { initCwd });
 
   it("takes --flag=value, negative seeds that way, and --out from the directory npm ran in", async () => {
     const dir = mkdtempSync(join(tmpdir(), "generate-"));

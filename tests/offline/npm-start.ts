@@ -1,42 +1,16 @@
 // `npm start` as users run it, for the tests that need the real process: its exit status, its
 // output, its signals, its state file.
-import { ChildProcess, execFile, spawn } from "child_process";
-import { resolve } from "path";
+import { ChildProcess, spawn } from "child_process";
 import { StartReport } from "../../offline/start";
+import { ENV, ROOT, run, runScript, TS_NODE } from "../support/script";
+import type { Finished } from "../support/script";
 
-export const ROOT = resolve(__dirname, "../..");
-const START = ["-r", "ts-node/register/transpile-only", "offline/start.ts"];
-/** Relative paths in the arguments are the project's, as when npm start runs from there. */
-const ENV = {
-  ...process.env,
-  INIT_CWD: ROOT,
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-};
-
-export interface Finished {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export { ROOT, run };
+const START = [...TS_NODE, "offline/start.ts"];
 
 /** Runs `npm start -- ARGS` to its end (ts-node, transpile-only), without blocking this process. */
 export function npmStart(args: string[]): Promise<Finished> {
-  return run(process.execPath, [...START, ...args]);
-}
-
-/** Runs a command in the project directory to its end. */
-export function run(command: string, args: string[]): Promise<Finished> {
-  return new Promise((done) => {
-    execFile(
-      command,
-      args,
-      { cwd: ROOT, env: ENV, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
+  return runScript("offline/start.ts", args);
 }
 
 /** The report of a `--json` run: the last line of its stdout. */

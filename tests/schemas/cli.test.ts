@@ -1,10 +1,9 @@
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ROOT, runScript } from "../support/script";
 
-const ROOT = join(__dirname, "../..");
 const SCHEMA = "schemas/event_schema.avsc";
 const SAMPLE = "data/interactions.csv";
 
@@ -14,15 +13,9 @@ interface Run {
   stderr: string;
 }
 
-function validate(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["-r", "ts-node/register/transpile-only", "schemas/cli.ts", ...args],
-      { cwd: ROOT, encoding: "utf8" },
-      (err, stdout, stderr) => resolve({ status: err ? (err.code as number) : 0, stdout, stderr }),
-    );
-  });
+async function validate(args: string[]): Promise<Run> {
+  const { code, stdout, stderr } = await runScript("schemas/cli.ts", args);
+  return { status: code, stdout, stderr };
 }
 
 function lastJson(stdout: string): Record<string, any> {
